@@ -1,0 +1,70 @@
+package dev.descent;
+
+/**
+ * Argument validation shared by the whole library. Every failure is an
+ * {@link IllegalArgumentException} whose message names the parameter and the offending value,
+ * so a user never has to guess which of several numbers was wrong.
+ */
+public final class Check {
+    private Check() {}
+
+    public static double positive(String name, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be a positive finite number, got " + value);
+        }
+        return value;
+    }
+
+    public static double nonNegative(String name, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be >= 0 and finite, got " + value);
+        }
+        return value;
+    }
+
+    /** For betas, alpha, rho: {@code 0 <= value < 1}. */
+    public static double unitInterval(String name, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+        }
+        return value;
+    }
+
+    /** For rho-like values where 1 is allowed: {@code 0 <= value <= 1}. */
+    public static double closedUnitInterval(String name, double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1], got " + value);
+        }
+        return value;
+    }
+
+    public static int atLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + value);
+        }
+        return value;
+    }
+
+    public static void finite(String name, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException(name + " contains a non-finite value " + values[i] + " at index " + i);
+            }
+        }
+    }
+
+    public static void length(String name, float[] array, int expected) {
+        if (array == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (array.length != expected) {
+            throw new IllegalArgumentException(name + " has length " + array.length + ", expected " + expected);
+        }
+    }
+
+    public static void argument(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.descent.cpu;
+
+import dev.descent.Activation;
+import dev.descent.Backend;
+import dev.descent.Buf;
+import dev.descent.Control;
+import dev.descent.Loss;
+import dev.descent.StepGuard;
+import dev.descent.StepLogic;
+import dev.descent.optim.OptimizerSpec;
+
+/**
+ * The CPU backend users run: float32 buffers on the Java heap, multithreaded, cache-blocked
+ * GEMM, fused bias + activation, and one fused pass over the arena per optimizer step. Needs no
+ * JVM flags and no native code.
+ */
+public final class CpuBackend implements Backend {
+
+    static final class FloatBuf implements Buf {
+        final float[] data;
+
+        FloatBuf(int length) {
+            data = new float[length];
+        }
+
+        @Override
+        public int length() {
+            return data.length;
+        }
+    }
+
+    private final Parallel par;
+    /** Scratch for the control block as doubles (StepLogic works in double). */
+    private final double[] controlScratch = new double[Control.SIZE];
+
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuBackend(int threads) {
+        this.par = new Parallel(threads);
+    }
+
+    private static float[] f(Buf buf) {
+        return ((FloatBuf) buf).data;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String describe() {
+        return "Java float32, " + par.threads() + " threads (" + System.getProperty("java.vm.name") + " "
+                + System.getProperty("java.version") + ")";
+    }
+
+    @Override
+    public Buf allocate(int length) {
+        return new FloatBuf(length);
+    }
+
+    @Override
+    public void free(Buf buf) {
+        // heap memory: the garbage collector reclaims it
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        System.arraycopy(src, srcOffset, f(dst), dstOffset, length);
+    }
+
+    @Override
+    public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        System.arraycopy(f(src), srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void fill(Buf buf, int offset, int length, float value) {
+        java.util.Arrays.fill(f(buf), offset, offset + length, value);
+    }
+
+    @Override
+    public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        float[] s = f(src), idx = f(index), d = f(dst);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(s, (int) idx[indexOffset + r] * cols, d, r * cols, cols);
+        }
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     Buf a, int aOffset, Buf b, int bOffset, float beta, Buf c, int cOffset) {
+        CpuGemm.gemm(par, transA, transB, m, n, k, alpha, f(a), aOffset, f(b), bOffset, beta, f(c), cOffset);
+    }
+
+    @Override
+    public void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
+                               Buf out, int outOffset) {
+        CpuKernels.biasActivation(par, act, rows, cols, f(z), zOffset, f(bias), biasOffset, f(out), outOffset);
+    }
+
+    @Override
+    public void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
+                                   Buf gradZ, int gradZOffset) {
+        CpuKernels.activationBackward(par, act, n, f(z), zOffset, f(gradOut), gradOutOffset, f(gradZ), gradZOffset);
+    }
+
+    @Override
+    public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
+        CpuKernels.biasGradient(par, rows, cols, f(gradZ), gradZOffset, f(gradBias), gradBiasOffset);
+    }
+
+    @Override
+    public void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
+                     Buf grad, int gradOffset, Buf control, boolean evaluation) {
+        CpuKernels.loss(par, loss, rows, cols, f(output), outputOffset, f(target), targetOffset,
+                grad == null ? null : f(grad), gradOffset, f(control), evaluation);
+    }
+
+    @Override
+    public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        CpuKernels.gradientNorm(par, f(grads), length, clipValue, f(control));
+    }
+
+    @Override
+    public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        float[] c = f(control);
+        for (int i = 0; i < Control.SIZE; i++) {
+            controlScratch[i] = c[i];
+        }
+        StepLogic.beginStep(spec, guard, batchIndex, rows, controlScratch);
+        for (int i = 0; i < Control.SIZE; i++) {
+            c[i] = (float) controlScratch[i];
+        }
+    }
+
+    @Override
+    public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
+                     float clipValue, Buf control) {
+        float[] c = f(control);
+        if (c[Control.SKIP] != 0) {
+            return;
+        }
+        float[][] s = new float[state.length][];
+        for (int i = 0; i < state.length; i++) {
+            s[i] = f(state[i]);
+        }
+        CpuUpdateRules.step(par, spec, new CpuUpdateRules.Step(lr, f(params), f(grads), s, length, decayEnd,
+                clipValue, c[Control.CLIP_SCALE], (long) c[Control.STEP], c[Control.MU_PRODUCT]));
+    }
+
+    @Override
+    public void close() {
+        par.close();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.descent.cpu;
+
+/**
+ * Cache-blocked, multithreaded SGEMM on row-major float arrays (NN, NT, TN, TT).
+ *
+ * <p>Version 1 (this one): op(B) is packed, KC x NC at a time, into a contiguous per-thread
+ * panel that stays in L2; each row of C is then updated with one AXPY per k over the panel row,
+ * a loop HotSpot's superword pass turns into SIMD. The C row segment (NC floats) stays in L1.
+ * Work is split over rows of C when there are enough of them, otherwise over columns (batch-1
+ * forward passes). Each element of C is owned by one thread and summed in a fixed k order, so
+ * results are deterministic.
+ */
+final class CpuGemm {
+    private CpuGemm() {}
+
+    static final int KC = 256;
+    static final int NC = 1024;
+
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * NC]);
+
+    static void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        boolean splitRows = m >= 4 * par.threads() || n < 64;
+        long flops = 2L * m * n * k;
+        int grain = flops < 1 << 20 ? Integer.MAX_VALUE : 1;  // small products: not worth a fork
+        if (splitRows) {
+            par.forRange(m, Math.min(grain, m), 1, (chunk, from, to) ->
+                    block(transA, transB, from, to, 0, n, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
+        } else {
+            par.forRange(n, Math.min(grain, n), 16, (chunk, from, to) ->
+                    block(transA, transB, 0, m, from, to, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
+        }
+    }
+
+    /** Computes rows [i0, i1) x columns [j0, j1) of C. */
+    private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int m, int n, int k,
+                              float alpha, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+        for (int i = i0; i < i1; i++) {
+            int row = cOff + i * n;
+            if (beta == 0) {
+                java.util.Arrays.fill(c, row + j0, row + j1, 0f);
+            } else if (beta != 1) {
+                for (int j = j0; j < j1; j++) {
+                    c[row + j] *= beta;
+                }
+            }
+        }
+        if (k == 0) {
+            return;
+        }
+        float[] panel = PANEL.get();
+        for (int jb = j0; jb < j1; jb += NC) {
+            int nb = Math.min(NC, j1 - jb);
+            for (int pb = 0; pb < k; pb += KC) {
+                int kb = Math.min(KC, k - pb);
+                pack(transB, b, bOff, n, k, pb, kb, jb, nb, panel);
+                for (int i = i0; i < i1; i++) {
+                    int cRow = cOff + i * n + jb;
+                    for (int p = 0; p < kb; p++) {
+                        float av = alpha * (transA ? a[aOff + (pb + p) * m + i] : a[aOff + i * k + pb + p]);
+                        int pRow = p * nb;
+                        for (int j = 0; j < nb; j++) {
+                            c[cRow + j] += av * panel[pRow + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** panel[p][j] = op(B)[pb + p][jb + j] for p < kb, j < nb. */
+    private static void pack(boolean transB, float[] b, int bOff, int n, int k, int pb, int kb, int jb, int nb,
+                             float[] panel) {
+        if (!transB) {
+            for (int p = 0; p < kb; p++) {
+                System.arraycopy(b, bOff + (pb + p) * n + jb, panel, p * nb, nb);
+            }
+        } else {
+            for (int j = 0; j < nb; j++) {
+                int src = bOff + (jb + j) * k + pb;
+                for (int p = 0; p < kb; p++) {
+                    panel[p * nb + j] = b[src + p];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.descent.optim;
+
+import static dev.descent.Check.closedUnitInterval;
+import static dev.descent.Check.nonNegative;
+import static dev.descent.Check.positive;
+
+import java.util.List;
+
+/**
+ * Adadelta: eps sits inside both square roots. Defaults: lr 1.0, rho 0.9, eps 1e-6.
+ */
+public record Adadelta(double lr, double rho, double eps, double weightDecay) implements OptimizerSpec {
+
+    public Adadelta {
+        positive("lr", lr);
+        closedUnitInterval("rho", rho);
+        positive("eps", eps);
+        nonNegative("weightDecay", weightDecay);
+    }
+
+    public static Adadelta of(double lr) {
+        return new Adadelta(lr, 0.9, 1e-6, 0);
+    }
+
+    @Override
+    public Adadelta withLr(double newLr) {
+        return new Adadelta(newLr, rho, eps, weightDecay);
+    }
+
+    @Override
+    public List<String> stateNames() {
+        return List.of("square_avg", "acc_delta");
+    }
+
+    @Override
+    public String name() {
+        return "adadelta";
+    }
+}

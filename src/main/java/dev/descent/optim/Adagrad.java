@@ -1,0 +1,42 @@
+package dev.descent.optim;
+
+import static dev.descent.Check.nonNegative;
+import static dev.descent.Check.positive;
+
+import java.util.List;
+
+/**
+ * Adagrad: {@code clr = lr/(1+(t-1)*lrDecay)}, {@code s += g^2} with s starting at
+ * {@code initialAccumulatorValue}, {@code p -= clr*g/(sqrt(s)+eps)}.
+ * Defaults: lr 1e-2, lrDecay 0, initial accumulator 0, eps 1e-10.
+ */
+public record Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulatorValue, double eps)
+        implements OptimizerSpec {
+
+    public Adagrad {
+        positive("lr", lr);
+        nonNegative("lrDecay", lrDecay);
+        nonNegative("weightDecay", weightDecay);
+        nonNegative("initialAccumulatorValue", initialAccumulatorValue);
+        positive("eps", eps);
+    }
+
+    public static Adagrad of(double lr) {
+        return new Adagrad(lr, 0, 0, 0, 1e-10);
+    }
+
+    @Override
+    public Adagrad withLr(double newLr) {
+        return new Adagrad(newLr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+    }
+
+    @Override
+    public List<String> stateNames() {
+        return List.of("sum");
+    }
+
+    @Override
+    public String name() {
+        return "adagrad";
+    }
+}

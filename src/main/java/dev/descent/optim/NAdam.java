@@ -1,0 +1,49 @@
+package dev.descent.optim;
+
+import static dev.descent.Check.nonNegative;
+import static dev.descent.Check.positive;
+import static dev.descent.Check.unitInterval;
+
+import java.util.List;
+
+/**
+ * NAdam (Dozat) with PyTorch's momentum schedule {@code mu_t = beta1*(1 - 0.5*0.96^(t*psi))},
+ * psi = momentumDecay. The running product of mu_t is a per-model scalar kept in the session's
+ * control block. Defaults: lr 2e-3, betas (0.9, 0.999), eps 1e-8, momentumDecay 4e-3.
+ */
+public record NAdam(double lr, double beta1, double beta2, double eps, double weightDecay, double momentumDecay)
+        implements OptimizerSpec {
+
+    public NAdam {
+        positive("lr", lr);
+        unitInterval("beta1", beta1);
+        unitInterval("beta2", beta2);
+        positive("eps", eps);
+        nonNegative("weightDecay", weightDecay);
+        nonNegative("momentumDecay", momentumDecay);
+    }
+
+    public static NAdam of(double lr) {
+        return new NAdam(lr, 0.9, 0.999, 1e-8, 0, 4e-3);
+    }
+
+    /** mu_t of the momentum schedule. */
+    public double mu(long t) {
+        return beta1 * (1 - 0.5 * Math.pow(0.96, t * momentumDecay));
+    }
+
+    @Override
+    public NAdam withLr(double newLr) {
+        return new NAdam(newLr, beta1, beta2, eps, weightDecay, momentumDecay);
+    }
+
+    @Override
+    public List<String> stateNames() {
+        return List.of("exp_avg", "exp_avg_sq");
+    }
+
+    @Override
+    public String name() {
+        return "nadam";
+    }
+}

@@ -1,0 +1,42 @@
+package dev.descent.optim;
+
+import static dev.descent.Check.nonNegative;
+import static dev.descent.Check.positive;
+import static dev.descent.Check.unitInterval;
+
+import java.util.List;
+
+/**
+ * RAdam (Liu et al.): Adam whose adaptive term is switched on, and rectified, once the
+ * variance estimate is tractable (rho_t > 5); before that it is SGD with bias-corrected
+ * momentum. Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
+ */
+public record RAdam(double lr, double beta1, double beta2, double eps, double weightDecay) implements OptimizerSpec {
+
+    public RAdam {
+        positive("lr", lr);
+        unitInterval("beta1", beta1);
+        unitInterval("beta2", beta2);
+        positive("eps", eps);
+        nonNegative("weightDecay", weightDecay);
+    }
+
+    public static RAdam of(double lr) {
+        return new RAdam(lr, 0.9, 0.999, 1e-8, 0);
+    }
+
+    @Override
+    public RAdam withLr(double newLr) {
+        return new RAdam(newLr, beta1, beta2, eps, weightDecay);
+    }
+
+    @Override
+    public List<String> stateNames() {
+        return List.of("exp_avg", "exp_avg_sq");
+    }
+
+    @Override
+    public String name() {
+        return "radam";
+    }
+}

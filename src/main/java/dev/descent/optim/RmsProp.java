@@ -1,0 +1,51 @@
+package dev.descent.optim;
+
+import static dev.descent.Check.nonNegative;
+import static dev.descent.Check.positive;
+import static dev.descent.Check.unitInterval;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * RMSprop as in PyTorch: eps is added outside the square root; the centered variant subtracts
+ * the square of the running gradient mean; with momentum the scaled step is accumulated in a
+ * buffer. Defaults: lr 1e-2, alpha 0.99, eps 1e-8.
+ */
+public record RmsProp(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered)
+        implements OptimizerSpec {
+
+    public RmsProp {
+        positive("lr", lr);
+        unitInterval("alpha", alpha);
+        positive("eps", eps);
+        nonNegative("weightDecay", weightDecay);
+        nonNegative("momentum", momentum);
+    }
+
+    public static RmsProp of(double lr) {
+        return new RmsProp(lr, 0.99, 1e-8, 0, 0, false);
+    }
+
+    @Override
+    public RmsProp withLr(double newLr) {
+        return new RmsProp(newLr, alpha, eps, weightDecay, momentum, centered);
+    }
+
+    @Override
+    public List<String> stateNames() {
+        List<String> names = new ArrayList<>(List.of("square_avg"));
+        if (centered) {
+            names.add("grad_avg");
+        }
+        if (momentum > 0) {
+            names.add("momentum_buffer");
+        }
+        return List.copyOf(names);
+    }
+
+    @Override
+    public String name() {
+        return "rmsprop";
+    }
+}

@@ -1,0 +1,51 @@
+package dev.descent.optim;
+
+import static dev.descent.Check.nonNegative;
+import static dev.descent.Check.positive;
+
+import java.util.List;
+
+/**
+ * Stochastic gradient descent with PyTorch's momentum convention ({@code b = m*b + (1-d)*g},
+ * {@code p -= lr*b}); the first step sets {@code b = g} without dampening. This differs from the
+ * Keras convention ({@code v = m*v - lr*g}) only when the learning rate changes between steps.
+ * Nesterov requires momentum > 0 and dampening 0, as in PyTorch.
+ */
+public record Sgd(double lr, double momentum, double dampening, boolean nesterov, double weightDecay)
+        implements OptimizerSpec {
+
+    public Sgd {
+        positive("lr", lr);
+        nonNegative("momentum", momentum);
+        nonNegative("dampening", dampening);
+        nonNegative("weightDecay", weightDecay);
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("nesterov requires momentum > 0 and dampening = 0, got momentum="
+                    + momentum + " dampening=" + dampening);
+        }
+    }
+
+    /** Plain SGD: no momentum, no decay. */
+    public static Sgd of(double lr) {
+        return new Sgd(lr, 0, 0, false, 0);
+    }
+
+    public static Sgd momentum(double lr, double momentum) {
+        return new Sgd(lr, momentum, 0, false, 0);
+    }
+
+    @Override
+    public Sgd withLr(double newLr) {
+        return new Sgd(newLr, momentum, dampening, nesterov, weightDecay);
+    }
+
+    @Override
+    public List<String> stateNames() {
+        return momentum > 0 ? List.of("momentum_buffer") : List.of();
+    }
+
+    @Override
+    public String name() {
+        return "sgd";
+    }
+}
