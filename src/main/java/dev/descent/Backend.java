@@ -67,7 +67,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Decides on the device whether the step in progress goes ahead: if control[BATCH_LOSS] or
      * control[NORM_SQ] is not finite the step is skipped (SKIP = 1, BAD_STREAK and BAD_TOTAL
-     * grow, BAD_STREAK_START records {@code batchIndex} when a streak begins); otherwise STEP
+     * grow, BAD_STREAK_START records {@code batchIndex} when a streak begins, HALTED latches when
+     * the streak reaches {@code guard.maxBadSteps()}, after which every step is skipped); otherwise STEP
      * advances, CLIP_SCALE is set from {@code guard}, the batch loss and correct counts are
      * added to the epoch sums with {@code rows} samples, and NAdam's mu product advances.
      * Semantics are given once, in {@link StepLogic}.

@@ -39,6 +39,9 @@ public final class Control {
     public static final int EVAL_LOSS_SUM = 13;
     public static final int EVAL_CORRECT_SUM = 14;
 
+    /** 1 once BAD_STREAK reached the guard's limit: every later step is skipped until the host resets it. */
+    public static final int HALTED = 15;
+
     public static final int SIZE = 16;
 
     /** The initial contents: step 0, scale 1, mu product 1, everything else 0. */

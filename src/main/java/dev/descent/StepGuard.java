@@ -3,18 +3,21 @@ package dev.descent;
 /**
  * What {@code beginStep} applies before an update: the global-norm clip threshold
  * ({@code maxNorm <= 0} disables it), the element-wise clip value ({@code clipValue <= 0}
- * disables it), and the index of the batch (for the non-finite report).
+ * disables it), and how many consecutive non-finite steps halt training ({@code maxBadSteps}).
  *
  * <p>Order of operations, identical on every backend: each gradient element is first clamped
  * to [-clipValue, clipValue]; the global norm is taken over the clamped gradient; the step then
  * uses clamp(g) * min(maxNorm/(norm+1e-6), 1).
  */
-public record StepGuard(double maxNorm, double clipValue) {
-    public static final StepGuard NONE = new StepGuard(0, 0);
+public record StepGuard(double maxNorm, double clipValue, int maxBadSteps) {
+    /** The default number of consecutive non-finite steps that halts training. */
+    public static final int DEFAULT_MAX_BAD_STEPS = 10;
+    public static final StepGuard NONE = new StepGuard(0, 0, DEFAULT_MAX_BAD_STEPS);
 
     public StepGuard {
         Check.nonNegative("clipNorm", maxNorm);
         Check.nonNegative("clipValue", clipValue);
+        Check.atLeast("maxBadSteps", maxBadSteps, 1);
     }
 
     public boolean clipsNorm() {

@@ -14,6 +14,10 @@ public final class StepLogic {
     public static void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, double[] c) {
         double loss = c[Control.BATCH_LOSS];
         double normSq = c[Control.NORM_SQ];
+        if (c[Control.HALTED] != 0) {
+            c[Control.SKIP] = 1;
+            return;
+        }
         if (!Double.isFinite(loss) || !Double.isFinite(normSq)) {
             c[Control.SKIP] = 1;
             if (c[Control.BAD_STREAK] == 0) {
@@ -21,6 +25,9 @@ public final class StepLogic {
             }
             c[Control.BAD_STREAK] += 1;
             c[Control.BAD_TOTAL] += 1;
+            if (c[Control.BAD_STREAK] >= guard.maxBadSteps()) {
+                c[Control.HALTED] = 1;
+            }
             return;
         }
         c[Control.SKIP] = 0;

@@ -1,0 +1,169 @@
+package dev.descent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+/**
+ * A dense network's architecture and arena layout (no numbers: those live in a {@link Session}).
+ *
+ * <p>Arena layout: all weight matrices first, then all bias vectors, each view starting on a
+ * multiple of 4 floats (16 bytes, for vector loads on devices; the padding stays zero). With
+ * biases at the end, "no weight decay on biases" is a single boundary, {@link #biasStart()}, and
+ * an optimizer step stays one launch.
+ */
+public final class Model {
+    static final int ALIGN = 4;
+
+    private final int inputWidth;
+    private final List<Layer> layers;
+    private final Loss loss;
+    private final Init init;
+    private final int biasStart;
+    private final int parameterCount;
+
+    private Model(int inputWidth, List<Layer> layers, Loss loss, Init init, int biasStart, int parameterCount) {
+        this.inputWidth = inputWidth;
+        this.layers = List.copyOf(layers);
+        this.loss = loss;
+        this.init = init;
+        this.biasStart = biasStart;
+        this.parameterCount = parameterCount;
+    }
+
+    public static Builder builder(int inputWidth) {
+        return new Builder(inputWidth);
+    }
+
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    public int outputWidth() {
+        return layers.get(layers.size() - 1).units();
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public Init init() {
+        return init;
+    }
+
+    /** Arena length, padding included. */
+    public int parameterCount() {
+        return parameterCount;
+    }
+
+    /** Index of the first bias element; every weight lies before it. */
+    public int biasStart() {
+        return biasStart;
+    }
+
+    /** The widest activation (inputs included): sizes the per-row workspace. */
+    public int maxWidth() {
+        int w = inputWidth;
+        for (Layer l : layers) {
+            w = Math.max(w, l.units());
+        }
+        return w;
+    }
+
+    /** e.g. "784-256:relu-128:relu-10:identity/softmax_cross_entropy"; checkpoints compare it. */
+    public String architecture() {
+        return inputWidth + "-" + layers.stream()
+                .map(l -> l.units() + ":" + l.activation().name().toLowerCase(java.util.Locale.ROOT))
+                .collect(Collectors.joining("-")) + "/" + loss.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A fresh arena: weights drawn with {@link #init()} from {@code seed}, biases and padding zero. */
+    public float[] initialParameters(long seed) {
+        float[] arena = new float[parameterCount];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (Layer l : layers) {
+            init.fill(arena, l.weightOffset(), l.inputs(), l.units(), random);
+        }
+        return arena;
+    }
+
+    static int align(int n) {
+        return (n + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    /** Fluent construction; {@link #build()} validates. */
+    public static final class Builder {
+        private final int inputWidth;
+        private final List<int[]> units = new ArrayList<>();
+        private final List<Activation> activations = new ArrayList<>();
+        private Loss loss = Loss.SOFTMAX_CROSS_ENTROPY;
+        private Init init = Init.HE_UNIFORM;
+
+        Builder(int inputWidth) {
+            this.inputWidth = Check.atLeast("inputWidth", inputWidth, 1);
+        }
+
+        public Builder dense(int units, Activation activation) {
+            Check.atLeast("units of layer " + (this.units.size() + 1), units, 1);
+            if (activation == null) {
+                throw new IllegalArgumentException("activation of layer " + (this.units.size() + 1) + " must not be null");
+            }
+            this.units.add(new int[] {units});
+            this.activations.add(activation);
+            return this;
+        }
+
+        public Builder loss(Loss loss) {
+            if (loss == null) {
+                throw new IllegalArgumentException("loss must not be null");
+            }
+            this.loss = loss;
+            return this;
+        }
+
+        public Builder init(Init init) {
+            if (init == null) {
+                throw new IllegalArgumentException("init must not be null");
+            }
+            this.init = init;
+            return this;
+        }
+
+        public Model build() {
+            if (units.isEmpty()) {
+                throw new IllegalArgumentException("a model needs at least one dense layer");
+            }
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY && units.get(units.size() - 1)[0] < 2) {
+                throw new IllegalArgumentException("softmax cross-entropy needs an output width >= 2, got "
+                        + units.get(units.size() - 1)[0]);
+            }
+            long offset = 0;
+            int fanIn = inputWidth;
+            long[] weightOffsets = new long[units.size()];
+            for (int i = 0; i < units.size(); i++) {
+                weightOffsets[i] = offset;
+                offset += align((int) Math.min(Integer.MAX_VALUE, (long) fanIn * units.get(i)[0]));
+                fanIn = units.get(i)[0];
+            }
+            long biasStart = offset;
+            List<Layer> layers = new ArrayList<>();
+            fanIn = inputWidth;
+            for (int i = 0; i < units.size(); i++) {
+                int u = units.get(i)[0];
+                layers.add(new Layer(fanIn, u, activations.get(i), (int) weightOffsets[i], (int) offset));
+                offset += align(u);
+                fanIn = u;
+            }
+            if (offset > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("model has " + offset + " parameters; the arena holds at most "
+                        + (Integer.MAX_VALUE - 16));
+            }
+            return new Model(inputWidth, layers, loss, init, (int) biasStart, (int) offset);
+        }
+    }
+}

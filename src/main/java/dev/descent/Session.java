@@ -1,0 +1,354 @@
+package dev.descent;
+
+import dev.descent.data.Dataset;
+import dev.descent.optim.OptimizerSpec;
+import java.util.List;
+
+/**
+ * A model bound to a backend: the parameter arena, the gradient arena and one arena per
+ * optimizer state buffer (all with the same layout), the control block, and a workspace for
+ * activations sized for {@code maxBatch} rows. Everything is allocated here, once; forward,
+ * backward and step only launch kernels.
+ *
+ * <p>Workspace layout (row-major, maxBatch rows each): the input X, then Z and A for every
+ * layer; two scratch blocks for the backward pass (dA and dZ, maxBatch x widest layer), and the
+ * batch targets.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final Backend backend;
+    private final OptimizerSpec optimizer;
+    private final int maxBatch;
+    private final int decayEnd;
+    private final Buf params;
+    private final Buf grads;
+    private final Buf[] state;
+    private final Buf control;
+    private final Buf acts;
+    private final Buf deltaA;
+    private final Buf deltaZ;
+    private final Buf targets;
+    private final int[] zOffset;
+    private final int[] aOffset;
+    private StepGuard guard = StepGuard.NONE;
+    private boolean closed;
+
+    /**
+     * @param decayBiases whether biases receive weight decay (PyTorch's default is yes; many
+     *                    recipes turn it off)
+     */
+    public Session(Model model, Backend backend, OptimizerSpec optimizer, int maxBatch, boolean decayBiases) {
+        if (model == null || backend == null || optimizer == null) {
+            throw new IllegalArgumentException("model, backend and optimizer must not be null");
+        }
+        this.model = model;
+        this.backend = backend;
+        this.optimizer = optimizer;
+        this.maxBatch = Check.atLeast("maxBatch", maxBatch, 1);
+        this.decayEnd = decayBiases ? model.parameterCount() : model.biasStart();
+        int n = model.parameterCount();
+        List<Layer> layers = model.layers();
+        zOffset = new int[layers.size()];
+        aOffset = new int[layers.size()];
+        long offset = (long) maxBatch * model.inputWidth();
+        for (int l = 0; l < layers.size(); l++) {
+            zOffset[l] = (int) offset;
+            offset += Model.align(maxBatch * layers.get(l).units());
+            aOffset[l] = (int) offset;
+            offset += Model.align(maxBatch * layers.get(l).units());
+        }
+        long scratch = (long) maxBatch * model.maxWidth();
+        if (offset > Integer.MAX_VALUE || scratch > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxBatch " + maxBatch + " needs a workspace of " + offset
+                    + " floats, over the 2^31 limit of one buffer");
+        }
+        params = backend.allocate(n);
+        grads = backend.allocate(n);
+        state = new Buf[optimizer.stateCount()];
+        for (int i = 0; i < state.length; i++) {
+            state[i] = backend.allocate(n);
+        }
+        control = backend.allocate(Control.SIZE);
+        acts = backend.allocate((int) offset);
+        deltaA = backend.allocate((int) scratch);
+        deltaZ = backend.allocate((int) scratch);
+        targets = backend.allocate(maxBatch * model.loss().targetWidth(model.outputWidth()));
+        resetOptimizer();
+    }
+
+    /** Session with weights drawn from {@code seed}. */
+    public static Session create(Model model, Backend backend, OptimizerSpec optimizer, int maxBatch, long seed) {
+        Session s = new Session(model, backend, optimizer, maxBatch, true);
+        s.setParameters(model.initialParameters(seed));
+        return s;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public OptimizerSpec optimizer() {
+        return optimizer;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** Elements [0, decayEnd) of the arena receive weight decay. */
+    public int decayEnd() {
+        return decayEnd;
+    }
+
+    public void setGuard(StepGuard guard) {
+        this.guard = guard == null ? StepGuard.NONE : guard;
+    }
+
+    public StepGuard guard() {
+        return guard;
+    }
+
+    /** Zeroes every optimizer state buffer and the control block (step count 0). */
+    public void resetOptimizer() {
+        for (Buf s : state) {
+            backend.fill(s, 0, s.length(), 0f);
+        }
+        if (optimizer instanceof dev.descent.optim.Adagrad a) {
+            for (Buf s : state) {
+                backend.fill(s, 0, s.length(), (float) a.initialAccumulatorValue());
+            }
+        }
+        backend.upload(Control.initial(), 0, control, 0, Control.SIZE);
+    }
+
+    /** Uploads a dataset for {@link #gatherBatch} and {@link #evaluate}. */
+    public DeviceDataset upload(Dataset data) {
+        checkData(data);
+        return new DeviceDataset(backend, data);
+    }
+
+    private void checkData(Dataset data) {
+        if (data.cols() != model.inputWidth()) {
+            throw new IllegalArgumentException("data has " + data.cols() + " feature columns, model expects "
+                    + model.inputWidth());
+        }
+        int tw = model.loss().targetWidth(model.outputWidth());
+        if (data.targetWidth() != tw) {
+            throw new IllegalArgumentException("data has target width " + data.targetWidth() + ", the "
+                    + model.loss() + " loss of this model needs " + tw);
+        }
+        if (model.loss() == Loss.SOFTMAX_CROSS_ENTROPY && data.classes() > model.outputWidth()) {
+            throw new IllegalArgumentException("data has " + data.classes() + " classes, model outputs only "
+                    + model.outputWidth());
+        }
+    }
+
+    /** Copies rows {@code order[from .. from+rows)} of {@code data} into the batch workspace (on the device). */
+    public void gatherBatch(DeviceDataset data, int from, int rows) {
+        checkRows(rows);
+        if (from < 0 || from + rows > data.rows()) {
+            throw new IllegalArgumentException("batch [" + from + ", " + (from + rows) + ") is outside the "
+                    + data.rows() + " rows of the dataset");
+        }
+        backend.gatherRows(data.features, model.inputWidth(), data.order, from, rows, acts);
+        backend.gatherRows(data.targets, data.host().targetWidth(), data.order, from, rows, targets);
+    }
+
+    /** Uploads a host batch: x is rows x inputWidth, y the targets (labels as floats for cross-entropy). */
+    public void loadBatch(float[] x, float[] y, int rows) {
+        checkRows(rows);
+        boolean labels = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY;
+        Dataset checked = Dataset.of(x, rows, model.inputWidth(), y, model.loss().targetWidth(model.outputWidth()),
+                labels ? model.outputWidth() : 0);
+        backend.upload(checked.features(), 0, acts, 0, rows * model.inputWidth());
+        backend.upload(checked.targets(), 0, targets, 0, checked.targets().length);
+    }
+
+    private void checkRows(int rows) {
+        if (rows < 1 || rows > maxBatch) {
+            throw new IllegalArgumentException("rows must be in [1, " + maxBatch + "] (the session's maxBatch), got " + rows);
+        }
+    }
+
+    /** Forward pass over the batch in the workspace: Z = A_prev W, then Z += b, A = act(Z) fused. */
+    public void forward(int rows) {
+        checkRows(rows);
+        int inOffset = 0;
+        for (int l = 0; l < model.layers().size(); l++) {
+            Layer layer = model.layers().get(l);
+            backend.gemm(false, false, rows, layer.units(), layer.inputs(), 1f, acts, inOffset,
+                    params, layer.weightOffset(), 0f, acts, zOffset[l]);
+            backend.biasActivation(layer.activation(), rows, layer.units(), acts, zOffset[l],
+                    params, layer.biasOffset(), acts, aOffset[l]);
+            inOffset = aOffset[l];
+        }
+    }
+
+    /** Loss and its gradient, then back through every layer: dW = A_prev^T dZ, db = sum dZ, dA_prev = dZ W^T. */
+    public void backward(int rows) {
+        checkRows(rows);
+        List<Layer> layers = model.layers();
+        int last = layers.size() - 1;
+        backend.loss(model.loss(), rows, model.outputWidth(), acts, aOffset[last], targets, 0, deltaA, 0,
+                control, false);
+        for (int l = last; l >= 0; l--) {
+            Layer layer = layers.get(l);
+            backend.activationBackward(layer.activation(), rows * layer.units(), acts, zOffset[l], deltaA, 0, deltaZ, 0);
+            int inOffset = l == 0 ? 0 : aOffset[l - 1];
+            backend.gemm(true, false, layer.inputs(), layer.units(), rows, 1f, acts, inOffset, deltaZ, 0,
+                    0f, grads, layer.weightOffset());
+            backend.biasGradient(rows, layer.units(), deltaZ, 0, grads, layer.biasOffset());
+            if (l > 0) {
+                backend.gemm(false, true, rows, layer.inputs(), layer.units(), 1f, deltaZ, 0,
+                        params, layer.weightOffset(), 0f, deltaA, 0);
+            }
+        }
+    }
+
+    /** Norm, guard and the fused update, all on the device; {@code batchIndex} names the batch in reports. */
+    public void step(float lr, long batchIndex, int rows) {
+        Check.positive("lr", lr);
+        int n = model.parameterCount();
+        float clip = (float) guard.clipValue();
+        backend.gradientNorm(grads, n, clip, control);
+        backend.beginStep(optimizer, guard, batchIndex, rows, control);
+        backend.step(optimizer, lr, params, grads, state, n, decayEnd, clip, control);
+    }
+
+    /** forward + backward + step on the batch in the workspace. */
+    public void trainBatch(int rows, float lr, long batchIndex) {
+        forward(rows);
+        backward(rows);
+        step(lr, batchIndex, rows);
+    }
+
+    /** Network outputs (logits for cross-entropy models) for {@code rows} samples. */
+    public float[] predict(float[] x, int rows) {
+        Check.atLeast("rows", rows, 1);
+        Check.length("x", x, rows * model.inputWidth());
+        Check.finite("x", x);
+        int out = model.outputWidth();
+        float[] result = new float[rows * out];
+        int last = model.layers().size() - 1;
+        for (int from = 0; from < rows; from += maxBatch) {
+            int n = Math.min(maxBatch, rows - from);
+            backend.upload(x, from * model.inputWidth(), acts, 0, n * model.inputWidth());
+            forward(n);
+            backend.download(acts, aOffset[last], result, from * out, n * out);
+        }
+        return result;
+    }
+
+    /** Argmax class per row. */
+    public int[] predictClasses(float[] x, int rows) {
+        float[] y = predict(x, rows);
+        int out = model.outputWidth();
+        int[] classes = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int c = 1; c < out; c++) {
+                if (y[r * out + c] > y[r * out + best]) {
+                    best = c;
+                }
+            }
+            classes[r] = best;
+        }
+        return classes;
+    }
+
+    /** Mean loss and accuracy over a whole dataset, in batches of maxBatch; parameters are not touched. */
+    public Evaluation evaluate(DeviceDataset data) {
+        backend.fill(control, Control.EVAL_LOSS_SUM, 2, 0f);
+        data.resetOrder();
+        int last = model.layers().size() - 1;
+        for (int from = 0; from < data.rows(); from += maxBatch) {
+            int n = Math.min(maxBatch, data.rows() - from);
+            gatherBatch(data, from, n);
+            forward(n);
+            backend.loss(model.loss(), n, model.outputWidth(), acts, aOffset[last], targets, 0, null, 0,
+                    control, true);
+        }
+        float[] c = control();
+        double accuracy = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? c[Control.EVAL_CORRECT_SUM] / data.rows() : Double.NaN;
+        return new Evaluation(c[Control.EVAL_LOSS_SUM] / data.rows(), accuracy, data.rows());
+    }
+
+    public Evaluation evaluate(Dataset data) {
+        try (DeviceDataset d = upload(data)) {
+            return evaluate(d);
+        }
+    }
+
+    /** Downloads the control block (one small copy; see {@link Control}). */
+    public float[] control() {
+        float[] c = new float[Control.SIZE];
+        backend.download(control, 0, c, 0, Control.SIZE);
+        return c;
+    }
+
+    public void setControl(float[] c) {
+        Check.length("control", c, Control.SIZE);
+        backend.upload(c, 0, control, 0, Control.SIZE);
+    }
+
+    /** Zeroes the epoch sums (loss, correct, samples) in the control block. */
+    public void resetEpochSums() {
+        backend.fill(control, Control.LOSS_SUM, 3, 0f);
+    }
+
+    /** Completed optimizer steps. */
+    public long steps() {
+        return (long) control()[Control.STEP];
+    }
+
+    public float[] parameters() {
+        return download(params);
+    }
+
+    public void setParameters(float[] arena) {
+        Check.length("parameters", arena, model.parameterCount());
+        Check.finite("parameters", arena);
+        backend.upload(arena, 0, params, 0, arena.length);
+    }
+
+    public float[] gradients() {
+        return download(grads);
+    }
+
+    public int stateCount() {
+        return state.length;
+    }
+
+    public float[] state(int i) {
+        return download(state[i]);
+    }
+
+    public void setState(int i, float[] values) {
+        Check.length("state " + optimizer.stateNames().get(i), values, model.parameterCount());
+        backend.upload(values, 0, state[i], 0, values.length);
+    }
+
+    private float[] download(Buf buf) {
+        float[] out = new float[model.parameterCount()];
+        backend.download(buf, 0, out, 0, out.length);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Buf b : new Buf[] {params, grads, control, acts, deltaA, deltaZ, targets}) {
+            backend.free(b);
+        }
+        for (Buf s : state) {
+            backend.free(s);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.descent;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Epoch/batch loop over a {@link Session}. The batch size chooses the mode: the whole training
+ * set (full-batch gradient descent), any size in between (mini-batch), or 1 (stochastic). Each
+ * epoch draws a new permutation from (seed, epoch) alone, so a run resumed at an epoch boundary
+ * continues exactly as the uninterrupted run would. The host reads the device's control block
+ * every {@link #CHECK_EVERY} batches and at each epoch's end, never per step.
+ */
+public final class Trainer {
+
+    /** Batches between reads of the control block to notice a halted run. */
+    public static final int CHECK_EVERY = 64;
+
+    /**
+     * @param batchSize rows per step; values above the training set's size mean full batch
+     * @param shuffle   draw a new order every epoch (otherwise stored order)
+     */
+    public record Config(int epochs, int batchSize, double lr, long seed, Schedule schedule, boolean shuffle) {
+        public Config {
+            Check.atLeast("epochs", epochs, 1);
+            Check.atLeast("batchSize", batchSize, 1);
+            Check.positive("lr", lr);
+            if (schedule == null) {
+                throw new IllegalArgumentException("schedule must not be null");
+            }
+        }
+    }
+
+    private final Session session;
+    private final Config config;
+
+    public Trainer(Session session, Config config) {
+        this.session = session;
+        this.config = config;
+    }
+
+    /** Trains from scratch (epoch 0). */
+    public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener) {
+        return fit(train, heldOut, listener, 0);
+    }
+
+    /**
+     * Trains epochs {@code [startEpoch, epochs)}; startEpoch &gt; 0 continues a run whose
+     * session state came from a checkpoint written after epoch {@code startEpoch}.
+     */
+    public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener, int startEpoch) {
+        int n = train.rows();
+        int batch = Math.min(config.batchSize(), n);
+        if (batch > session.maxBatch()) {
+            throw new IllegalArgumentException("batchSize " + batch + " exceeds the session's maxBatch "
+                    + session.maxBatch());
+        }
+        if (startEpoch < 0 || startEpoch > config.epochs()) {
+            throw new IllegalArgumentException("startEpoch must be in [0, " + config.epochs() + "], got " + startEpoch);
+        }
+        TrainingListener l = listener == null ? TrainingListener.NONE : listener;
+        int iters = (n + batch - 1) / batch;
+        List<EpochStats> epochs = new ArrayList<>();
+        for (int e = startEpoch; e < config.epochs(); e++) {
+            long t0 = System.nanoTime();
+            session.resetEpochSums();
+            if (config.shuffle()) {
+                train.shuffle(epochSeed(config.seed(), e));
+            } else {
+                train.resetOrder();
+            }
+            double lr = config.lr();
+            for (int b = 0; b < iters; b++) {
+                int from = b * batch;
+                int rows = Math.min(batch, n - from);
+                long iteration = (long) e * iters + b;
+                lr = config.lr() * config.schedule().factor(iteration, iters, config.epochs());
+                session.gatherBatch(train, from, rows);
+                session.trainBatch(rows, (float) lr, iteration);
+                l.onBatch(e + 1, b + 1, iters);
+                if ((b + 1) % CHECK_EVERY == 0 && session.control()[Control.HALTED] != 0) {
+                    break;
+                }
+            }
+            float[] c = session.control();
+            if (c[Control.HALTED] != 0) {
+                return new TrainingReport(List.copyOf(epochs), true, haltMessage(c, iters));
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Evaluation held = heldOut == null ? null : session.evaluate(heldOut);
+            double samples = c[Control.SAMPLE_SUM];
+            EpochStats stats = new EpochStats(e + 1, c[Control.LOSS_SUM] / samples, c[Control.CORRECT_SUM] / samples,
+                    held == null ? Double.NaN : held.loss(), held == null ? Double.NaN : held.accuracy(),
+                    seconds, n / seconds, (long) c[Control.BAD_TOTAL], lr, (long) c[Control.STEP]);
+            epochs.add(stats);
+            l.onEpoch(stats);
+        }
+        return new TrainingReport(List.copyOf(epochs), false, null);
+    }
+
+    /** The shuffle seed of one epoch: a fixed mix of the run's seed and the epoch index. */
+    static long epochSeed(long seed, int epoch) {
+        return seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L;
+    }
+
+    private String haltMessage(float[] c, int iters) {
+        long start = (long) c[Control.BAD_STREAK_START];
+        return String.format("training halted: %d consecutive steps had a non-finite loss or gradient norm,"
+                        + " starting at epoch %d batch %d of %d; those steps were skipped and the parameters are"
+                        + " the last finite ones (try a lower --lr or --clip-norm)",
+                (long) c[Control.BAD_STREAK], start / iters + 1, start % iters + 1, iters);
+    }
+}

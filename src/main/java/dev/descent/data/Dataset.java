@@ -1,0 +1,137 @@
+package dev.descent.data;
+
+import dev.descent.Check;
+
+/**
+ * Samples in host memory: a rows x cols feature matrix (row-major float32) and targets, either
+ * one integer class label per row (classification, {@code classes >= 2}) or a rows x targetWidth
+ * matrix (regression, {@code classes == 0}). Validated at construction: shapes, finite values,
+ * labels that are integers in [0, classes).
+ */
+public final class Dataset {
+    private final float[] features;
+    private final float[] targets;
+    private final int rows;
+    private final int cols;
+    private final int targetWidth;
+    private final int classes;
+
+    private Dataset(float[] features, int rows, int cols, float[] targets, int targetWidth, int classes) {
+        Check.atLeast("rows", rows, 1);
+        Check.atLeast("cols", cols, 1);
+        Check.length("features", features, Math.multiplyExact(rows, cols));
+        Check.length("targets", targets, Math.multiplyExact(rows, targetWidth));
+        Check.finite("features", features);
+        Check.finite("targets", targets);
+        if (rows > 1 << 24) {
+            throw new IllegalArgumentException("rows must be <= 16777216 (row indices travel as exact floats), got " + rows);
+        }
+        if (classes > 0) {
+            for (int r = 0; r < rows; r++) {
+                float label = targets[r];
+                if (label != Math.rint(label) || label < 0 || label >= classes) {
+                    throw new IllegalArgumentException("label at row " + r + " is " + label
+                            + "; labels must be integers in [0, " + classes + ")");
+                }
+            }
+        }
+        this.features = features;
+        this.targets = targets;
+        this.rows = rows;
+        this.cols = cols;
+        this.targetWidth = targetWidth;
+        this.classes = classes;
+    }
+
+    /** Classification data: {@code labels[r]} in [0, classes). */
+    public static Dataset classification(float[] features, int rows, int cols, int[] labels, int classes) {
+        Check.atLeast("classes", classes, 2);
+        if (labels == null || labels.length != rows) {
+            throw new IllegalArgumentException("labels has length " + (labels == null ? "null" : labels.length)
+                    + ", expected " + rows);
+        }
+        float[] t = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            if (labels[r] < 0 || labels[r] >= classes) {
+                throw new IllegalArgumentException("label at row " + r + " is " + labels[r]
+                        + "; labels must be in [0, " + classes + ")");
+            }
+            t[r] = labels[r];
+        }
+        return new Dataset(features, rows, cols, t, 1, classes);
+    }
+
+    /**
+     * Any data: {@code classes >= 2} means one integer label per row (targetWidth 1), 0 means a
+     * rows x targetWidth regression target.
+     */
+    public static Dataset of(float[] features, int rows, int cols, float[] targets, int targetWidth, int classes) {
+        if (classes != 0 && (classes < 2 || targetWidth != 1)) {
+            throw new IllegalArgumentException("classification needs classes >= 2 and targetWidth 1, got classes="
+                    + classes + " targetWidth=" + targetWidth);
+        }
+        Check.atLeast("targetWidth", targetWidth, 1);
+        return new Dataset(features, rows, cols, targets, targetWidth, classes);
+    }
+
+    /** Regression data: {@code targets} is rows x targetWidth. */
+    public static Dataset regression(float[] features, int rows, int cols, float[] targets, int targetWidth) {
+        Check.atLeast("targetWidth", targetWidth, 1);
+        return new Dataset(features, rows, cols, targets, targetWidth, 0);
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public int targetWidth() {
+        return targetWidth;
+    }
+
+    /** Number of classes, or 0 for regression. */
+    public int classes() {
+        return classes;
+    }
+
+    /** The backing feature array (not copied: treat as read-only). */
+    public float[] features() {
+        return features;
+    }
+
+    /** The backing target array (labels as floats for classification; not copied). */
+    public float[] targets() {
+        return targets;
+    }
+
+    /** Rows [from, to) as a new dataset. */
+    public Dataset slice(int from, int to) {
+        if (from < 0 || to > rows || from >= to) {
+            throw new IllegalArgumentException("slice [" + from + ", " + to + ") is outside [0, " + rows + ")");
+        }
+        float[] x = java.util.Arrays.copyOfRange(features, from * cols, to * cols);
+        float[] t = java.util.Arrays.copyOfRange(targets, from * targetWidth, to * targetWidth);
+        return new Dataset(x, to - from, cols, t, targetWidth, classes);
+    }
+
+    /** The rows listed in {@code order}, in that order (used for seeded splits). */
+    public Dataset select(int[] order) {
+        float[] x = new float[order.length * cols];
+        float[] t = new float[order.length * targetWidth];
+        for (int i = 0; i < order.length; i++) {
+            System.arraycopy(features, order[i] * cols, x, i * cols, cols);
+            System.arraycopy(targets, order[i] * targetWidth, t, i * targetWidth, targetWidth);
+        }
+        return new Dataset(x, order.length, cols, t, targetWidth, classes);
+    }
+
+    /** A copy with every feature scaled: x' = (x - shift) / scale (see {@link Normalization}). */
+    public Dataset normalized(Normalization n) {
+        float[] x = features.clone();
+        n.apply(x, cols);
+        return new Dataset(x, rows, cols, targets, targetWidth, classes);
+    }
+}
