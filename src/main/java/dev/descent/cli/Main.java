@@ -1,0 +1,43 @@
+package dev.descent.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code descent} command line. Errors are one line on stderr and a non-zero exit:
+ * 2 for bad arguments, 1 for failures while running (unreadable data, unavailable backend),
+ * 3 when the non-finite guard halted training.
+ */
+@Command(name = "descent", mixinStandardHelpOptions = true, version = "descent 0.1.0",
+        description = "Train dense neural networks on CPU, CUDA or OpenCL.",
+        subcommands = {TrainCommand.class, DevicesCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, argv) -> {
+            ex.getCommandLine().getErr().println("descent: " + ex.getMessage());
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Throwable cause = ex;
+            if (cause instanceof java.io.UncheckedIOException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            boolean usage = cause instanceof IllegalArgumentException;
+            commandLine.getErr().println("descent: " + cause.getMessage());
+            return usage ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}
