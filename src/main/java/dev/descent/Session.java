@@ -332,6 +332,19 @@ public final class Session implements AutoCloseable {
         backend.upload(values, 0, state[i], 0, values.length);
     }
 
+    /** For tests that need the exact device contents (e.g. the reference backend's doubles). */
+    Buf parameterBuffer() {
+        return params;
+    }
+
+    Buf gradientBuffer() {
+        return grads;
+    }
+
+    Buf controlBuffer() {
+        return control;
+    }
+
     private float[] download(Buf buf) {
         float[] out = new float[model.parameterCount()];
         backend.download(buf, 0, out, 0, out.length);

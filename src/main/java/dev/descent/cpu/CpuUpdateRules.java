@@ -14,6 +14,8 @@ import dev.descent.optim.Sgd;
  * element once and writes it once, in parallel chunks. Per-step scalars (bias corrections,
  * NAdam's coefficients, RAdam's rectification) are computed once per call in double. The
  * formulas are {@link dev.descent.optim.ReferenceRules}'s; the parity tests hold them together.
+ * Complements such as 1 - beta2 are formed in double and then rounded, as PyTorch does: in
+ * float, 1 - 0.999f is off by 1.3e-5 relative because 0.999 has no exact float form.
  */
 final class CpuUpdateRules {
     private CpuUpdateRules() {}
@@ -57,7 +59,7 @@ final class CpuUpdateRules {
     }
 
     private static void sgd(Parallel par, Sgd o, Step st) {
-        float mom = (float) o.momentum(), damp = 1 - (float) o.dampening();
+        float mom = (float) o.momentum(), damp = (float) (1 - o.dampening());
         boolean first = st.t() == 1, nesterov = o.nesterov();
         float[] p = st.p(), b = mom > 0 ? st.s()[0] : null;
         par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
@@ -75,6 +77,7 @@ final class CpuUpdateRules {
 
     private static void adam(Parallel par, Adam o, Step st) {
         float b1 = (float) o.beta1(), b2 = (float) o.beta2(), eps = (float) o.eps();
+        float c1 = (float) (1 - o.beta1()), c2 = (float) (1 - o.beta2());
         float stepSize = (float) (st.lr() / (1 - Math.pow(o.beta1(), st.t())));
         float invSqrtBc2 = (float) (1 / Math.sqrt(1 - Math.pow(o.beta2(), st.t())));
         boolean decoupled = o.decoupled(), ams = o.amsgrad();
@@ -88,8 +91,8 @@ final class CpuUpdateRules {
                 } else {
                     g += wd * p[i];
                 }
-                float mi = b1 * m[i] + (1 - b1) * g;
-                float vi = b2 * v[i] + (1 - b2) * g * g;
+                float mi = b1 * m[i] + c1 * g;
+                float vi = b2 * v[i] + c2 * g * g;
                 m[i] = mi;
                 v[i] = vi;
                 if (vmax != null) {
@@ -116,17 +119,17 @@ final class CpuUpdateRules {
     }
 
     private static void rmsprop(Parallel par, RmsProp o, Step st) {
-        float a = (float) o.alpha(), eps = (float) o.eps(), mom = (float) o.momentum();
+        float a = (float) o.alpha(), ca = (float) (1 - o.alpha()), eps = (float) o.eps(), mom = (float) o.momentum();
         float[] p = st.p(), sq = st.s()[0];
         float[] ga = o.centered() ? st.s()[1] : null;
         float[] buf = mom > 0 ? st.s()[o.centered() ? 2 : 1] : null;
         par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
-                float v = a * sq[i] + (1 - a) * g * g;
+                float v = a * sq[i] + ca * g * g;
                 sq[i] = v;
                 if (ga != null) {
-                    float mean = a * ga[i] + (1 - a) * g;
+                    float mean = a * ga[i] + ca * g;
                     ga[i] = mean;
                     v -= mean * mean;
                 }
@@ -143,15 +146,15 @@ final class CpuUpdateRules {
     }
 
     private static void adadelta(Parallel par, Adadelta o, Step st) {
-        float r = (float) o.rho(), eps = (float) o.eps();
+        float r = (float) o.rho(), cr = (float) (1 - o.rho()), eps = (float) o.eps();
         float[] p = st.p(), sq = st.s()[0], acc = st.s()[1];
         par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
-                float v = r * sq[i] + (1 - r) * g * g;
+                float v = r * sq[i] + cr * g * g;
                 sq[i] = v;
                 float dx = (float) (Math.sqrt(acc[i] + eps) / Math.sqrt(v + eps)) * g;
-                acc[i] = r * acc[i] + (1 - r) * dx * dx;
+                acc[i] = r * acc[i] + cr * dx * dx;
                 p[i] -= st.lr() * dx;
             }
         });
@@ -159,6 +162,7 @@ final class CpuUpdateRules {
 
     private static void nadam(Parallel par, NAdam o, Step st) {
         float b1 = (float) o.beta1(), b2 = (float) o.beta2(), eps = (float) o.eps();
+        float c1 = (float) (1 - o.beta1()), c2 = (float) (1 - o.beta2());
         float invBc2 = (float) (1 / (1 - Math.pow(o.beta2(), st.t())));
         double mu = o.mu(st.t()), muNext = o.mu(st.t() + 1), prod = st.muProduct();
         float gradCoef = (float) (st.lr() * (1 - mu) / (1 - prod));
@@ -167,8 +171,8 @@ final class CpuUpdateRules {
         par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
-                float mi = b1 * m[i] + (1 - b1) * g;
-                float vi = b2 * v[i] + (1 - b2) * g * g;
+                float mi = b1 * m[i] + c1 * g;
+                float vi = b2 * v[i] + c2 * g * g;
                 m[i] = mi;
                 v[i] = vi;
                 float denom = (float) Math.sqrt(vi * invBc2) + eps;
@@ -179,6 +183,7 @@ final class CpuUpdateRules {
 
     private static void radam(Parallel par, RAdam o, Step st) {
         float b1 = (float) o.beta1(), b2 = (float) o.beta2(), eps = (float) o.eps();
+        float c1 = (float) (1 - o.beta1()), c2 = (float) (1 - o.beta2());
         double bc1 = 1 - Math.pow(o.beta1(), st.t());
         double b2t = Math.pow(o.beta2(), st.t());
         double bc2 = 1 - b2t;
@@ -192,8 +197,8 @@ final class CpuUpdateRules {
         par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
-                float mi = b1 * m[i] + (1 - b1) * g;
-                float vi = b2 * v[i] + (1 - b2) * g * g;
+                float mi = b1 * m[i] + c1 * g;
+                float vi = b2 * v[i] + c2 * g * g;
                 m[i] = mi;
                 v[i] = vi;
                 p[i] -= rectify ? coef * mi / ((float) Math.sqrt(vi) + eps) : coef * mi;

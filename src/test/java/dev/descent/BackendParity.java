@@ -1,0 +1,225 @@
+package dev.descent;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.cpu.ReferenceBackend;
+import java.util.Random;
+
+/**
+ * The parity harness (llm.c / PyTorch style): runs every op of the backend contract on the
+ * backend under test and on the double-precision {@link ReferenceBackend} with the same fresh
+ * random inputs and ragged shapes, poisoning outputs with NaN first so an element a kernel
+ * forgets to write fails. Counts every comparison so callers can assert none went missing.
+ * Any backend (CPU today, CUDA and OpenCL later) runs the same harness.
+ */
+public final class BackendParity {
+    /** Ragged sizes: 1, odd, prime, just past powers of two, none a multiple of any tile. */
+    public static final int[] SIZES = {1, 7, 33, 257, 4099};
+    /** (m, n, k) for GEMM. */
+    public static final int[][] GEMM_SHAPES = {{1, 1, 1}, {1, 257, 33}, {7, 33, 257}, {33, 7, 1}, {65, 129, 31},
+        {257, 10, 128}};
+    /** (rows, cols) for row-wise ops. */
+    public static final int[][] ROW_SHAPES = {{1, 1}, {1, 10}, {7, 33}, {33, 257}, {129, 10}};
+
+    private final Backend test;
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final Random random;
+    private int checks;
+
+    public BackendParity(Backend test, long seed) {
+        this.test = test;
+        this.random = new Random(seed);
+    }
+
+    public int checks() {
+        return checks;
+    }
+
+    /** One buffer on each backend holding the same values. */
+    private final class Pair {
+        final Buf t;
+        final Buf r;
+        final int n;
+
+        Pair(float[] values) {
+            n = values.length;
+            t = test.allocate(n);
+            r = ref.allocate(n);
+            test.upload(values, 0, t, 0, n);
+            ref.upload(values, 0, r, 0, n);
+        }
+
+        void poison() {
+            test.fill(t, 0, n, Float.NaN);
+            ref.fill(r, 0, n, Float.NaN);
+        }
+
+        float[] tested() {
+            float[] out = new float[n];
+            test.download(t, 0, out, 0, n);
+            return out;
+        }
+
+        float[] reference() {
+            float[] out = new float[n];
+            ref.download(r, 0, out, 0, n);
+            return out;
+        }
+
+        void free() {
+            test.free(t);
+        }
+    }
+
+    private float[] randn(int n, double scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (random.nextGaussian() * scale);
+        }
+        return x;
+    }
+
+    private Pair pair(int n, double scale) {
+        return new Pair(randn(n, scale));
+    }
+
+    private void compare(String what, Pair p, double tolerance) {
+        compare(what, p.tested(), p.reference(), tolerance);
+    }
+
+    private void compare(String what, float[] tested, float[] reference, double tolerance) {
+        double err = Tolerances.relativeL2(tested, reference);
+        assertTrue(err <= tolerance, test.name() + " " + what + ": relative L2 error " + err + " > " + tolerance);
+        checks++;
+    }
+
+    /** Runs every op family; returns the number of comparisons made. */
+    public int runAllOps() {
+        gemm();
+        biasActivation();
+        activationBackward();
+        biasGradient();
+        loss();
+        gradientNorm();
+        gatherRows();
+        return checks;
+    }
+
+    public void gemm() {
+        boolean[][] modes = {{false, false}, {false, true}, {true, false}};
+        for (int[] s : GEMM_SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            for (boolean[] mode : modes) {
+                for (float[] ab : new float[][] {{1f, 0f}, {0.5f, 1.5f}}) {
+                    Pair a = pair(m * k, 1), b = pair(k * n, 1), c = pair(m * n, 1);
+                    if (ab[1] == 0) {
+                        c.poison();  // beta = 0 must ignore C entirely, NaN included
+                    }
+                    test.gemm(mode[0], mode[1], m, n, k, ab[0], a.t, 0, b.t, 0, ab[1], c.t, 0);
+                    ref.gemm(mode[0], mode[1], m, n, k, ab[0], a.r, 0, b.r, 0, ab[1], c.r, 0);
+                    compare(String.format("gemm %s%s %dx%dx%d alpha=%s beta=%s", mode[0] ? "T" : "N", mode[1] ? "T" : "N",
+                            m, n, k, ab[0], ab[1]), c, Tolerances.GEMM);
+                    a.free();
+                    b.free();
+                    c.free();
+                }
+            }
+        }
+        // Offsets into larger buffers, as the session's arena and workspace use them.
+        Pair a = pair(3 + 7 * 33, 1), b = pair(5 + 33 * 9, 1), c = pair(11 + 7 * 9, 1);
+        test.gemm(false, false, 7, 9, 33, 1f, a.t, 3, b.t, 5, 0f, c.t, 11);
+        ref.gemm(false, false, 7, 9, 33, 1f, a.r, 3, b.r, 5, 0f, c.r, 11);
+        compare("gemm NN with offsets", c, Tolerances.GEMM);
+    }
+
+    public void biasActivation() {
+        for (Activation act : Activation.values()) {
+            for (int[] s : ROW_SHAPES) {
+                int rows = s[0], cols = s[1];
+                Pair z = pair(rows * cols, 2), bias = pair(cols, 1), out = pair(rows * cols, 1);
+                out.poison();
+                test.biasActivation(act, rows, cols, z.t, 0, bias.t, 0, out.t, 0);
+                ref.biasActivation(act, rows, cols, z.r, 0, bias.r, 0, out.r, 0);
+                compare("biasActivation " + act + " z " + rows + "x" + cols, z, Tolerances.ELEMENTWISE);
+                compare("biasActivation " + act + " out " + rows + "x" + cols, out, Tolerances.ELEMENTWISE);
+            }
+        }
+    }
+
+    public void activationBackward() {
+        for (Activation act : Activation.values()) {
+            for (int n : SIZES) {
+                Pair z = pair(n, 2), go = pair(n, 1), gz = pair(n, 1);
+                gz.poison();
+                test.activationBackward(act, n, z.t, 0, go.t, 0, gz.t, 0);
+                ref.activationBackward(act, n, z.r, 0, go.r, 0, gz.r, 0);
+                compare("activationBackward " + act + " n=" + n, gz, Tolerances.ELEMENTWISE);
+            }
+        }
+    }
+
+    public void biasGradient() {
+        for (int[] s : ROW_SHAPES) {
+            Pair gz = pair(s[0] * s[1], 1), gb = pair(s[1], 1);
+            gb.poison();
+            test.biasGradient(s[0], s[1], gz.t, 0, gb.t, 0);
+            ref.biasGradient(s[0], s[1], gz.r, 0, gb.r, 0);
+            compare("biasGradient " + s[0] + "x" + s[1], gb, Tolerances.REDUCTION);
+        }
+    }
+
+    public void loss() {
+        for (Loss loss : Loss.values()) {
+            for (int[] s : new int[][] {{1, 2}, {7, 10}, {257, 33}, {64, 10}}) {
+                int rows = s[0], cols = s[1];
+                float[] targets = new float[rows * loss.targetWidth(cols)];
+                for (int i = 0; i < targets.length; i++) {
+                    targets[i] = loss == Loss.MSE ? (float) random.nextGaussian() : random.nextInt(cols);
+                }
+                Pair y = pair(rows * cols, 3), t = new Pair(targets), g = pair(rows * cols, 1);
+                Pair ctl = new Pair(Control.initial());
+                for (boolean eval : new boolean[] {false, true}) {
+                    g.poison();
+                    test.loss(loss, rows, cols, y.t, 0, t.t, 0, g.t, 0, ctl.t, eval);
+                    ref.loss(loss, rows, cols, y.r, 0, t.r, 0, g.r, 0, ctl.r, eval);
+                    String what = "loss " + loss + (eval ? " eval " : " train ") + rows + "x" + cols;
+                    float[] ct = ctl.tested(), cr = ctl.reference();
+                    int lossSlot = eval ? Control.EVAL_LOSS_SUM : Control.BATCH_LOSS;
+                    int correctSlot = eval ? Control.EVAL_CORRECT_SUM : Control.BATCH_CORRECT;
+                    compare(what + " value", new float[] {ct[lossSlot]}, new float[] {cr[lossSlot]}, Tolerances.REDUCTION);
+                    compare(what + " correct", new float[] {ct[correctSlot]}, new float[] {cr[correctSlot]}, 0);
+                    if (!eval) {
+                        compare(what + " gradient", g, Tolerances.ELEMENTWISE);
+                    }
+                }
+            }
+        }
+    }
+
+    public void gradientNorm() {
+        for (int n : SIZES) {
+            for (float clip : new float[] {0f, 0.1f}) {
+                Pair g = pair(n, 1), ctl = new Pair(Control.initial());
+                test.gradientNorm(g.t, n, clip, ctl.t);
+                ref.gradientNorm(g.r, n, clip, ctl.r);
+                compare("gradientNorm n=" + n + " clip=" + clip, new float[] {ctl.tested()[Control.NORM_SQ]},
+                        new float[] {ctl.reference()[Control.NORM_SQ]}, Tolerances.REDUCTION);
+            }
+        }
+    }
+
+    public void gatherRows() {
+        for (int[] s : ROW_SHAPES) {
+            int rows = s[0] + 3, cols = s[1];
+            float[] index = new float[s[0]];
+            for (int i = 0; i < index.length; i++) {
+                index[i] = random.nextInt(rows);
+            }
+            Pair src = pair(rows * cols, 1), idx = new Pair(index), dst = pair(s[0] * cols, 1);
+            dst.poison();
+            test.gatherRows(src.t, cols, idx.t, 0, s[0], dst.t);
+            ref.gatherRows(src.r, cols, idx.r, 0, s[0], dst.r);
+            compare("gatherRows " + s[0] + "x" + cols, dst, 0);
+        }
+    }
+}

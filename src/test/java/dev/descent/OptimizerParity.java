@@ -1,0 +1,131 @@
+package dev.descent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.cpu.ReferenceBackend;
+import dev.descent.optim.Adadelta;
+import dev.descent.optim.Adagrad;
+import dev.descent.optim.Adam;
+import dev.descent.optim.NAdam;
+import dev.descent.optim.OptimizerSpec;
+import dev.descent.optim.RAdam;
+import dev.descent.optim.RmsProp;
+import dev.descent.optim.Sgd;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Multi-step optimizer parity (PyTorch's test_optim habit): every configuration in
+ * {@link #CONFIGS} runs {@link #STEPS} steps on each size in {@link BackendParity#SIZES} on the
+ * backend under test and on the reference, with the same fresh gradients; step
+ * {@link #NAN_STEP} carries a NaN so both must skip it. Parameters and every state buffer are
+ * compared after every step, through the public {@link ParameterSet} API (two tensors: one with
+ * weight decay, one without).
+ */
+public final class OptimizerParity {
+    /** Steps per run: RAdam switches to its rectified branch at step 6, so 8 covers both. */
+    public static final int STEPS = 8;
+    /** This step's gradient contains a NaN: the guard must skip it on both backends. */
+    public static final int NAN_STEP = 4;
+
+    /** A row of the capability table: a name, a spec, and the guard to run it under. */
+    public record Config(String name, OptimizerSpec spec, StepGuard guard) {}
+
+    private static final StepGuard PLAIN = StepGuard.NONE;
+
+    public static final List<Config> CONFIGS = List.of(
+            new Config("sgd", Sgd.of(0.1), PLAIN),
+            new Config("sgd momentum dampening wd", new Sgd(0.05, 0.9, 0.3, false, 0.01), PLAIN),
+            new Config("sgd nesterov wd", new Sgd(0.05, 0.8, 0, true, 0.02), PLAIN),
+            new Config("sgd clip-value", Sgd.momentum(0.1, 0.5), new StepGuard(0, 0.3, 10)),
+            new Config("adam", Adam.adam(1e-2), PLAIN),
+            new Config("adam amsgrad wd", Adam.adam(1e-2).withAmsgrad(true).withWeightDecay(0.05), PLAIN),
+            new Config("adam clip-norm", Adam.adam(1e-2), new StepGuard(0.5, 0, 10)),
+            new Config("adamw", Adam.adamW(1e-2), PLAIN),
+            new Config("adamw amsgrad clip-both", Adam.adamW(1e-2).withAmsgrad(true), new StepGuard(1.0, 0.5, 10)),
+            new Config("adagrad", Adagrad.of(0.05), PLAIN),
+            new Config("adagrad lr-decay wd init", new Adagrad(0.05, 0.1, 0.01, 0.2, 1e-10), PLAIN),
+            new Config("rmsprop", RmsProp.of(1e-2), PLAIN),
+            new Config("rmsprop centered", new RmsProp(1e-2, 0.9, 1e-8, 0, 0, true), PLAIN),
+            new Config("rmsprop momentum wd", new RmsProp(1e-2, 0.99, 1e-8, 0.01, 0.9, false), PLAIN),
+            new Config("rmsprop centered momentum", new RmsProp(1e-2, 0.95, 1e-6, 0, 0.5, true), PLAIN),
+            new Config("adadelta", Adadelta.of(1.0), PLAIN),
+            new Config("adadelta wd", new Adadelta(0.5, 0.95, 1e-6, 0.01), PLAIN),
+            new Config("nadam", NAdam.of(2e-3), PLAIN),
+            new Config("nadam wd", new NAdam(1e-2, 0.8, 0.99, 1e-8, 0.01, 4e-3), PLAIN),
+            new Config("radam", RAdam.of(1e-2), PLAIN),
+            new Config("radam wd", new RAdam(1e-2, 0.9, 0.99, 1e-8, 0.01), PLAIN));
+
+    private OptimizerParity() {}
+
+    /** Comparisons one full run makes (params + each state, per step, per size, per config). */
+    public static int expectedChecks() {
+        int total = 0;
+        for (Config c : CONFIGS) {
+            total += BackendParity.SIZES.length * STEPS * (1 + c.spec().stateCount()) * 2;
+        }
+        return total;
+    }
+
+    /** Runs the table on {@code test}; returns the number of comparisons made. */
+    public static int run(Backend test, long seed) {
+        Random random = new Random(seed);
+        ReferenceBackend ref = new ReferenceBackend();
+        int checks = 0;
+        for (Config c : CONFIGS) {
+            for (int n : BackendParity.SIZES) {
+                int decayed = Math.max(1, n * 2 / 3);
+                int plain = Math.max(1, n - decayed);
+                float[] w = randn(random, decayed);
+                float[] b = randn(random, plain);
+                try (ParameterSet pt = build(test, c, w, b); ParameterSet pr = build(ref, c, w, b)) {
+                    for (int step = 1; step <= STEPS; step++) {
+                        float[] gw = randn(random, decayed);
+                        float[] gb = randn(random, plain);
+                        if (step == NAN_STEP) {
+                            gw[gw.length / 2] = Float.NaN;
+                        }
+                        pt.setGradients(gw, gb);
+                        pr.setGradients(gw, gb);
+                        pt.step();
+                        pr.step();
+                        assertEquals(step == NAN_STEP, pt.lastStepSkipped(), c.name() + " skip flag, step " + step);
+                        String at = c.name() + " n=" + n + " step " + step;
+                        for (int tensor = 0; tensor < 2; tensor++) {
+                            checks += compare(at + " tensor " + tensor + " params", pt.download(tensor),
+                                    pr.download(tensor));
+                            for (int s = 0; s < c.spec().stateCount(); s++) {
+                                checks += compare(at + " tensor " + tensor + " " + c.spec().stateNames().get(s),
+                                        pt.downloadState(s, tensor), pr.downloadState(s, tensor));
+                            }
+                        }
+                    }
+                    assertEquals(STEPS - 1, pt.steps(), c.name() + ": the NaN step must not count");
+                }
+            }
+        }
+        return checks;
+    }
+
+    private static ParameterSet build(Backend backend, Config c, float[] w, float[] b) {
+        ParameterSet ps = ParameterSet.builder(backend, c.spec()).add(w).addNoDecay(b).build();
+        ps.setGuard(c.guard());
+        return ps;
+    }
+
+    private static int compare(String what, float[] tested, float[] reference) {
+        double err = Tolerances.relativeL2(tested, reference, Tolerances.OPTIMIZER_FLOOR);
+        assertTrue(err <= Tolerances.OPTIMIZER, what + ": relative L2 error " + err + " > " + Tolerances.OPTIMIZER
+                + (tested.length == 1 ? " (" + tested[0] + " vs " + reference[0] + ")" : ""));
+        return 1;
+    }
+
+    private static float[] randn(Random random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+}

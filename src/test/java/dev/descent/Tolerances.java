@@ -1,0 +1,58 @@
+package dev.descent;
+
+/**
+ * Every tolerance the parity tests use, with its reason. All are relative L2 errors
+ * ||out - ref|| / ||ref|| of a float32 backend against the double-precision reference.
+ */
+public final class Tolerances {
+    private Tolerances() {}
+
+    /** One or two float roundings per element (bias add, activation, gather): a few ulps. */
+    public static final double ELEMENTWISE = 1e-6;
+    /**
+     * GEMM: float32 sums over k terms. Rounding error grows like sqrt(k) * 6e-8 for random
+     * data; k reaches 257 here (about 1e-6), and blocked summation orders differ from the
+     * reference's, so allow 10x.
+     */
+    public static final double GEMM = 1e-5;
+    /** Column sums, squared norms and losses: float or blocked double partial sums over up to 4099 terms. */
+    public static final double REDUCTION = 1e-5;
+    /**
+     * Optimizer parameters and state after 8 steps: each step adds a few float roundings, and
+     * rules that divide by sqrt(v) + eps amplify differences where v is tiny.
+     */
+    public static final double OPTIMIZER = 1e-5;
+    /**
+     * Denominator floor (RMS) for optimizer comparisons: parameters, gradients and states here
+     * are O(0.01..1), and a moment that cancels to ~1e-5 (0.9*m and 0.1*g nearly opposite)
+     * carries the absolute error of its terms, not of itself. Below this RMS the check is
+     * absolute: OPTIMIZER * OPTIMIZER_FLOOR = 1e-8 per element.
+     */
+    public static final double OPTIMIZER_FLOOR = 1e-3;
+    /** Whole training runs (hundreds of steps): float rounding compounds through the network. */
+    public static final double TRAINING = 1e-3;
+
+    /** ||a - b|| / ||b||, or ||a - b|| when b is all zeros; NaN anywhere gives +infinity. */
+    public static double relativeL2(float[] a, float[] b) {
+        return relativeL2(a, b, 0);
+    }
+
+    /** ||a - b|| / max(||b||, floor * sqrt(n)). */
+    public static double relativeL2(float[] a, float[] b, double floor) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("lengths differ: " + a.length + " vs " + b.length);
+        }
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i]) || !Float.isFinite(b[i])) {
+                return Double.POSITIVE_INFINITY;
+            }
+            double d = (double) a[i] - b[i];
+            diff += d * d;
+            norm += (double) b[i] * b[i];
+        }
+        double denominator = Math.max(norm, floor * floor * a.length);
+        return denominator == 0 ? Math.sqrt(diff) : Math.sqrt(diff / denominator);
+    }
+}
