@@ -1,0 +1,122 @@
+package dev.descent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.Checkpoint;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, one-line errors, the final accuracy line. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+        String lastLine() {
+            String[] lines = out.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+    }
+
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** A small, fast configuration on the embedded data. */
+    private static String[] quick(String... extra) {
+        String[] base = {"train", "--hidden", "32", "--batch-size", "128", "--quiet"};
+        String[] all = new String[base.length + extra.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return all;
+    }
+
+    @Test
+    void devicesListsEveryBackendAndExitsZero() {
+        Result r = run("devices");
+        assertEquals(0, r.code());
+        assertTrue(r.out().matches("(?s).*cpu\\s+available.*"), r.out());
+        assertTrue(r.out().matches("(?s).*cuda\\s+unavailable\\s+CUDA: .*"), r.out());
+        assertTrue(r.out().matches("(?s).*opencl\\s+unavailable\\s+OpenCL: .*"), r.out());
+    }
+
+    @Test
+    void unavailableBackendIsAnErrorNotAFallback() {
+        Result r = run(quick("--backend", "cuda", "--epochs", "1"));
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("backend cuda is unavailable: CUDA:"), r.err());
+        assertTrue(!r.out().contains("test accuracy"));
+    }
+
+    @Test
+    void badArgumentsExitTwoWithOneLine() {
+        String[][] cases = {
+            {"train", "--lr", "-1"}, {"train", "--epochs", "abc"}, {"train", "--optimizer", "lion"},
+            {"train", "--batch-size", "0"}, {"train", "--data", dir.resolve("nowhere").toString()},
+            {"train", "--beta2", "1.0"}, {"train", "--momentum", "0", "--nesterov", "--optimizer", "sgd"},
+            {"train", "--activation", "swish"}, {"train", "--schedule", "zigzag"}, {"train", "--unknown"},
+            {"train", "--plot", "curves.jpg"}, {"train", "--resume", dir.resolve("none.ckpt").toString()},
+            {"train", "--hidden", "64,0"}, {"train", "--eps", "0"}, {"train", "--clip-norm", "-2"}};
+        for (String[] args : cases) {
+            Result r = run(args);
+            assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), String.join(" ", args) + " -> " + r.err());
+            assertTrue(r.err().startsWith("descent: "), r.err());
+        }
+    }
+
+    @Test
+    void trainPrintsEpochLinesAndTheExactFinalLineAndWritesPlotAndCheckpoint() throws Exception {
+        Path png = dir.resolve("curves.png");
+        Path ck = dir.resolve("run.ckpt");
+        Result r = run(quick("--epochs", "2", "--plot", png.toString(), "--checkpoint", ck.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("backend: auto chose cpu"), r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.startsWith("epoch ")).count(), r.out());
+        assertTrue(r.lastLine().matches("test accuracy: 0\\.\\d{4}"), r.lastLine());
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head);
+        assertEquals("2", Checkpoint.load(ck).metadata().get("epochs_completed"));
+    }
+
+    @Test
+    void resumeContinuesExactlyWhereTheCheckpointLeftOff() {
+        Path ck = dir.resolve("half.ckpt");
+        Result straight = run(quick("--epochs", "3", "--optimizer", "nadam"));
+        Result first = run(quick("--epochs", "1", "--optimizer", "nadam", "--checkpoint", ck.toString()));
+        Result resumed = run(quick("--epochs", "3", "--optimizer", "nadam", "--resume", ck.toString()));
+        assertEquals(0, first.code(), first.err());
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resumed from"), resumed.out());
+        assertEquals(straight.lastLine(), resumed.lastLine());
+        Result wrongSeed = run(quick("--epochs", "3", "--optimizer", "nadam", "--seed", "1", "--resume", ck.toString()));
+        assertEquals(2, wrongSeed.code());
+        assertTrue(wrongSeed.err().contains("--seed 1 differs"), wrongSeed.err());
+    }
+
+    @Test
+    void divergingRunHaltsWithExitThreeAndNamesTheBatch() {
+        Result r = run(quick("--epochs", "1", "--optimizer", "sgd", "--lr", "1e30", "--max-bad-steps", "2"));
+        assertEquals(3, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("training halted: 2 consecutive steps"), r.err());
+        assertTrue(r.err().matches("(?s).*epoch 1 batch \\d+ of 63.*"), r.err());
+    }
+}
