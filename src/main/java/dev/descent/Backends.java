@@ -2,6 +2,8 @@ package dev.descent;
 
 import dev.descent.cpu.CpuBackend;
 import dev.descent.cpu.ReferenceBackend;
+import dev.descent.cuda.CudaBackend;
+import dev.descent.cuda.EmulatedDevice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +35,11 @@ public final class Backends {
                 return new BackendInfo("cpu", true, "Java float32, "
                         + Runtime.getRuntime().availableProcessors() + " threads");
             case "cuda":
-                return new BackendInfo("cuda", false, "CUDA: this build has no CUDA backend yet");
+                try (Backend cuda = openCuda()) {
+                    return new BackendInfo("cuda", true, cuda.describe());
+                } catch (IllegalStateException e) {
+                    return new BackendInfo("cuda", false, e.getMessage());
+                }
             case "opencl":
                 return new BackendInfo("opencl", false, "OpenCL: this build has no OpenCL backend yet");
             default:
@@ -54,27 +60,49 @@ public final class Backends {
         if (key.equals("reference")) {
             return new ReferenceBackend();
         }
-        BackendInfo info = probe(key);
-        if (!info.available()) {
-            throw new IllegalStateException("backend " + key + " is unavailable: " + info.detail());
+        if (!NAMES.contains(key)) {
+            probe(key);  // throws the "must be one of" message
         }
-        return create(key);
+        try {
+            return create(key);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("backend " + key + " is unavailable: " + e.getMessage(), e);
+        }
     }
 
     /** The first available backend in preference order. */
     public static Backend best() {
         for (String name : NAMES) {
-            if (probe(name).available()) {
+            try {
                 return create(name);
+            } catch (IllegalStateException unavailable) {
+                // try the next one; `devices` reports why
             }
         }
         throw new AssertionError("the CPU backend is always available");
     }
 
+    /** Opens a backend or throws IllegalStateException with the one-line reason it cannot run. */
     private static Backend create(String name) {
-        if (name.equals("cpu")) {
-            return new CpuBackend();
+        switch (name) {
+            case "cpu":
+                return new CpuBackend();
+            case "cuda":
+                return openCuda();
+            default:
+                throw new IllegalStateException("OpenCL: this build has no OpenCL backend yet");
         }
-        throw new IllegalStateException("backend " + name + " is unavailable");
+    }
+
+    /**
+     * The GPU through JCuda, or, when {@code -Ddescent.cuda.emulator=PATH} names the emulation
+     * library built by {@code make -C native emu}, the same backend code running the kernels on
+     * the CPU (for tests and CI only).
+     */
+    private static Backend openCuda() {
+        if (EmulatedDevice.configuredLibrary() != null) {
+            return new CudaBackend(EmulatedDevice.open());
+        }
+        return CudaBackend.open();
     }
 }

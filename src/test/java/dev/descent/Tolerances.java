@@ -23,12 +23,13 @@ public final class Tolerances {
      */
     public static final double OPTIMIZER = 1e-5;
     /**
-     * Denominator floor (RMS) for optimizer comparisons: parameters, gradients and states here
-     * are O(0.01..1), and a moment that cancels to ~1e-5 (0.9*m and 0.1*g nearly opposite)
-     * carries the absolute error of its terms, not of itself. Below this RMS the check is
-     * absolute: OPTIMIZER * OPTIMIZER_FLOOR = 1e-8 per element.
+     * Denominator floor (RMS) for optimizer comparisons. Gradients here are O(1), so a moment
+     * is built from terms of size (1 - beta1)*g ~ 0.1, each rounded in float (~1e-8 absolute);
+     * when such terms cancel to 1e-3 or 1e-5 (seen: a single-element exp_avg of 0.0026 off by
+     * 3e-8), the result carries their absolute error, not a relative one of its own size.
+     * Below this RMS the check is absolute: OPTIMIZER * OPTIMIZER_FLOOR = 1e-7 per element.
      */
-    public static final double OPTIMIZER_FLOOR = 1e-3;
+    public static final double OPTIMIZER_FLOOR = 1e-2;
     /** Whole training runs (hundreds of steps): float rounding compounds through the network. */
     public static final double TRAINING = 1e-3;
 

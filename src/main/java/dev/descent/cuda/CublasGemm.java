@@ -1,0 +1,68 @@
+package dev.descent.cuda;
+
+import static jcuda.jcublas.cublasOperation.CUBLAS_OP_N;
+import static jcuda.jcublas.cublasOperation.CUBLAS_OP_T;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasMath;
+
+/**
+ * SGEMM through cuBLAS (JCublas2). Strict FP32 by default; TF32 tensor cores only when asked
+ * ({@value #TF32_PROPERTY}=true), since TF32 keeps 10 mantissa bits and would fail the FP32
+ * parity tolerances. JCublas 12.6 links libcublas.so.12: on a host with only CUDA 13's cuBLAS it
+ * cannot load, and {@link #tryCreate} returns null with the reason.
+ */
+final class CublasGemm implements AutoCloseable {
+    static final String TF32_PROPERTY = "descent.cuda.tf32";
+
+    private final cublasHandle handle;
+    private final boolean tf32;
+
+    private CublasGemm(cublasHandle handle, boolean tf32) {
+        this.handle = handle;
+        this.tf32 = tf32;
+    }
+
+    /** cuBLAS on the current context, or null; {@code reason[0]} says why not. */
+    static CublasGemm tryCreate(String[] reason) {
+        try {
+            JCublas2.setExceptionsEnabled(true);
+            cublasHandle h = new cublasHandle();
+            JCublas2.cublasCreate(h);
+            boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
+            JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
+            return new CublasGemm(h, tf32);
+        } catch (UnsatisfiedLinkError e) {
+            String msg = String.valueOf(e.getMessage());
+            reason[0] = msg.contains("libcublas.so.12")
+                    ? "cuBLAS unavailable: libcublas.so.12 not found (JCublas 12.6 needs CUDA 12's cuBLAS)"
+                    : "cuBLAS unavailable: " + msg.lines().findFirst().orElse(msg);
+        } catch (Throwable e) {
+            reason[0] = "cuBLAS unavailable: " + e;
+        }
+        return null;
+    }
+
+    String describe() {
+        return tf32 ? "cuBLAS (TF32 tensor cores)" : "cuBLAS (strict FP32)";
+    }
+
+    /**
+     * Row-major C = alpha op(A) op(B) + beta C is column-major C^T = alpha op(B)^T op(A)^T + beta C^T,
+     * so cuBLAS gets the operands swapped and m, n exchanged.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr a, CUdeviceptr b,
+              float beta, CUdeviceptr c) {
+        JCublas2.cublasSgemm(handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+                n, m, k, Pointer.to(new float[] {alpha}), b, transB ? k : n, a, transA ? m : k,
+                Pointer.to(new float[] {beta}), c, n);
+    }
+
+    @Override
+    public void close() {
+        JCublas2.cublasDestroy(handle);
+    }
+}

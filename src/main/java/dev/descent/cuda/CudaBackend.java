@@ -1,0 +1,194 @@
+package dev.descent.cuda;
+
+import dev.descent.Activation;
+import dev.descent.Backend;
+import dev.descent.Buf;
+import dev.descent.Loss;
+import dev.descent.StepGuard;
+import dev.descent.optim.OptimizerSpec;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * The CUDA backend: every buffer (arena, state, control block, workspace, datasets) lives in
+ * device memory, every op is a kernel launch on one stream, and a training step reads nothing
+ * back (the control block carries loss, norm and the skip decision on the device). GEMM goes to
+ * cuBLAS when JCublas loads, otherwise to descent's own tiled kernel; {@link #describe()} says
+ * which, and why.
+ */
+public final class CudaBackend implements Backend {
+
+    static final class CudaBuf implements Buf {
+        final DeviceMemory mem;
+        final int length;
+
+        CudaBuf(DeviceMemory mem, int length) {
+            this.mem = mem;
+            this.length = length;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+    }
+
+    private final CudaDevice device;
+    private final CudaLaunches launches;
+    private final CudaUpdates updates;
+    private final CublasGemm cublas;
+    private final String gemmNote;
+    private final Set<CudaBuf> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean closed;
+
+    /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
+    public CudaBackend(CudaDevice device) {
+        this.device = device;
+        this.launches = new CudaLaunches(device);
+        this.updates = new CudaUpdates(device, launches.args);
+        String[] reason = {"cuBLAS not used on the CPU emulation"};
+        this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
+        this.gemmNote = cublas != null ? cublas.describe() : "descent tiled SGEMM (" + reason[0] + ")";
+    }
+
+    /** GPU 0 through the driver API. */
+    public static CudaBackend open() {
+        return new CudaBackend(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));
+    }
+
+    private static DeviceMemory m(Buf buf) {
+        return ((CudaBuf) buf).mem;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String describe() {
+        return device.describe() + "; GEMM: " + gemmNote;
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    @Override
+    public Buf allocate(int length) {
+        CudaBuf buf = new CudaBuf(device.malloc(Math.max(1, length) * 4L), length);
+        live.add(buf);
+        return buf;
+    }
+
+    @Override
+    public void free(Buf buf) {
+        if (live.remove((CudaBuf) buf)) {
+            device.free(m(buf));
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        device.upload(src, srcOffset, m(dst), dstOffset, length);
+    }
+
+    @Override
+    public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        device.download(m(src), srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void fill(Buf buf, int offset, int length, float value) {
+        launches.fill(m(buf), offset, length, value);
+    }
+
+    @Override
+    public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        launches.gather(m(src), cols, m(index), indexOffset, rows, m(dst));
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, int aOffset, Buf b,
+                     int bOffset, float beta, Buf c, int cOffset) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (cublas != null) {
+            cublas.gemm(transA, transB, m, n, k, alpha, dev(a, aOffset), dev(b, bOffset), beta, dev(c, cOffset));
+        } else {
+            launches.gemmTiled(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
+        }
+    }
+
+    private static jcuda.driver.CUdeviceptr dev(Buf buf, int floatOffset) {
+        return ((jcuda.driver.CUdeviceptr) m(buf).handle).withByteOffset(floatOffset * 4L);
+    }
+
+    @Override
+    public void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
+                               Buf out, int outOffset) {
+        launches.biasActivation(act, rows, cols, m(z), zOffset, m(bias), biasOffset, m(out), outOffset);
+    }
+
+    @Override
+    public void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
+                                   Buf gradZ, int gradZOffset) {
+        launches.activationBackward(act, n, m(z), zOffset, m(gradOut), gradOutOffset, m(gradZ), gradZOffset);
+    }
+
+    @Override
+    public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
+        launches.biasGradient(rows, cols, m(gradZ), gradZOffset, m(gradBias), gradBiasOffset);
+    }
+
+    @Override
+    public void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
+                     Buf grad, int gradOffset, Buf control, boolean evaluation) {
+        launches.loss(loss, rows, cols, m(output), outputOffset, m(target), targetOffset,
+                grad == null ? null : m(grad), gradOffset, m(control), evaluation);
+    }
+
+    @Override
+    public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        launches.gradientNorm(m(grads), length, clipValue, m(control));
+    }
+
+    @Override
+    public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        launches.beginStep(spec, guard, batchIndex, rows, m(control));
+    }
+
+    @Override
+    public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
+                     float clipValue, Buf control) {
+        DeviceMemory[] s = new DeviceMemory[state.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = m(state[i]);
+        }
+        updates.step(spec, lr, m(params), m(grads), s, length, decayEnd, clipValue, m(control));
+    }
+
+    /** Waits for all queued work (benchmarks stop their clocks after this). */
+    public void synchronize() {
+        device.synchronize();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (CudaBuf buf : live) {
+            device.free(buf.mem);
+        }
+        live.clear();
+        launches.close();
+        if (cublas != null) {
+            cublas.close();
+        }
+        device.close();
+    }
+}

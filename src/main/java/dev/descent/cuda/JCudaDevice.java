@@ -1,0 +1,246 @@
+package dev.descent.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jcuda.CudaException;
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * A real GPU through the JCuda driver API: the device's primary context (shared with any other
+ * CUDA user in the process), every call checked ({@code setExceptionsEnabled(true)}), the PTX
+ * modules embedded in the jar loaded once, and all launches on the default stream.
+ */
+public final class JCudaDevice implements CudaDevice {
+    /** The PTX files under dev/descent/cuda/ (built by native/Makefile from kernels/cuda). */
+    static final List<String> MODULES = List.of("elementwise", "gemm", "optim", "reduce");
+
+    private final CUdevice device;
+    private final List<CUmodule> modules = new ArrayList<>();
+    private final List<CUfunction> functions = new ArrayList<>();
+    private final Map<String, Integer> functionIndex = new HashMap<>();
+    private final String description;
+
+    private JCudaDevice(int ordinal) {
+        JCudaDriver.setExceptionsEnabled(true);
+        cuInit(0);
+        int[] count = new int[1];
+        cuDeviceGetCount(count);
+        if (count[0] <= ordinal) {
+            throw new IllegalStateException("CUDA: " + count[0] + " device(s), no device " + ordinal);
+        }
+        device = new CUdevice();
+        cuDeviceGet(device, ordinal);
+        CUcontext context = new CUcontext();
+        cuDevicePrimaryCtxRetain(context, device);
+        cuCtxSetCurrent(context);
+        for (String name : MODULES) {
+            CUmodule module = new CUmodule();
+            try {
+                cuModuleLoadData(module, ptx(name));
+            } catch (CudaException e) {
+                throw new IllegalStateException("CUDA: the driver rejected " + name + ".ptx (PTX ISA 8.0): "
+                        + e.getMessage() + "; descent needs a CUDA 12.0 or newer driver (>= 525)", e);
+            }
+            modules.add(module);
+        }
+        description = describe(device);
+    }
+
+    /**
+     * Why JCuda's native library could not load, once it failed: the JVM will not retry a class
+     * whose initialisation failed, so later attempts would only see NoClassDefFoundError.
+     */
+    private static volatile String linkFailure;
+
+    /** Opens device {@code ordinal}; any failure is an IllegalStateException with a one-line reason. */
+    public static JCudaDevice open(int ordinal) {
+        if (linkFailure != null) {
+            throw new IllegalStateException("CUDA: " + linkFailure);
+        }
+        try {
+            return new JCudaDevice(ordinal);
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+            linkFailure = linkReason(e);
+            throw new IllegalStateException("CUDA: " + linkFailure, e);
+        } catch (CudaException e) {
+            throw new IllegalStateException("CUDA: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("CUDA: " + e, e);
+        }
+    }
+
+    /** Turns JCuda's loader errors into the library that is actually missing. */
+    static String linkReason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String msg = String.valueOf(root.getMessage());
+        if (msg.contains("libcuda.so")) {
+            return "libcuda.so.1 not found (no NVIDIA driver installed)";
+        }
+        return "native library failed to load: " + msg.lines().findFirst().orElse(msg);
+    }
+
+    private static byte[] ptx(String name) {
+        try (InputStream in = JCudaDevice.class.getResourceAsStream("/dev/descent/cuda/" + name + ".ptx")) {
+            if (in == null) {
+                throw new IllegalStateException("CUDA: " + name + ".ptx is missing from the jar");
+            }
+            byte[] text = in.readAllBytes();
+            byte[] terminated = java.util.Arrays.copyOf(text, text.length + 1);  // the driver wants a C string
+            return terminated;
+        } catch (IOException e) {
+            throw new IllegalStateException("CUDA: cannot read " + name + ".ptx: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(CUdevice device) {
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        int[] major = new int[1], minor = new int[1], driver = new int[1];
+        cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+        cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+        cuDriverGetVersion(driver);
+        long[] free = new long[1], total = new long[1];
+        cuMemGetInfo(free, total);
+        String model = new String(name, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
+        return String.format("%s, compute %d.%d, %.1f GiB, CUDA driver %d.%d", model, major[0], minor[0],
+                total[0] / (double) (1L << 30), driver[0] / 1000, driver[0] % 1000 / 10);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    private static CUdeviceptr ptr(DeviceMemory mem) {
+        return (CUdeviceptr) mem.handle;
+    }
+
+    @Override
+    public DeviceMemory malloc(long bytes) {
+        CUdeviceptr p = new CUdeviceptr();
+        cuMemAlloc(p, Math.max(4, bytes));
+        cuMemsetD32(p, 0, Math.max(1, bytes / 4));
+        return new DeviceMemory(bytes, p);
+    }
+
+    @Override
+    public void free(DeviceMemory mem) {
+        cuMemFree(ptr(mem));
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, DeviceMemory dst, long dstFloatOffset, int count) {
+        cuMemcpyHtoD(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
+                count * 4L);
+    }
+
+    @Override
+    public void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count) {
+        cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
+                count * 4L);
+    }
+
+    @Override
+    public synchronized int function(String name) {
+        Integer known = functionIndex.get(name);
+        if (known != null) {
+            return known;
+        }
+        for (CUmodule module : modules) {
+            CUfunction f = new CUfunction();
+            try {
+                cuModuleGetFunction(f, module, name);
+            } catch (CudaException notInThisModule) {
+                continue;
+            }
+            functions.add(f);
+            functionIndex.put(name, functions.size() - 1);
+            return functions.size() - 1;
+        }
+        throw new IllegalStateException("kernel " + name + " is in none of the PTX modules");
+    }
+
+    @Override
+    public void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
+        NativePointerObject[] params = new NativePointerObject[args.count];
+        for (int i = 0; i < args.count; i++) {
+            long v = args.values[i];
+            switch (args.kinds[i]) {
+                case KernelArgs.POINTER:
+                    params[i] = Pointer.to(args.memory[i] == null ? new CUdeviceptr() : ptr(args.memory[i]).withByteOffset(v));
+                    break;
+                case KernelArgs.INT:
+                    params[i] = Pointer.to(new int[] {(int) v});
+                    break;
+                case KernelArgs.FLOAT:
+                    params[i] = Pointer.to(new float[] {Float.intBitsToFloat((int) v)});
+                    break;
+                case KernelArgs.DOUBLE:
+                    params[i] = Pointer.to(new double[] {Double.longBitsToDouble(v)});
+                    break;
+                default:
+                    params[i] = Pointer.to(new long[] {v});
+            }
+        }
+        cuLaunchKernel(functions.get(function), gridX, gridY, 1, blockX, 1, 1, 0, null, Pointer.to(params), null);
+    }
+
+    @Override
+    public void synchronize() {
+        cuCtxSynchronize();
+    }
+
+    @Override
+    public long bytesInUse() {
+        long[] free = new long[1], total = new long[1];
+        cuMemGetInfo(free, total);
+        return total[0] - free[0];
+    }
+
+    @Override
+    public void close() {
+        for (CUmodule m : modules) {
+            cuModuleUnload(m);
+        }
+        modules.clear();
+        cuDevicePrimaryCtxRelease(device);
+    }
+}
