@@ -172,7 +172,7 @@ extern "C" __global__ void adadelta_step(float* p, const float* g, float* square
         float x = GRAD(i, gi) + DECAY(i) * pi;
         float v = r * sq + cr * x * x;
         sq = v;
-        float dx = (float)(sqrt((double)(acc + eps)) / sqrt((double)(v + eps))) * x;
+        float dx = sqrtf(acc + eps) / sqrtf(v + eps) * x;
         acc = r * acc + cr * dx * dx;
         pi -= lr * dx;
     });

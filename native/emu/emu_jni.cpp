@@ -277,6 +277,11 @@ JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeDownload(JNIEn
     env->SetFloatArrayRegion(dst, offset, count, (const jfloat*)(uintptr_t)src);
 }
 
+JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeCopy(JNIEnv*, jclass, jlong dst, jlong src,
+                                                                        jlong bytes) {
+    std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, (size_t)bytes);
+}
+
 JNIEXPORT jlong JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeFunction(JNIEnv* env, jclass, jstring name) {
     const char* chars = env->GetStringUTFChars(name, nullptr);
     std::string wanted(chars);

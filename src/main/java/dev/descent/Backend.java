@@ -30,6 +30,12 @@ public interface Backend extends AutoCloseable {
 
     void fill(Buf buf, int offset, int length, float value);
 
+    /** Device-to-device copy of {@code length} floats (also the benchmarks' bandwidth yardstick). */
+    void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length);
+
+    /** Waits until all queued work has finished; a no-op for synchronous backends. */
+    default void synchronize() {}
+
     /** {@code dst[r][*] = src[index[indexOffset + r]][*]} for r < rows, rows of {@code cols} floats. */
     void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst);
 

@@ -102,6 +102,7 @@ public final class BackendParity {
         loss();
         gradientNorm();
         gatherRows();
+        copy();
         return checks;
     }
 
@@ -205,6 +206,15 @@ public final class BackendParity {
                 compare("gradientNorm n=" + n + " clip=" + clip, new float[] {ctl.tested()[Control.NORM_SQ]},
                         new float[] {ctl.reference()[Control.NORM_SQ]}, Tolerances.REDUCTION);
             }
+        }
+    }
+
+    public void copy() {
+        for (int n : new int[] {1, 4099}) {
+            Pair src = pair(n + 5, 1), dst = pair(n + 9, 1);
+            test.copy(src.t, 5, dst.t, 3, n);
+            ref.copy(src.r, 5, dst.r, 3, n);
+            compare("copy n=" + n, dst, 0);
         }
     }
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "descent", mixinStandardHelpOptions = true, version = "descent 0.1.0",
         description = "Train dense neural networks on CPU, CUDA or OpenCL.",
-        subcommands = {TrainCommand.class, DevicesCommand.class})
+        subcommands = {TrainCommand.class, DevicesCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -82,6 +82,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        float[] s = f(src), d = f(dst);
+        // Parallel chunks: one thread cannot saturate memory bandwidth on most machines.
+        par.forRange(length, 1 << 16, 16, (chunk, from, to) ->
+                System.arraycopy(s, srcOffset + from, d, dstOffset + from, to - from));
+    }
+
+    @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
         float[] s = f(src), idx = f(index), d = f(dst);
         for (int r = 0; r < rows; r++) {

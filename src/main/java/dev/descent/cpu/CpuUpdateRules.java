@@ -153,7 +153,7 @@ final class CpuUpdateRules {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 float v = r * sq[i] + cr * g * g;
                 sq[i] = v;
-                float dx = (float) (Math.sqrt(acc[i] + eps) / Math.sqrt(v + eps)) * g;
+                float dx = (float) Math.sqrt(acc[i] + eps) / (float) Math.sqrt(v + eps) * g;
                 acc[i] = r * acc[i] + cr * dx * dx;
                 p[i] -= st.lr() * dx;
             }

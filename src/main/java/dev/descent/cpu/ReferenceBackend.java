@@ -80,6 +80,11 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        System.arraycopy(d(src), srcOffset, d(dst), dstOffset, length);
+    }
+
+    @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
         for (int r = 0; r < rows; r++) {
             int from = (int) d(index)[indexOffset + r];

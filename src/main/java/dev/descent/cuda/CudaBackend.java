@@ -105,6 +105,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        device.copy(m(src), srcOffset, m(dst), dstOffset, length);
+    }
+
+    @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
         launches.gather(m(src), cols, m(index), indexOffset, rows, m(dst));
     }
@@ -170,7 +175,7 @@ public final class CudaBackend implements Backend {
         updates.step(spec, lr, m(params), m(grads), s, length, decayEnd, clipValue, m(control));
     }
 
-    /** Waits for all queued work (benchmarks stop their clocks after this). */
+    @Override
     public void synchronize() {
         device.synchronize();
     }

@@ -20,6 +20,9 @@ public interface CudaDevice extends AutoCloseable {
 
     void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count);
 
+    /** Device-to-device copy of {@code count} floats, queued on the device's stream. */
+    void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count);
+
     /** A handle for the kernel {@code name} from the loaded modules; an exception if missing. */
     int function(String name);
 

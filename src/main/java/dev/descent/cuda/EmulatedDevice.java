@@ -84,6 +84,13 @@ public final class EmulatedDevice implements CudaDevice {
     }
 
     @Override
+    public void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
+        checkRange(src, srcFloatOffset, (int) count);
+        checkRange(dst, dstFloatOffset, (int) count);
+        nativeCopy(address(dst) + dstFloatOffset * 4, address(src) + srcFloatOffset * 4, count * 4);
+    }
+
+    @Override
     public int function(String name) {
         long handle = nativeFunction(name);
         if (handle == 0) {
@@ -137,6 +144,8 @@ public final class EmulatedDevice implements CudaDevice {
     private static native void nativeUpload(long dst, float[] src, int offset, int count);
 
     private static native void nativeDownload(long src, float[] dst, int offset, int count);
+
+    private static native void nativeCopy(long dst, long src, long bytes);
 
     private static native long nativeFunction(String name);
 

@@ -14,6 +14,7 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD32;
@@ -176,6 +177,12 @@ public final class JCudaDevice implements CudaDevice {
     public void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count) {
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
                 count * 4L);
+    }
+
+    @Override
+    public void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
+        cuMemcpyDtoDAsync(ptr(dst).withByteOffset(dstFloatOffset * 4), ptr(src).withByteOffset(srcFloatOffset * 4),
+                count * 4, null);
     }
 
     @Override

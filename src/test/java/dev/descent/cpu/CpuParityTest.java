@@ -28,7 +28,8 @@ class CpuParityTest {
         int loss = Loss.values().length * 4 * (2 + 1 + 2);
         int norm = BackendParity.SIZES.length * 2;
         int gather = BackendParity.ROW_SHAPES.length;
-        return gemm + biasAct + actBack + biasGrad + loss + norm + gather;
+        int copy = 2;
+        return gemm + biasAct + actBack + biasGrad + loss + norm + gather + copy;
     }
 
     @Test

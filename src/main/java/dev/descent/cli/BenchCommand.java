@@ -1,0 +1,236 @@
+package dev.descent.cli;
+
+import dev.descent.Backend;
+import dev.descent.Backends;
+import dev.descent.Buf;
+import dev.descent.Control;
+import dev.descent.StepGuard;
+import dev.descent.optim.Adadelta;
+import dev.descent.optim.Adagrad;
+import dev.descent.optim.Adam;
+import dev.descent.optim.NAdam;
+import dev.descent.optim.OptimizerSpec;
+import dev.descent.optim.RAdam;
+import dev.descent.optim.RmsProp;
+import dev.descent.optim.Sgd;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code descent bench}: quick throughput numbers for one backend, without JMH. Copy bandwidth
+ * (the yardstick), every update rule as parameters/s, GB/s and fraction of copy bandwidth at the
+ * same size, and square SGEMM GFLOP/s. Inputs rotate through enough buffers (>= 256 MB) that
+ * caches cannot flatter the small sizes; device work is synchronized before the clock stops.
+ * The JMH suite in benchmarks/ is the rigorous version of the same measurements.
+ */
+@Command(name = "bench", description = "Measure copy bandwidth, optimizer updates and GEMM on one backend.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--suite", defaultValue = "copy,updates,gemm", split = ",",
+            description = "copy, updates, gemm (default: ${DEFAULT-VALUE})")
+    List<String> suites;
+
+    @Option(names = "--sizes", defaultValue = "16,20,24", split = ",",
+            description = "log2 of the parameter counts for copy and updates (default: ${DEFAULT-VALUE})")
+    List<Integer> sizes;
+
+    @Option(names = "--gemm", defaultValue = "256,512,1024,2048", split = ",",
+            description = "square GEMM sizes (default: ${DEFAULT-VALUE})")
+    List<Integer> gemmSizes;
+
+    @Option(names = "--seconds", defaultValue = "0.5", description = "target time per measurement (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--json", description = "also write the results as JSON lines here")
+    Path json;
+
+    private final List<String> jsonLines = new ArrayList<>();
+
+    /** One configuration per rule, as the update suite measures it. */
+    static final List<OptimizerSpec> RULES = List.of(new Sgd(0.01, 0.9, 0, false, 0), Adam.adam(1e-3),
+            Adam.adamW(1e-3), Adam.adam(1e-3).withAmsgrad(true), Adagrad.of(0.01), RmsProp.of(0.01),
+            Adadelta.of(1.0), NAdam.of(2e-3), RAdam.of(1e-3));
+
+    /** Bytes one update moves per parameter: read p, g and each state; write p and each state. */
+    static int bytesPerParameter(OptimizerSpec spec) {
+        return 4 * (3 + 2 * spec.stateCount());
+    }
+
+    @Override
+    public Integer call() {
+        Check.validateSuites(suites);
+        try (Backend be = Backends.open(backend)) {
+            System.out.println("backend: " + be.name() + " (" + be.describe() + ")");
+            for (String suite : suites) {
+                switch (suite) {
+                    case "copy":
+                        for (int log : sizes) {
+                            copy(be, 1 << log);
+                        }
+                        break;
+                    case "updates":
+                        for (int log : sizes) {
+                            double copyGbs = copy(be, 1 << log);
+                            for (OptimizerSpec spec : RULES) {
+                                update(be, spec, 1 << log, copyGbs);
+                            }
+                        }
+                        break;
+                    default:
+                        for (int n : gemmSizes) {
+                            gemm(be, n);
+                        }
+                }
+            }
+        }
+        if (json != null) {
+            try {
+                Files.write(json, jsonLines);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write " + json + ": " + e.getMessage(), e);
+            }
+        }
+        return 0;
+    }
+
+    /** Seconds per call of {@code body}: repeat until {@link #seconds} has passed, best of 3 rounds. */
+    private double time(Backend be, Runnable body) {
+        body.run();
+        be.synchronize();
+        long reps = 1;
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            while (true) {
+                long t0 = System.nanoTime();
+                for (long r = 0; r < reps; r++) {
+                    body.run();
+                }
+                be.synchronize();
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                if (elapsed >= seconds / 3 || reps > 1 << 24) {
+                    best = Math.min(best, elapsed / reps);
+                    break;
+                }
+                reps *= 2;
+            }
+        }
+        return best;
+    }
+
+    /** How many copies of a {@code bytes}-sized working set make >= 256 MB (caches can't hold it). */
+    private static int rotation(long bytes) {
+        return (int) Math.max(1, Math.min(256, (256L << 20) / Math.max(1, bytes)));
+    }
+
+    private double copy(Backend be, int n) {
+        int sets = rotation(8L * n);
+        Buf src = be.allocate(n * sets), dst = be.allocate(n * sets);
+        int[] next = {0};
+        double s = time(be, () -> {
+            int k = next[0]++ % sets;
+            be.copy(src, k * n, dst, k * n, n);
+        });
+        be.free(src);
+        be.free(dst);
+        double gbs = 8.0 * n / s / 1e9;
+        record(String.format(Locale.ROOT, "copy      n=2^%-2d %10.2f GB/s", log2(n), gbs),
+                String.format(Locale.ROOT, "{\"suite\":\"copy\",\"backend\":\"%s\",\"n\":%d,\"gbs\":%.3f}", be.name(), n, gbs));
+        return gbs;
+    }
+
+    private void update(Backend be, OptimizerSpec spec, int n, double copyGbs) {
+        int sets = rotation((long) bytesPerParameter(spec) * n);
+        List<Buf[]> arenas = new ArrayList<>();
+        for (int k = 0; k < sets; k++) {
+            Buf[] a = new Buf[2 + spec.stateCount()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = be.allocate(n);
+            }
+            be.fill(a[1], 0, n, 1e-3f);
+            arenas.add(a);
+        }
+        Buf control = be.allocate(Control.SIZE);
+        be.upload(Control.initial(), 0, control, 0, Control.SIZE);
+        be.beginStep(spec, StepGuard.NONE, 0, 1, control);  // t = 1, finite: every step runs
+        int[] next = {0};
+        double s = time(be, () -> {
+            Buf[] a = arenas.get(next[0]++ % sets);
+            Buf[] state = java.util.Arrays.copyOfRange(a, 2, a.length);
+            be.step(spec, 1e-3f, a[0], a[1], state, n, n, 0f, control);
+        });
+        for (Buf[] a : arenas) {
+            for (Buf b : a) {
+                be.free(b);
+            }
+        }
+        be.free(control);
+        double gbs = (double) bytesPerParameter(spec) * n / s / 1e9;
+        String name = spec.name() + (spec instanceof Adam a && a.amsgrad() ? "-amsgrad" : "");
+        record(String.format(Locale.ROOT, "update    n=2^%-2d %-15s %8.3g params/s %8.2f GB/s (%d B/param) %5.1f%% of copy",
+                        log2(n), name, n / s, gbs, bytesPerParameter(spec), 100 * gbs / copyGbs),
+                String.format(Locale.ROOT, "{\"suite\":\"update\",\"backend\":\"%s\",\"rule\":\"%s\",\"n\":%d,\"params_per_s\":%.4g,"
+                        + "\"gbs\":%.3f,\"bytes_per_param\":%d,\"copy_fraction\":%.4f}", be.name(), name, n, n / s, gbs,
+                        bytesPerParameter(spec), gbs / copyGbs));
+    }
+
+    private void gemm(Backend be, int n) {
+        int sets = Math.max(1, Math.min(8, rotation(12L * n * n)));
+        List<Buf[]> mats = new ArrayList<>();
+        float[] data = new float[n * n];
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = r.nextFloat() - 0.5f;
+        }
+        for (int k = 0; k < sets; k++) {
+            Buf a = be.allocate(n * n), b = be.allocate(n * n), c = be.allocate(n * n);
+            be.upload(data, 0, a, 0, n * n);
+            be.upload(data, 0, b, 0, n * n);
+            mats.add(new Buf[] {a, b, c});
+        }
+        int[] next = {0};
+        double s = time(be, () -> {
+            Buf[] m = mats.get(next[0]++ % sets);
+            be.gemm(false, false, n, n, n, 1f, m[0], 0, m[1], 0, 0f, m[2], 0);
+        });
+        for (Buf[] m : mats) {
+            for (Buf b : m) {
+                be.free(b);
+            }
+        }
+        double gflops = 2.0 * n * n * n / s / 1e9;
+        record(String.format(Locale.ROOT, "gemm      %5d^3          %10.1f GFLOP/s", n, gflops),
+                String.format(Locale.ROOT, "{\"suite\":\"gemm\",\"backend\":\"%s\",\"n\":%d,\"gflops\":%.2f}", be.name(), n, gflops));
+    }
+
+    private void record(String line, String jsonLine) {
+        System.out.println(line);
+        jsonLines.add(jsonLine);
+    }
+
+    private static int log2(int n) {
+        return 31 - Integer.numberOfLeadingZeros(n);
+    }
+
+    /** Argument checks for the bench command. */
+    static final class Check {
+        private Check() {}
+
+        static void validateSuites(List<String> suites) {
+            for (String s : suites) {
+                if (!List.of("copy", "updates", "gemm").contains(s)) {
+                    throw new IllegalArgumentException("--suite must list copy, updates, gemm; got '" + s + "'");
+                }
+            }
+        }
+    }
+}

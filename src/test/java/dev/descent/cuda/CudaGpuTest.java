@@ -1,0 +1,115 @@
+package dev.descent.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.Activation;
+import dev.descent.Backend;
+import dev.descent.BackendParity;
+import dev.descent.DeviceDataset;
+import dev.descent.Model;
+import dev.descent.OptimizerParity;
+import dev.descent.Schedule;
+import dev.descent.Session;
+import dev.descent.Trainer;
+import dev.descent.TrainingReport;
+import dev.descent.cpu.CpuBackend;
+import dev.descent.cpu.CpuParityAccess;
+import dev.descent.data.DataSources;
+import dev.descent.optim.Adam;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parity suite on a real NVIDIA GPU: every op, every optimizer configuration over 8 steps,
+ * device memory across 1,000 sessions, and the default training run against the CPU backend.
+ * Skips, with the reason, where no GPU can be opened.
+ */
+@Tag("gpu")
+class CudaGpuTest {
+    private static String unavailable;
+    private static int checks;
+
+    @BeforeAll
+    static void openGpu() {
+        try (CudaBackend probe = CudaBackend.open()) {
+            System.out.println("[gpu] " + probe.describe());
+        } catch (IllegalStateException e) {
+            unavailable = e.getMessage();
+        }
+        if (unavailable != null) {
+            System.out.println("[gpu] CUDA GPU tests skipped: " + unavailable);
+        }
+    }
+
+    /** Per test, so each one is reported as skipped (with the reason) rather than silently absent. */
+    @BeforeEach
+    void requireGpu() {
+        Assumptions.assumeTrue(unavailable == null, "CUDA GPU tests skipped: " + unavailable);
+    }
+
+    @AfterAll
+    static void report() {
+        if (unavailable == null) {
+            System.out.println("[parity] cuda (GPU): " + checks + " comparisons against the double reference");
+        }
+    }
+
+    @Test
+    void everyOpMatchesTheReference() {
+        try (CudaBackend cuda = CudaBackend.open()) {
+            int n = new BackendParity(cuda, 41).runAllOps();
+            assertEquals(CpuParityAccess.expectedOpChecks(), n);
+            checks += n;
+        }
+    }
+
+    @Test
+    void everyOptimizerMatchesTheReferenceOverEightSteps() {
+        try (CudaBackend cuda = CudaBackend.open()) {
+            int n = OptimizerParity.run(cuda, 42);
+            assertEquals(OptimizerParity.expectedChecks(), n);
+            checks += n;
+        }
+    }
+
+    @Test
+    void thousandSessionsReturnDeviceMemoryToWhereItStarted() {
+        try (CudaBackend cuda = CudaBackend.open()) {
+            Model model = Model.builder(784).dense(256, Activation.RELU).dense(10, Activation.IDENTITY).build();
+            cuda.synchronize();
+            long before = cuda.device().bytesInUse();
+            for (int i = 0; i < 1000; i++) {
+                Session s = Session.create(model, cuda, Adam.adam(1e-3), 64, i);
+                s.close();
+            }
+            cuda.synchronize();
+            assertEquals(before, cuda.device().bytesInUse(), "device bytes in use after 1000 sessions");
+            checks++;
+        }
+    }
+
+    @Test
+    void defaultTrainingRunMatchesTheCpuAccuracy() {
+        DataSources.Split split = DataSources.embedded();
+        Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                .dense(10, Activation.IDENTITY).build();
+        double[] accuracy = new double[2];
+        Backend[] backends = {CudaBackend.open(), new CpuBackend()};
+        for (int b = 0; b < 2; b++) {
+            try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(1e-3), 64, 42);
+                 DeviceDataset train = s.upload(split.train()); DeviceDataset held = s.upload(split.heldOut())) {
+                TrainingReport r = new Trainer(s, new Trainer.Config(10, 64, 1e-3, 42, Schedule.CONSTANT, true))
+                        .fit(train, held, null);
+                accuracy[b] = r.last().heldOutAccuracy();
+            }
+        }
+        System.out.printf("[gpu] held-out accuracy after 10 epochs: cuda %.4f, cpu %.4f%n", accuracy[0], accuracy[1]);
+        assertTrue(Math.abs(accuracy[0] - accuracy[1]) <= 0.005, "cuda " + accuracy[0] + " vs cpu " + accuracy[1]);
+        checks++;
+    }
+}
