@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds .bundle/descent-gpu.tar.xz (about 46 MB, under the 64 MiB a device call carries), which
+# unpacks to descent-gpu/ with everything needed to run descent's GPU test suite and GPU benchmarks on a
+# Linux x86-64 GPU host that has no JDK, no Maven and no network:
+#   jre/                 a jlink-ed Java 17 runtime
+#   lib/descent.jar      the library and CLI with all runtime dependencies (JCuda natives included)
+#   lib/descent-tests.jar, lib/junit-console.jar   the test classes and JUnit's console launcher
+#   pytorch/bench.py     the PyTorch side of the benchmarks
+#   run.sh               runs everything and writes a report to $OUT (or ./report)
+# Usage: bash benchmarks/gpu/make-bundle.sh   (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rm -rf .bundle
+out=.bundle/descent-gpu
+mkdir -p "$out/lib" "$out/pytorch"
+
+mvn -B -q -DskipTests package test-compile
+cp target/descent.jar "$out/lib/"
+jar cf "$out/lib/descent-tests.jar" -C target/test-classes .
+console=$(find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*-1.10.2.jar' | head -1)
+if [ -z "$console" ]; then
+  mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.10.2
+  console=$(find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*-1.10.2.jar' | head -1)
+fi
+cp "$console" "$out/lib/junit-console.jar"
+cp benchmarks/pytorch/bench.py "$out/pytorch/"
+cp benchmarks/gpu/run.sh "$out/run.sh"
+chmod +x "$out/run.sh"
+
+# java.desktop: PNG plots; java.logging, java.management, java.xml: JUnit; jdk.unsupported: JCuda.
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.xml,jdk.unsupported \
+  --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/jre"
+tar -C .bundle -cJf .bundle/descent-gpu.tar.xz descent-gpu
+rm -rf "$out"
+ls -la .bundle/descent-gpu.tar.xz
+echo "on the GPU host: tar -xJf descent-gpu.tar.xz && descent-gpu/run.sh"
