@@ -50,13 +50,29 @@ __device__ inline float clamp_grad(float g, float clip) {
     return g > clip ? clip : (g < -clip ? -clip : g);
 }
 
+// Saturating activations are written in cancellation-free forms: 1 - tanh(x)^2 and s(1 - s)
+// lose all precision in float once |x| > ~4 (1 - t^2 is then ~1e-4, within a few ulps of t of
+// zero), and 1 + tanh(u) does the same for u < 0. With a = exp(-2|x|):
+//   sech^2(x) = 4a / (1 + a)^2,  1 + tanh(u) = 2a / (1 + a) for u < 0,
+// and with a = exp(-|z|): sigmoid'(z) = a / (1 + a)^2.
+__device__ inline float sech2(float x) {
+    float a = expf(-2.0f * fabsf(x));
+    return 4.0f * a / ((1.0f + a) * (1.0f + a));
+}
+
+__device__ inline float one_plus_tanh(float u) {
+    if (u >= 0.0f) return 1.0f + tanhf(u);
+    float a = expf(2.0f * u);
+    return 2.0f * a / (1.0f + a);
+}
+
 __device__ inline float activate(int act, float z) {
     switch (act) {
         case ACT_RELU: return z > 0.0f ? z : 0.0f;
         case ACT_LEAKY_RELU: return z > 0.0f ? z : LEAKY_SLOPE * z;
         case ACT_SIGMOID: return 1.0f / (1.0f + expf(-z));
         case ACT_TANH: return tanhf(z);
-        case ACT_GELU: return 0.5f * z * (1.0f + tanhf(GELU_C * (z + GELU_A * z * z * z)));
+        case ACT_GELU: return 0.5f * z * one_plus_tanh(GELU_C * (z + GELU_A * z * z * z));
         default: return z;
     }
 }
@@ -65,13 +81,12 @@ __device__ inline float activate_derivative(int act, float z) {
     switch (act) {
         case ACT_RELU: return z > 0.0f ? 1.0f : 0.0f;
         case ACT_LEAKY_RELU: return z > 0.0f ? 1.0f : LEAKY_SLOPE;
-        case ACT_SIGMOID: { float s = 1.0f / (1.0f + expf(-z)); return s * (1.0f - s); }
-        case ACT_TANH: { float t = tanhf(z); return 1.0f - t * t; }
+        case ACT_SIGMOID: { float a = expf(-fabsf(z)); return a / ((1.0f + a) * (1.0f + a)); }
+        case ACT_TANH: return sech2(z);
         case ACT_GELU: {
             float u = GELU_C * (z + GELU_A * z * z * z);
-            float t = tanhf(u);
             float du = GELU_C * (1.0f + 3.0f * GELU_A * z * z);
-            return 0.5f * (1.0f + t) + 0.5f * z * (1.0f - t * t) * du;
+            return 0.5f * one_plus_tanh(u) + 0.5f * z * sech2(u) * du;
         }
         default: return 1.0f;
     }

@@ -4,6 +4,7 @@ import dev.descent.cpu.CpuBackend;
 import dev.descent.cpu.ReferenceBackend;
 import dev.descent.cuda.CudaBackend;
 import dev.descent.cuda.EmulatedDevice;
+import dev.descent.opencl.OpenClBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +42,11 @@ public final class Backends {
                     return new BackendInfo("cuda", false, e.getMessage());
                 }
             case "opencl":
-                return new BackendInfo("opencl", false, "OpenCL: this build has no OpenCL backend yet");
+                try (Backend opencl = OpenClBackend.open()) {
+                    return new BackendInfo("opencl", true, opencl.describe());
+                } catch (IllegalStateException e) {
+                    return new BackendInfo("opencl", false, e.getMessage());
+                }
             default:
                 throw new IllegalArgumentException("backend must be one of auto, " + String.join(", ", NAMES)
                         + ", reference; got '" + name + "'");
@@ -90,7 +95,7 @@ public final class Backends {
             case "cuda":
                 return openCuda();
             default:
-                throw new IllegalStateException("OpenCL: this build has no OpenCL backend yet");
+                return OpenClBackend.open();
         }
     }
 

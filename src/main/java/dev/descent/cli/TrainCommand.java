@@ -35,6 +35,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl, reference (default: ${DEFAULT-VALUE})")
     String backend;
 
+    @Option(names = "--opencl-device", description = "OpenCL device by index or name (see `devices`)")
+    String openclDevice;
+
     @Mixin
     OptimizerOptions optimizer;
 
@@ -119,6 +122,9 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
 
+        if (openclDevice != null) {
+            System.setProperty(dev.descent.opencl.OpenClDevices.PROPERTY, openclDevice);
+        }
         DataSources.Split split = loadData();
         int rows = split.train().rows();
         int batch = parseBatch(batchSize, rows);

@@ -1,0 +1,590 @@
+package dev.descent.opencl;
+
+import com.aparapi.Kernel;
+
+/**
+ * Every op of the OpenCL backend in one Aparapi kernel. Aparapi binds buffers per Kernel
+ * instance, so one instance owns one float heap ({@link #mem}) in which every buffer of the
+ * backend is an offset, and each launch selects its op through {@link #op} and passes offsets
+ * and sizes in the i0..i9 and f0..f10 fields. Aparapi translates this class's bytecode to OpenCL C, which
+ * limits what it may contain: primitive fields and arrays, private methods, no objects, no
+ * long indices, no doubles (not every device has fp64), no Float.isNaN.
+ *
+ * <p>Aparapi emits helpers in call-graph discovery order, not declaration order, and a helper
+ * reached along two paths can land after one of its callers (OpenCL C then rejects the call);
+ * helpers therefore call at most helpers that nothing else calls first. Helper names avoid
+ * OpenCL built-ins (tanhf, expm1f).
+ *
+ * <p>Formulas are those of dev/descent/optim/ReferenceRules.java and the CUDA kernels, in float.
+ * Reductions use a fixed number of work-groups and a local-memory tree, so they are
+ * deterministic. Control-block slot numbers are Control.java's (checked by a test).
+ */
+final class ArenaKernel extends Kernel {
+    static final int FILL = 1, COPY = 2, GATHER = 3, BIAS_ACT = 4, ACT_BACK = 5, BIAS_GRAD = 6, GEMM = 7,
+            NORM_PARTIAL = 8, XENT = 9, MSE = 10, FINISH = 11, BEGIN_STEP = 12, SGD = 13, ADAM = 14, ADAGRAD = 15,
+            RMSPROP = 16, ADADELTA = 17, NADAM = 18, RADAM = 19;
+    /** Threads per work-group for 1-D ops, and GEMM tile edge (TILE x TILE work-items). */
+    static final int GROUP = 256;
+    static final int TILE = 16;
+    /** Work-groups of the reductions' first stage (a fixed grid keeps them deterministic). */
+    static final int REDUCE_GROUPS = 64;
+
+    float[] mem = new float[4];
+    @Local float[] tileA = new float[TILE * TILE];
+    @Local float[] tileB = new float[TILE * TILE];
+    @Local float[] red = new float[GROUP];
+    @Local float[] red2 = new float[GROUP];
+
+    int op;
+    int i0, i1, i2, i3, i4, i5, i6, i7, i8, i9;
+    float f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
+
+    @Override
+    public void run() {
+        if (op == FILL) {
+            fill();
+        } else if (op == COPY) {
+            copy();
+        } else if (op == GATHER) {
+            gather();
+        } else if (op == BIAS_ACT) {
+            biasActivation();
+        } else if (op == ACT_BACK) {
+            activationBackward();
+        } else if (op == BIAS_GRAD) {
+            biasGradient();
+        } else if (op == GEMM) {
+            gemm();
+        } else if (op == NORM_PARTIAL) {
+            normPartial();
+        } else if (op == XENT) {
+            softmaxCrossEntropy();
+        } else if (op == MSE) {
+            meanSquaredError();
+        } else if (op == FINISH) {
+            finishSum();
+        } else if (op == BEGIN_STEP) {
+            beginStep();
+        } else if (op == SGD) {
+            sgd();
+        } else if (op == ADAM) {
+            adam();
+        } else if (op == ADAGRAD) {
+            adagrad();
+        } else if (op == RMSPROP) {
+            rmsprop();
+        } else if (op == ADADELTA) {
+            adadelta();
+        } else if (op == NADAM) {
+            nadam();
+        } else if (op == RADAM) {
+            radam();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private boolean finite(float x) {
+        return x - x == 0f;  // false for NaN and for +-Inf
+    }
+
+    /** e^x - 1 without cancellation for small |x| (series), for 1 - beta^t = -expm1(t ln beta). */
+    private float expm1Series(float x) {
+        if (abs(x) < 0.1f) {
+            return x * (1f + x * (0.5f + x * (1f / 6f + x * (1f / 24f + x * (1f / 120f + x * (1f / 720f))))));
+        }
+        return exp(x) - 1f;
+    }
+
+    /**
+     * tanh through expm1 (no cancellation near 0): tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)).
+     * The series of {@link #expm1Series} is repeated here on purpose: Aparapi orders the emitted
+     * helpers by call-graph discovery and put expm1Series after this caller, which OpenCL C rejects.
+     */
+    private float tanhStable(float x) {
+        float y = -2f * abs(x);
+        float em = abs(y) < 0.1f
+                ? y * (1f + y * (0.5f + y * (1f / 6f + y * (1f / 24f + y * (1f / 120f + y * (1f / 720f))))))
+                : exp(y) - 1f;
+        float t = -em / (2f + em);
+        return x < 0f ? -t : t;
+    }
+
+    /** sech^2(x) = 1 - tanh^2(x) without cancellation: 4a/(1+a)^2, a = exp(-2|x|). */
+    private float sech2(float x) {
+        float a = exp(-2f * abs(x));
+        return 4f * a / ((1f + a) * (1f + a));
+    }
+
+    /** 1 + tanh(u) without cancellation for u &lt; 0: 2a/(1+a), a = exp(2u). */
+    private float onePlusTanh(float u) {
+        if (u >= 0f) {
+            return 1f + tanhStable(u);
+        }
+        float a = exp(2f * u);
+        return 2f * a / (1f + a);
+    }
+
+    private float activate(int act, float z) {
+        if (act == 1) {
+            return z > 0f ? z : 0f;
+        } else if (act == 2) {
+            return z > 0f ? z : 0.01f * z;
+        } else if (act == 3) {
+            return 1f / (1f + exp(-z));
+        } else if (act == 4) {
+            return tanhStable(z);
+        } else if (act == 5) {
+            return 0.5f * z * onePlusTanh(0.7978845608028654f * (z + 0.044715f * z * z * z));
+        }
+        return z;
+    }
+
+    /** Derivatives in cancellation-free forms (see kernels/cuda/common.cuh for the reasoning). */
+    private float derivative(int act, float z) {
+        if (act == 1) {
+            return z > 0f ? 1f : 0f;
+        } else if (act == 2) {
+            return z > 0f ? 1f : 0.01f;
+        } else if (act == 3) {
+            float a = exp(-abs(z));
+            return a / ((1f + a) * (1f + a));
+        } else if (act == 4) {
+            return sech2(z);
+        } else if (act == 5) {
+            float u = 0.7978845608028654f * (z + 0.044715f * z * z * z);
+            float du = 0.7978845608028654f * (1f + 3f * 0.044715f * z * z);
+            return 0.5f * onePlusTanh(u) + 0.5f * z * sech2(u) * du;
+        }
+        return 1f;
+    }
+
+    /** Comparisons, not min/max: those may return the non-NaN operand and hide a NaN gradient. */
+    private float clampGrad(float g, float clip) {
+        if (clip <= 0f) {
+            return g;
+        }
+        return g > clip ? clip : (g < -clip ? -clip : g);
+    }
+
+    /** Local-memory tree sum of one value per work-item; every work-item must call it. */
+    private float groupSum(float v) {
+        int l = getLocalId(0);
+        red[l] = v;
+        localBarrier();
+        for (int s = getLocalSize(0) / 2; s > 0; s >>= 1) {
+            if (l < s) {
+                red[l] += red[l + s];
+            }
+            localBarrier();
+        }
+        return red[0];
+    }
+
+    // ---- element-wise ---------------------------------------------------------------------
+
+    /** i0 = offset, i1 = n, f0 = value. */
+    private void fill() {
+        for (int i = getGlobalId(0); i < i1; i += getGlobalSize(0)) {
+            mem[i0 + i] = f0;
+        }
+    }
+
+    /** i0 = src, i1 = dst, i2 = n (regions never overlap: distinct buffers or disjoint ranges). */
+    private void copy() {
+        for (int i = getGlobalId(0); i < i2; i += getGlobalSize(0)) {
+            mem[i1 + i] = mem[i0 + i];
+        }
+    }
+
+    /** i0 = src, i1 = cols, i2 = index, i3 = rows, i4 = dst. */
+    private void gather() {
+        int n = i3 * i1;
+        for (int i = getGlobalId(0); i < n; i += getGlobalSize(0)) {
+            int r = i / i1;
+            int c = i - r * i1;
+            int from = (int) mem[i2 + r];
+            mem[i4 + i] = mem[i0 + from * i1 + c];
+        }
+    }
+
+    /** i0 = act, i1 = rows, i2 = cols, i3 = z, i4 = bias, i5 = out. */
+    private void biasActivation() {
+        int n = i1 * i2;
+        for (int i = getGlobalId(0); i < n; i += getGlobalSize(0)) {
+            float v = mem[i3 + i] + mem[i4 + i % i2];
+            mem[i3 + i] = v;
+            mem[i5 + i] = activate(i0, v);
+        }
+    }
+
+    /** i0 = act, i1 = n, i2 = z, i3 = gradOut, i4 = gradZ. */
+    private void activationBackward() {
+        for (int i = getGlobalId(0); i < i1; i += getGlobalSize(0)) {
+            mem[i4 + i] = mem[i3 + i] * derivative(i0, mem[i2 + i]);
+        }
+    }
+
+    /** i0 = rows, i1 = cols, i2 = gradZ, i3 = gradBias: one column per work-item, rows in order. */
+    private void biasGradient() {
+        for (int c = getGlobalId(0); c < i1; c += getGlobalSize(0)) {
+            float sum = 0f;
+            for (int r = 0; r < i0; r++) {
+                sum += mem[i2 + r * i1 + c];
+            }
+            mem[i3 + c] = sum;
+        }
+    }
+
+    /**
+     * C = f0 op(A) op(B) + f1 C with TILE x TILE tiles through local memory, one output per
+     * work-item. i0 = transA, i1 = transB, i2 = m, i3 = n, i4 = k, i5 = A, i6 = B, i7 = C.
+     * The range is 2-D: dimension 0 over columns, 1 over rows, padded to the tile.
+     */
+    private void gemm() {
+        int lc = getLocalId(0);
+        int lr = getLocalId(1);
+        int col = getGlobalId(0);
+        int row = getGlobalId(1);
+        float acc = 0f;
+        for (int kb = 0; kb < i4; kb += TILE) {
+            int ak = kb + lc;
+            float av = 0f;
+            if (row < i2 && ak < i4) {
+                av = i0 == 1 ? mem[i5 + ak * i2 + row] : mem[i5 + row * i4 + ak];
+            }
+            tileA[lr * TILE + lc] = av;
+            int bk = kb + lr;
+            float bv = 0f;
+            if (col < i3 && bk < i4) {
+                bv = i1 == 1 ? mem[i6 + col * i4 + bk] : mem[i6 + bk * i3 + col];
+            }
+            tileB[lr * TILE + lc] = bv;
+            localBarrier();
+            for (int kk = 0; kk < TILE; kk++) {
+                acc += tileA[lr * TILE + kk] * tileB[kk * TILE + lc];
+            }
+            localBarrier();
+        }
+        if (row < i2 && col < i3) {
+            int idx = i7 + row * i3 + col;
+            mem[idx] = f0 * acc + (f1 == 0f ? 0f : f1 * mem[idx]);
+        }
+    }
+
+    // ---- reductions -----------------------------------------------------------------------
+
+    /** i0 = g, i1 = n, i2 = partial, f0 = clip: partial[group] = sum of clamp(g)^2. */
+    private void normPartial() {
+        float sum = 0f;
+        for (int i = getGlobalId(0); i < i1; i += getGlobalSize(0)) {
+            float v = clampGrad(mem[i0 + i], f0);
+            sum += v * v;
+        }
+        float total = groupSum(sum);
+        if (getLocalId(0) == 0) {
+            mem[i2 + getGroupId(0)] = total;
+        }
+    }
+
+    /**
+     * One row per work-item. i0 = rows, i1 = cols, i2 = y, i3 = labels, i4 = grad (-1: none),
+     * i5 = partial (loss sums at [0, groups), correct counts at [groups, 2*groups)).
+     */
+    private void softmaxCrossEntropy() {
+        float loss = 0f;
+        float correct = 0f;
+        for (int r = getGlobalId(0); r < i0; r += getGlobalSize(0)) {
+            int row = i2 + r * i1;
+            int label = (int) mem[i3 + r];
+            int argmax = 0;
+            float mx = mem[row];
+            for (int c = 1; c < i1; c++) {
+                if (mem[row + c] > mx) {
+                    mx = mem[row + c];
+                    argmax = c;
+                }
+            }
+            float sumExp = 0f;
+            for (int c = 0; c < i1; c++) {
+                sumExp += exp(mem[row + c] - mx);
+            }
+            loss += log(sumExp) + mx - mem[row + label];
+            if (argmax == label) {
+                correct += 1f;
+            }
+            if (i4 >= 0) {
+                for (int c = 0; c < i1; c++) {
+                    float p = exp(mem[row + c] - mx) / sumExp;
+                    mem[i4 + r * i1 + c] = (p - (c == label ? 1f : 0f)) / i0;
+                }
+            }
+        }
+        writePartials(loss, correct);
+    }
+
+    /** i0 = rows, i1 = cols, i2 = y, i3 = targets, i4 = grad (-1: none), i5 = partial. */
+    private void meanSquaredError() {
+        float loss = 0f;
+        int n = i0 * i1;
+        float scale = 2f / ((float) i0 * i1);
+        for (int i = getGlobalId(0); i < n; i += getGlobalSize(0)) {
+            float diff = mem[i2 + i] - mem[i3 + i];
+            loss += diff * diff / i1;
+            if (i4 >= 0) {
+                mem[i4 + i] = scale * diff;
+            }
+        }
+        writePartials(loss, 0f);
+    }
+
+    private void writePartials(float loss, float correct) {
+        float l = groupSum(loss);
+        if (getLocalId(0) == 0) {
+            mem[i5 + getGroupId(0)] = l;
+        }
+        localBarrier();
+        float c = groupSum(correct);
+        if (getLocalId(0) == 0) {
+            mem[i5 + getNumGroups(0) + getGroupId(0)] = c;
+        }
+    }
+
+    /**
+     * One work-group: control[slot + k] = (accumulate ? control[slot + k] : 0) + sum of series k.
+     * i0 = partial, i1 = count per series, i2 = series, i3 = control, i4 = slot, i5 = accumulate.
+     */
+    private void finishSum() {
+        for (int k = 0; k < i2; k++) {
+            float sum = 0f;
+            for (int i = getLocalId(0); i < i1; i += getLocalSize(0)) {
+                sum += mem[i0 + k * i1 + i];
+            }
+            float total = groupSum(sum);
+            if (getLocalId(0) == 0) {
+                int at = i3 + i4 + k;
+                mem[at] = (i5 == 1 ? mem[at] : 0f) + total;
+            }
+            localBarrier();
+        }
+    }
+
+    // ---- optimizer --------------------------------------------------------------------------
+
+    /**
+     * One work-item; dev/descent/StepLogic.java states the same logic. i0 = control, i1 =
+     * maxBadSteps, i2 = rows, i3 = nadam (1/0), f0 = maxNorm, f1 = batch index, f2 = beta1,
+     * f3 = momentum decay * ln(0.96).
+     */
+    private void beginStep() {
+        if (getGlobalId(0) != 0) {
+            return;
+        }
+        int c = i0;
+        if (mem[c + 15] != 0f) {
+            mem[c + 1] = 1f;
+            return;
+        }
+        float loss = mem[c + 4];
+        float normSq = mem[c + 3];
+        if (!finite(loss) || !finite(normSq)) {
+            mem[c + 1] = 1f;
+            if (mem[c + 9] == 0f) {
+                mem[c + 11] = f1;
+            }
+            mem[c + 9] += 1f;
+            mem[c + 10] += 1f;
+            if (mem[c + 9] >= i1) {
+                mem[c + 15] = 1f;
+            }
+            return;
+        }
+        mem[c + 1] = 0f;
+        mem[c + 9] = 0f;
+        float t = mem[c] + 1f;
+        mem[c] = t;
+        mem[c + 2] = f0 > 0f ? min(f0 / (sqrt(normSq) + 1e-6f), 1f) : 1f;
+        mem[c + 6] += loss;
+        mem[c + 7] += mem[c + 5];
+        mem[c + 8] += i2;
+        if (i3 == 1) {
+            mem[c + 12] *= f2 * (1f - 0.5f * exp(t * f3));
+        }
+    }
+
+    /** Shared argument layout of the update ops: i0 = p, i1 = g, i2..i4 = state (-1: none), i5 = n,
+     * i6 = decayEnd, i7 = control, f0 = lr, f1 = clip, f2 = weight decay; the rest per rule. */
+    private float grad(int i) {
+        return clampGrad(mem[i1 + i], f1) * mem[i7 + 2];
+    }
+
+    private float decay(int i) {
+        return i < i6 ? f2 : 0f;
+    }
+
+    private boolean skipped() {
+        return mem[i7 + 1] != 0f;
+    }
+
+    private float step() {
+        return mem[i7];
+    }
+
+    /** f3 = momentum, f4 = 1 - dampening, i8 = nesterov. */
+    private void sgd() {
+        if (skipped()) {
+            return;
+        }
+        boolean first = step() == 1f;
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i) + decay(i) * mem[i0 + i];
+            if (f3 > 0f) {
+                float b = first ? x : f3 * mem[i2 + i] + f4 * x;
+                mem[i2 + i] = b;
+                x = i8 == 1 ? x + f3 * b : b;
+            }
+            mem[i0 + i] -= f0 * x;
+        }
+    }
+
+    /** f3 = beta1, f4 = beta2, f5 = eps, f6 = ln beta1, f7 = ln beta2, f8 = 1 - beta1, f9 = 1 - beta2
+     * (complements formed in double on the host), i8 = decoupled, i9 = amsgrad. */
+    private void adam() {
+        if (skipped()) {
+            return;
+        }
+        float t = step();
+        float stepSize = f0 / -expm1Series(t * f6);
+        float invSqrtBc2 = 1f / sqrt(-expm1Series(t * f7));
+        float c1 = f8;
+        float c2 = f9;
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i);
+            float d = decay(i);
+            float p = mem[i0 + i];
+            if (i8 == 1) {
+                p -= f0 * d * p;
+            } else {
+                x += d * p;
+            }
+            float m = f3 * mem[i2 + i] + c1 * x;
+            float v = f4 * mem[i3 + i] + c2 * x * x;
+            mem[i2 + i] = m;
+            mem[i3 + i] = v;
+            if (i9 == 1) {
+                v = max(mem[i4 + i], v);
+                mem[i4 + i] = v;
+            }
+            mem[i0 + i] = p - stepSize * m / (sqrt(v) * invSqrtBc2 + f5);
+        }
+    }
+
+    /** f3 = lr decay, f4 = eps. */
+    private void adagrad() {
+        if (skipped()) {
+            return;
+        }
+        float clr = f0 / (1f + (step() - 1f) * f3);
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i) + decay(i) * mem[i0 + i];
+            float s = mem[i2 + i] + x * x;
+            mem[i2 + i] = s;
+            mem[i0 + i] -= clr * x / (sqrt(s) + f4);
+        }
+    }
+
+    /** f3 = alpha, f4 = 1 - alpha, f5 = eps, f6 = momentum; state i2 square_avg, i3 grad_avg, i4 buffer. */
+    private void rmsprop() {
+        if (skipped()) {
+            return;
+        }
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i) + decay(i) * mem[i0 + i];
+            float v = f3 * mem[i2 + i] + f4 * x * x;
+            mem[i2 + i] = v;
+            if (i3 >= 0) {
+                float mean = f3 * mem[i3 + i] + f4 * x;
+                mem[i3 + i] = mean;
+                v -= mean * mean;
+            }
+            float d = sqrt(v) + f5;
+            if (i4 >= 0) {
+                float b = f6 * mem[i4 + i] + x / d;
+                mem[i4 + i] = b;
+                mem[i0 + i] -= f0 * b;
+            } else {
+                mem[i0 + i] -= f0 * x / d;
+            }
+        }
+    }
+
+    /** f3 = rho, f4 = 1 - rho, f5 = eps. */
+    private void adadelta() {
+        if (skipped()) {
+            return;
+        }
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i) + decay(i) * mem[i0 + i];
+            float v = f3 * mem[i2 + i] + f4 * x * x;
+            mem[i2 + i] = v;
+            float acc = mem[i3 + i];
+            float dx = sqrt(acc + f5) / sqrt(v + f5) * x;
+            mem[i3 + i] = f3 * acc + f4 * dx * dx;
+            mem[i0 + i] -= f0 * dx;
+        }
+    }
+
+    /** f3 = beta1, f4 = beta2, f5 = eps, f6 = momentum decay * ln 0.96, f7 = ln beta2, f8, f9 = 1 - beta1, 1 - beta2. */
+    private void nadam() {
+        if (skipped()) {
+            return;
+        }
+        float t = step();
+        float invBc2 = 1f / -expm1Series(t * f7);
+        float mu = f3 * (1f - 0.5f * exp(t * f6));
+        float muNext = f3 * (1f - 0.5f * exp((t + 1f) * f6));
+        float prod = mem[i7 + 12];
+        float gradCoef = f0 * (1f - mu) / (1f - prod);
+        float momCoef = f0 * muNext / (1f - prod * muNext);
+        float c1 = f8;
+        float c2 = f9;
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i) + decay(i) * mem[i0 + i];
+            float m = f3 * mem[i2 + i] + c1 * x;
+            float v = f4 * mem[i3 + i] + c2 * x * x;
+            mem[i2 + i] = m;
+            mem[i3 + i] = v;
+            float denom = sqrt(v * invBc2) + f5;
+            mem[i0 + i] -= (gradCoef * x + momCoef * m) / denom;
+        }
+    }
+
+    /** f3 = beta1, f4 = beta2, f5 = eps, f6 = ln beta1, f7 = ln beta2, f8, f9 = 1 - beta1, 1 - beta2, f10 = rho_inf. */
+    private void radam() {
+        if (skipped()) {
+            return;
+        }
+        float t = step();
+        float bc1 = -expm1Series(t * f6);
+        float bc2 = -expm1Series(t * f7);
+        float b2t = exp(t * f7);
+        float rhoInf = f10;
+        float rhoT = rhoInf - 2f * t * b2t / bc2;
+        float coef = f0 / bc1;
+        int rectify = 0;
+        if (rhoT > 5f) {
+            rectify = 1;
+            coef = f0 * sqrt((rhoT - 4f) * (rhoT - 2f) * rhoInf / ((rhoInf - 4f) * (rhoInf - 2f) * rhoT)) * sqrt(bc2) / bc1;
+        }
+        float c1 = f8;
+        float c2 = f9;
+        for (int i = getGlobalId(0); i < i5; i += getGlobalSize(0)) {
+            float x = grad(i) + decay(i) * mem[i0 + i];
+            float m = f3 * mem[i2 + i] + c1 * x;
+            float v = f4 * mem[i3 + i] + c2 * x * x;
+            mem[i2 + i] = m;
+            mem[i3 + i] = v;
+            mem[i0 + i] -= rectify == 1 ? coef * m / (sqrt(v) + f5) : coef * m;
+        }
+    }
+}

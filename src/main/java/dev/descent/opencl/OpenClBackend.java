@@ -1,0 +1,281 @@
+package dev.descent.opencl;
+
+import com.aparapi.Range;
+import com.aparapi.device.OpenCLDevice;
+import com.aparapi.exception.CompileFailedException;
+import dev.descent.Activation;
+import dev.descent.Backend;
+import dev.descent.Buf;
+import dev.descent.Control;
+import dev.descent.Loss;
+import dev.descent.StepGuard;
+import dev.descent.optim.OptimizerSpec;
+
+/**
+ * The OpenCL backend on any device Aparapi can reach (GPUs, or CPUs through PoCL). All buffers
+ * are offsets into one float heap owned by one {@link ArenaKernel} in explicit buffer mode, so
+ * parameters, gradients, state, workspace and data stay on the device between launches. The
+ * host keeps a mirror of the heap that is synchronized lazily: uploads during setup reach the
+ * device in one transfer before the next launch, and a training step transfers nothing. A
+ * launch that Aparapi would run on its Java thread pool instead of OpenCL is an error.
+ */
+public final class OpenClBackend implements Backend {
+
+    static final class ClBuf implements Buf {
+        final int offset;
+        final int length;
+
+        ClBuf(int offset, int length) {
+            this.offset = offset;
+            this.length = length;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+    }
+
+    private static final int MAX_GROUPS = 1024;
+
+    private final OpenCLDevice device;
+    private final ArenaKernel k = new ArenaKernel();
+    private final OpenClHeap heap = new OpenClHeap();
+    private final OpenClUpdates updates;
+    private final int partial;
+    /** The host mirror has writes the device lacks / the device has writes the mirror lacks. */
+    private boolean hostNewer = true;
+    private boolean deviceNewer;
+
+    public OpenClBackend(OpenCLDevice device) {
+        this.device = device;
+        k.setExplicit(true);
+        try {
+            k.compile(device);
+        } catch (CompileFailedException | RuntimeException e) {
+            throw new IllegalStateException("OpenCL: the kernel does not compile on " + device.getName() + ": "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") , e);
+        }
+        partial = allocateOffset(2 * ArenaKernel.REDUCE_GROUPS);
+        updates = new OpenClUpdates(this, k);
+    }
+
+    /** The device chosen by {@link OpenClDevices#choose()}. */
+    public static OpenClBackend open() {
+        return new OpenClBackend(OpenClDevices.choose());
+    }
+
+    private static ClBuf b(Buf buf) {
+        return (ClBuf) buf;
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public String describe() {
+        return OpenClDevices.describe(device);
+    }
+
+    // ---- heap and transfers ------------------------------------------------------------------
+
+    private int allocateOffset(int length) {
+        int offset = heap.allocate(length);
+        if (heap.capacity() > k.mem.length) {
+            syncToHost();
+            k.mem = java.util.Arrays.copyOf(k.mem, heap.capacity());
+            hostNewer = true;
+        }
+        launch1d(ArenaKernel.FILL, length, offset, length, 0f);
+        return offset;
+    }
+
+    @Override
+    public Buf allocate(int length) {
+        return new ClBuf(allocateOffset(Math.max(1, length)), length);
+    }
+
+    @Override
+    public void free(Buf buf) {
+        heap.free(b(buf).offset);
+    }
+
+    private void syncToHost() {
+        if (deviceNewer) {
+            k.get(k.mem);
+            deviceNewer = false;
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        syncToHost();
+        System.arraycopy(src, srcOffset, k.mem, b(dst).offset + dstOffset, length);
+        hostNewer = true;
+    }
+
+    @Override
+    public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        syncToHost();
+        System.arraycopy(k.mem, b(src).offset + srcOffset, dst, dstOffset, length);
+    }
+
+    // ---- launches ---------------------------------------------------------------------------
+
+    void launch(int op, Range range) {
+        if (hostNewer) {
+            k.put(k.mem);
+            hostNewer = false;
+        }
+        k.op = op;
+        k.execute(range);
+        if (!k.isRunningCL()) {
+            throw new IllegalStateException("OpenCL: Aparapi ran op " + op + " on its Java thread pool instead of "
+                    + device.getName() + "; refusing to report that as OpenCL");
+        }
+        deviceNewer = true;
+    }
+
+    /** Grid-stride 1-D launch over {@code work} items; sets i0, i1 and f0 for the common cases. */
+    private void launch1d(int op, long work, int a0, int a1, float v0) {
+        k.i0 = a0;
+        k.i1 = a1;
+        k.f0 = v0;
+        launch(op, range1d(work));
+    }
+
+    Range range1d(long work) {
+        int groups = (int) Math.max(1, Math.min(MAX_GROUPS, (work + ArenaKernel.GROUP - 1) / ArenaKernel.GROUP));
+        return device.createRange(groups * ArenaKernel.GROUP, ArenaKernel.GROUP);
+    }
+
+    private Range reduceRange() {
+        return device.createRange(ArenaKernel.REDUCE_GROUPS * ArenaKernel.GROUP, ArenaKernel.GROUP);
+    }
+
+    @Override
+    public void fill(Buf buf, int offset, int length, float value) {
+        launch1d(ArenaKernel.FILL, length, b(buf).offset + offset, length, value);
+    }
+
+    @Override
+    public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        k.i2 = length;
+        launch1d(ArenaKernel.COPY, length, b(src).offset + srcOffset, b(dst).offset + dstOffset, 0f);
+    }
+
+    @Override
+    public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        k.i2 = b(index).offset + indexOffset;
+        k.i3 = rows;
+        k.i4 = b(dst).offset;
+        launch1d(ArenaKernel.GATHER, (long) rows * cols, b(src).offset, cols, 0f);
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k2, float alpha, Buf a, int aOffset, Buf bb,
+                     int bOffset, float beta, Buf c, int cOffset) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int t = ArenaKernel.TILE;
+        k.i0 = transA ? 1 : 0;
+        k.i1 = transB ? 1 : 0;
+        k.i2 = m;
+        k.i3 = n;
+        k.i4 = k2;
+        k.i5 = b(a).offset + aOffset;
+        k.i6 = b(bb).offset + bOffset;
+        k.i7 = b(c).offset + cOffset;
+        k.f0 = alpha;
+        k.f1 = beta;
+        launch(ArenaKernel.GEMM, device.createRange2D((n + t - 1) / t * t, (m + t - 1) / t * t, t, t));
+    }
+
+    @Override
+    public void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
+                               Buf out, int outOffset) {
+        k.i2 = cols;
+        k.i3 = b(z).offset + zOffset;
+        k.i4 = b(bias).offset + biasOffset;
+        k.i5 = b(out).offset + outOffset;
+        launch1d(ArenaKernel.BIAS_ACT, (long) rows * cols, act.ordinal(), rows, 0f);
+    }
+
+    @Override
+    public void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
+                                   Buf gradZ, int gradZOffset) {
+        k.i2 = b(z).offset + zOffset;
+        k.i3 = b(gradOut).offset + gradOutOffset;
+        k.i4 = b(gradZ).offset + gradZOffset;
+        launch1d(ArenaKernel.ACT_BACK, n, act.ordinal(), n, 0f);
+    }
+
+    @Override
+    public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
+        k.i2 = b(gradZ).offset + gradZOffset;
+        k.i3 = b(gradBias).offset + gradBiasOffset;
+        launch1d(ArenaKernel.BIAS_GRAD, cols, rows, cols, 0f);
+    }
+
+    @Override
+    public void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
+                     Buf grad, int gradOffset, Buf control, boolean evaluation) {
+        k.i0 = rows;
+        k.i1 = cols;
+        k.i2 = b(output).offset + outputOffset;
+        k.i3 = b(target).offset + targetOffset;
+        k.i4 = evaluation || grad == null ? -1 : b(grad).offset + gradOffset;
+        k.i5 = partial;
+        launch(loss == Loss.SOFTMAX_CROSS_ENTROPY ? ArenaKernel.XENT : ArenaKernel.MSE, reduceRange());
+        finish(2, control, evaluation ? Control.EVAL_LOSS_SUM : Control.BATCH_LOSS, evaluation);
+    }
+
+    @Override
+    public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        k.i0 = b(grads).offset;
+        k.i1 = length;
+        k.i2 = partial;
+        k.f0 = clipValue;
+        launch(ArenaKernel.NORM_PARTIAL, reduceRange());
+        finish(1, control, Control.NORM_SQ, false);
+    }
+
+    private void finish(int series, Buf control, int slot, boolean accumulate) {
+        k.i0 = partial;
+        k.i1 = ArenaKernel.REDUCE_GROUPS;
+        k.i2 = series;
+        k.i3 = b(control).offset;
+        k.i4 = slot;
+        k.i5 = accumulate ? 1 : 0;
+        launch(ArenaKernel.FINISH, device.createRange(ArenaKernel.GROUP, ArenaKernel.GROUP));
+    }
+
+    @Override
+    public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        updates.beginStep(spec, guard, batchIndex, rows, b(control).offset);
+    }
+
+    @Override
+    public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
+                     float clipValue, Buf control) {
+        int[] s = new int[3];
+        java.util.Arrays.fill(s, -1);
+        for (int i = 0; i < state.length; i++) {
+            s[i] = b(state[i]).offset;
+        }
+        updates.step(spec, lr, b(params).offset, b(grads).offset, s, length, decayEnd, clipValue, b(control).offset);
+    }
+
+    @Override
+    public void synchronize() {
+        // Aparapi's execute() returns only after the kernel has finished.
+    }
+
+    @Override
+    public void close() {
+        k.dispose();
+    }
+}
