@@ -5,6 +5,7 @@ import dev.descent.cpu.ReferenceBackend;
 import dev.descent.cuda.CudaBackend;
 import dev.descent.cuda.EmulatedDevice;
 import dev.descent.opencl.OpenClBackend;
+import dev.descent.opencl.OpenClDevices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,10 +76,17 @@ public final class Backends {
         }
     }
 
-    /** The first available backend in preference order. */
+    /**
+     * The first available backend in preference order: CUDA, then OpenCL on a GPU, then the CPU.
+     * An OpenCL CPU device (PoCL, say) is not preferred: the native CPU backend is faster there
+     * (see {@link OpenClDevices#worthTryingForAuto()}). It stays available by name.
+     */
     public static Backend best() {
         for (String name : NAMES) {
             try {
+                if (name.equals("opencl") && !OpenClDevices.worthTryingForAuto()) {
+                    continue;
+                }
                 return create(name);
             } catch (IllegalStateException unavailable) {
                 // try the next one; `devices` reports why

@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip-value", defaultValue = "0", description = "clamp each gradient element to +-value (0: off)")
     double clipValue;
 
-    @Option(names = "--schedule", defaultValue = "constant",
+    @Option(names = "--schedule", defaultValue = "cosine",
             description = "constant, step:EPOCHS:GAMMA, exp:GAMMA, cosine[:MIN_FACTOR] (default: ${DEFAULT-VALUE})")
     String schedule;
 

@@ -28,23 +28,12 @@ public final class OpenClDevices {
     /** All devices in preference order; an IllegalStateException with the reason when there are none. */
     public static List<OpenCLDevice> list() {
         List<OpenCLDevice> all;
-        // Aparapi prints "WARNING: Aparapi is running on an untested OpenCL platform version" with
-        // System.err.println while enumerating platforms; that one line is dropped, anything else passes.
-        java.io.PrintStream err = System.err;
-        System.setErr(new java.io.PrintStream(err, true) {
-            @Override
-            public void println(String line) {
-                if (line == null || !line.startsWith("WARNING: Aparapi is running on an untested OpenCL platform")) {
-                    super.println(line);
-                }
-            }
-        });
         try {
-            all = new ArrayList<>(OpenCLDevice.listDevices(null));
+            // Aparapi's native code prints an "untested OpenCL platform version" warning to fd 2
+            // while it enumerates platforms; it is not for users of descent.
+            all = QuietStderr.call(() -> new ArrayList<>(OpenCLDevice.listDevices(null)));
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
             throw new IllegalStateException("OpenCL: " + linkReason(e), e);
-        } finally {
-            System.setErr(err);
         }
         if (all.isEmpty()) {
             throw new IllegalStateException("OpenCL: no OpenCL platform or device found (install an ICD, e.g."
@@ -100,6 +89,30 @@ public final class OpenClDevices {
             }
             throw new IllegalStateException("OpenCL: no device matches '" + want + "'");
         }
+    }
+
+    /**
+     * Whether automatic backend selection should consider OpenCL: only when some installed ICD
+     * is not PoCL (whose devices are CPUs, where the native CPU backend is faster; merely
+     * enumerating PoCL starts its worker threads, which slowed CPU training by a third here),
+     * and then only if the chosen device is a GPU.
+     */
+    public static boolean worthTryingForAuto() {
+        if (System.getenv("OCL_ICD_VENDORS") == null) {
+            java.io.File[] icds = new java.io.File("/etc/OpenCL/vendors").listFiles((d, n) -> n.endsWith(".icd"));
+            boolean onlyPocl = true;
+            for (java.io.File icd : icds == null ? new java.io.File[0] : icds) {
+                try {
+                    onlyPocl &= java.nio.file.Files.readString(icd.toPath()).contains("pocl");
+                } catch (java.io.IOException e) {
+                    onlyPocl = false;
+                }
+            }
+            if (onlyPocl) {
+                return false;
+            }
+        }
+        return choose().getType() == Device.TYPE.GPU;
     }
 
     public static String describe(OpenCLDevice d) {
