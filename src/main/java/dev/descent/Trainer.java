@@ -48,6 +48,20 @@ public final class Trainer {
      * session state came from a checkpoint written after epoch {@code startEpoch}.
      */
     public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener, int startEpoch) {
+        return fit(train, heldOut, listener, startEpoch, config.epochs());
+    }
+
+    /**
+     * Trains epochs {@code [startEpoch, endEpoch)} of a run planned for {@code config.epochs()}
+     * epochs: the schedule always spans the whole plan, so stopping at endEpoch and resuming
+     * later from a checkpoint gives the same run as one uninterrupted call.
+     */
+    public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener, int startEpoch,
+                              int endEpoch) {
+        if (endEpoch < startEpoch || endEpoch > config.epochs()) {
+            throw new IllegalArgumentException("endEpoch must be in [" + startEpoch + ", " + config.epochs() + "], got "
+                    + endEpoch);
+        }
         int n = train.rows();
         int batch = Math.min(config.batchSize(), n);
         if (batch > session.maxBatch()) {
@@ -60,7 +74,7 @@ public final class Trainer {
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
         int iters = (n + batch - 1) / batch;
         List<EpochStats> epochs = new ArrayList<>();
-        for (int e = startEpoch; e < config.epochs(); e++) {
+        for (int e = startEpoch; e < endEpoch; e++) {
             long t0 = System.nanoTime();
             session.resetEpochSums();
             if (config.shuffle()) {

@@ -95,6 +95,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from this checkpoint")
     Path resume;
 
+    @Option(names = "--stop-after", description = "end this invocation after this many epochs (with --checkpoint,"
+            + " continue later with --resume; schedules still span --epochs)")
+    Integer stopAfter;
+
     @Option(names = "--plot", description = "write loss and accuracy curves to this PNG")
     Path plot;
 
@@ -152,6 +156,9 @@ final class TrainCommand implements Callable<Integer> {
                 resumed.restore(session);
                 System.out.println("resumed from " + resume + " after epoch " + startEpoch);
             }
+            if (stopAfter != null && (stopAfter < 1 || stopAfter > epochs)) {
+                throw new IllegalArgumentException("--stop-after must be in [1, " + epochs + "], got " + stopAfter);
+            }
             Trainer trainer = new Trainer(session, new Trainer.Config(epochs, batch, spec.lr(), seed, sched, true));
             List<EpochStats> history = new ArrayList<>();
             try (DeviceDataset train = session.upload(split.train());
@@ -179,7 +186,7 @@ final class TrainCommand implements Callable<Integer> {
                             Checkpoint.of(session, metadata(s.epoch(), batch)).save(checkpoint);
                         }
                     }
-                }, startEpoch);
+                }, startEpoch, stopAfter == null ? epochs : stopAfter);
                 if (plot != null && !history.isEmpty()) {
                     PlotWriter.write(plot, history);
                     System.out.println("plot: " + plot);

@@ -102,7 +102,8 @@ class CliTest {
     void resumeContinuesExactlyWhereTheCheckpointLeftOff() {
         Path ck = dir.resolve("half.ckpt");
         Result straight = run(quick("--epochs", "3", "--optimizer", "nadam"));
-        Result first = run(quick("--epochs", "1", "--optimizer", "nadam", "--checkpoint", ck.toString()));
+        Result first = run(quick("--epochs", "3", "--stop-after", "1", "--optimizer", "nadam", "--checkpoint",
+                ck.toString()));
         Result resumed = run(quick("--epochs", "3", "--optimizer", "nadam", "--resume", ck.toString()));
         assertEquals(0, first.code(), first.err());
         assertEquals(0, resumed.code(), resumed.err());
