@@ -33,8 +33,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Measure copy bandwidth, optimizer updates and GEMM on one backend.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl (default: ${DEFAULT-VALUE})")
-    String backend;
+    @Option(names = "--backend", defaultValue = "auto", split = ",",
+            description = "one or more of auto, cpu, cuda, opencl, measured in this order (default: ${DEFAULT-VALUE})")
+    List<String> backends;
 
     @Option(names = "--suite", defaultValue = "copy,updates,gemm", split = ",",
             description = "copy, updates, gemm (default: ${DEFAULT-VALUE})")
@@ -69,28 +70,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Check.validateSuites(suites);
-        try (Backend be = Backends.open(backend)) {
-            System.out.println("backend: " + be.name() + " (" + be.describe() + ")");
-            for (String suite : suites) {
-                switch (suite) {
-                    case "copy":
-                        for (int log : sizes) {
-                            copy(be, 1 << log);
-                        }
-                        break;
-                    case "updates":
-                        for (int log : sizes) {
-                            double copyGbs = copy(be, 1 << log);
-                            for (OptimizerSpec spec : RULES) {
-                                update(be, spec, 1 << log, copyGbs);
-                            }
-                        }
-                        break;
-                    default:
-                        for (int n : gemmSizes) {
-                            gemm(be, n);
-                        }
-                }
+        for (String name : backends) {
+            try (Backend be = Backends.open(name)) {
+                run(be);
             }
         }
         if (json != null) {
@@ -101,6 +83,34 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The CPU backend's copy bandwidth at each size, the machine's yardstick for every backend. */
+    private final java.util.Map<Integer, Double> cpuCopy = new java.util.HashMap<>();
+
+    private void run(Backend be) {
+        System.out.println("backend: " + be.name() + " (" + be.describe() + ")");
+        for (String suite : suites) {
+            switch (suite) {
+                case "copy":
+                    for (int log : sizes) {
+                        copy(be, 1 << log);
+                    }
+                    break;
+                case "updates":
+                    for (int log : sizes) {
+                        double copyGbs = copy(be, 1 << log);
+                        for (OptimizerSpec spec : RULES) {
+                            update(be, spec, 1 << log, copyGbs);
+                        }
+                    }
+                    break;
+                default:
+                    for (int n : gemmSizes) {
+                        gemm(be, n);
+                    }
+            }
+        }
     }
 
     /** Seconds per call of {@code body}: repeat until {@link #seconds} has passed, best of 3 rounds. */
@@ -143,6 +153,9 @@ final class BenchCommand implements Callable<Integer> {
         be.free(src);
         be.free(dst);
         double gbs = 8.0 * n / s / 1e9;
+        if (be.name().equals("cpu")) {
+            cpuCopy.put(n, gbs);
+        }
         record(String.format(Locale.ROOT, "copy      n=2^%-2d %10.2f GB/s", log2(n), gbs),
                 String.format(Locale.ROOT, "{\"suite\":\"copy\",\"backend\":\"%s\",\"n\":%d,\"gbs\":%.3f}", be.name(), n, gbs));
         return gbs;
@@ -176,8 +189,11 @@ final class BenchCommand implements Callable<Integer> {
         be.free(control);
         double gbs = (double) bytesPerParameter(spec) * n / s / 1e9;
         String name = spec.name() + (spec instanceof Adam a && a.amsgrad() ? "-amsgrad" : "");
-        record(String.format(Locale.ROOT, "update    n=2^%-2d %-15s %8.3g params/s %8.2f GB/s (%d B/param) %5.1f%% of copy",
-                        log2(n), name, n / s, gbs, bytesPerParameter(spec), 100 * gbs / copyGbs),
+        Double machine = cpuCopy.get(n);
+        String vsCpu = machine == null || be.name().equals("cpu") ? ""
+                : String.format(Locale.ROOT, " %5.1f%% of CPU copy", 100 * gbs / machine);
+        record(String.format(Locale.ROOT, "update    n=2^%-2d %-15s %8.3g params/s %8.2f GB/s (%d B/param) %5.1f%% of copy%s",
+                        log2(n), name, n / s, gbs, bytesPerParameter(spec), 100 * gbs / copyGbs, vsCpu),
                 String.format(Locale.ROOT, "{\"suite\":\"update\",\"backend\":\"%s\",\"rule\":\"%s\",\"n\":%d,\"params_per_s\":%.4g,"
                         + "\"gbs\":%.3f,\"bytes_per_param\":%d,\"copy_fraction\":%.4f}", be.name(), name, n, n / s, gbs,
                         bytesPerParameter(spec), gbs / copyGbs));

@@ -36,8 +36,6 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private static final int MAX_GROUPS = 1024;
-
     private final OpenCLDevice device;
     private final ArenaKernel k = new ArenaKernel();
     private final OpenClHeap heap = new OpenClHeap();
@@ -57,7 +55,7 @@ public final class OpenClBackend implements Backend {
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse("") , e);
         }
         partial = allocateOffset(2 * ArenaKernel.REDUCE_GROUPS);
-        updates = new OpenClUpdates(this, k);
+        updates = new OpenClUpdates(this, k, allocateOffset(4));
     }
 
     /** The device chosen by {@link OpenClDevices#choose()}. */
@@ -138,7 +136,7 @@ public final class OpenClBackend implements Backend {
         deviceNewer = true;
     }
 
-    /** Grid-stride 1-D launch over {@code work} items; sets i0, i1 and f0 for the common cases. */
+    /** 1-D launch over {@code work} items; sets i0, i1 and f0 for the common cases. */
     private void launch1d(int op, long work, int a0, int a1, float v0) {
         k.i0 = a0;
         k.i1 = a1;
@@ -146,9 +144,10 @@ public final class OpenClBackend implements Backend {
         launch(op, range1d(work));
     }
 
+    /** One work-item per element, rounded up to whole work-groups. */
     Range range1d(long work) {
-        int groups = (int) Math.max(1, Math.min(MAX_GROUPS, (work + ArenaKernel.GROUP - 1) / ArenaKernel.GROUP));
-        return device.createRange(groups * ArenaKernel.GROUP, ArenaKernel.GROUP);
+        long groups = Math.max(1, (work + ArenaKernel.GROUP - 1) / ArenaKernel.GROUP);
+        return device.createRange((int) (groups * ArenaKernel.GROUP), ArenaKernel.GROUP);
     }
 
     private Range reduceRange() {

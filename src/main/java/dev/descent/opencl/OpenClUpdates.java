@@ -20,10 +20,13 @@ final class OpenClUpdates {
     private static final double LN_096 = Math.log(0.96);
     private final OpenClBackend backend;
     private final ArenaKernel k;
+    /** Heap offset of the per-step scalars the COEFFICIENTS op writes (4 floats). */
+    private final int coefficients;
 
-    OpenClUpdates(OpenClBackend backend, ArenaKernel k) {
+    OpenClUpdates(OpenClBackend backend, ArenaKernel k, int coefficients) {
         this.backend = backend;
         this.k = k;
+        this.coefficients = coefficients;
     }
 
     void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, int control) {
@@ -100,6 +103,9 @@ final class OpenClUpdates {
         } else {
             throw new IllegalArgumentException("unknown optimizer spec " + spec);
         }
+        k.i10 = coefficients;
+        k.i11 = op;
+        backend.launch(ArenaKernel.COEFFICIENTS, backend.range1d(1));
         Range range = backend.range1d(n);
         backend.launch(op, range);
     }
