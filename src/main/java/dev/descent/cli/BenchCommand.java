@@ -2,9 +2,6 @@ package dev.descent.cli;
 
 import dev.descent.Backend;
 import dev.descent.Backends;
-import dev.descent.Buf;
-import dev.descent.Control;
-import dev.descent.StepGuard;
 import dev.descent.optim.Adadelta;
 import dev.descent.optim.Adagrad;
 import dev.descent.optim.Adam;
@@ -13,6 +10,8 @@ import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.RAdam;
 import dev.descent.optim.RmsProp;
 import dev.descent.optim.Sgd;
+import dev.descent.workload.Workload;
+import dev.descent.workload.Workloads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,11 +60,6 @@ final class BenchCommand implements Callable<Integer> {
     static final List<OptimizerSpec> RULES = List.of(new Sgd(0.01, 0.9, 0, false, 0), Adam.adam(1e-3),
             Adam.adamW(1e-3), Adam.adam(1e-3).withAmsgrad(true), Adagrad.of(0.01), RmsProp.of(0.01),
             Adadelta.of(1.0), NAdam.of(2e-3), RAdam.of(1e-3));
-
-    /** Bytes one update moves per parameter: read p, g and each state; write p and each state. */
-    static int bytesPerParameter(OptimizerSpec spec) {
-        return 4 * (3 + 2 * spec.stateCount());
-    }
 
     @Override
     public Integer call() {
@@ -137,21 +131,11 @@ final class BenchCommand implements Callable<Integer> {
         return best;
     }
 
-    /** How many copies of a {@code bytes}-sized working set make >= 256 MB (caches can't hold it). */
-    private static int rotation(long bytes) {
-        return (int) Math.max(1, Math.min(256, (256L << 20) / Math.max(1, bytes)));
-    }
-
     private double copy(Backend be, int n) {
-        int sets = rotation(8L * n);
-        Buf src = be.allocate(n * sets), dst = be.allocate(n * sets);
-        int[] next = {0};
-        double s = time(be, () -> {
-            int k = next[0]++ % sets;
-            be.copy(src, k * n, dst, k * n, n);
-        });
-        be.free(src);
-        be.free(dst);
+        double s;
+        try (Workload w = Workloads.copy(be, n)) {
+            s = time(be, w::run);
+        }
         double gbs = 8.0 * n / s / 1e9;
         if (be.name().equals("cpu")) {
             cpuCopy.put(n, gbs);
@@ -162,66 +146,27 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void update(Backend be, OptimizerSpec spec, int n, double copyGbs) {
-        int sets = rotation((long) bytesPerParameter(spec) * n);
-        List<Buf[]> arenas = new ArrayList<>();
-        for (int k = 0; k < sets; k++) {
-            Buf[] a = new Buf[2 + spec.stateCount()];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = be.allocate(n);
-            }
-            be.fill(a[1], 0, n, 1e-3f);
-            arenas.add(a);
+        double s;
+        try (Workload w = Workloads.update(be, spec, n)) {
+            s = time(be, w::run);
         }
-        Buf control = be.allocate(Control.SIZE);
-        be.upload(Control.initial(), 0, control, 0, Control.SIZE);
-        be.beginStep(spec, StepGuard.NONE, 0, 1, control);  // t = 1, finite: every step runs
-        int[] next = {0};
-        double s = time(be, () -> {
-            Buf[] a = arenas.get(next[0]++ % sets);
-            Buf[] state = java.util.Arrays.copyOfRange(a, 2, a.length);
-            be.step(spec, 1e-3f, a[0], a[1], state, n, n, 0f, control);
-        });
-        for (Buf[] a : arenas) {
-            for (Buf b : a) {
-                be.free(b);
-            }
-        }
-        be.free(control);
-        double gbs = (double) bytesPerParameter(spec) * n / s / 1e9;
+        int bytes = Workloads.bytesPerParameter(spec);
+        double gbs = (double) bytes * n / s / 1e9;
         String name = spec.name() + (spec instanceof Adam a && a.amsgrad() ? "-amsgrad" : "");
         Double machine = cpuCopy.get(n);
         String vsCpu = machine == null || be.name().equals("cpu") ? ""
                 : String.format(Locale.ROOT, " %5.1f%% of CPU copy", 100 * gbs / machine);
         record(String.format(Locale.ROOT, "update    n=2^%-2d %-15s %8.3g params/s %8.2f GB/s (%d B/param) %5.1f%% of copy%s",
-                        log2(n), name, n / s, gbs, bytesPerParameter(spec), 100 * gbs / copyGbs, vsCpu),
+                        log2(n), name, n / s, gbs, bytes, 100 * gbs / copyGbs, vsCpu),
                 String.format(Locale.ROOT, "{\"suite\":\"update\",\"backend\":\"%s\",\"rule\":\"%s\",\"n\":%d,\"params_per_s\":%.4g,"
                         + "\"gbs\":%.3f,\"bytes_per_param\":%d,\"copy_fraction\":%.4f}", be.name(), name, n, n / s, gbs,
-                        bytesPerParameter(spec), gbs / copyGbs));
+                        bytes, gbs / copyGbs));
     }
 
     private void gemm(Backend be, int n) {
-        int sets = Math.max(1, Math.min(8, rotation(12L * n * n)));
-        List<Buf[]> mats = new ArrayList<>();
-        float[] data = new float[n * n];
-        java.util.Random r = new java.util.Random(1);
-        for (int i = 0; i < data.length; i++) {
-            data[i] = r.nextFloat() - 0.5f;
-        }
-        for (int k = 0; k < sets; k++) {
-            Buf a = be.allocate(n * n), b = be.allocate(n * n), c = be.allocate(n * n);
-            be.upload(data, 0, a, 0, n * n);
-            be.upload(data, 0, b, 0, n * n);
-            mats.add(new Buf[] {a, b, c});
-        }
-        int[] next = {0};
-        double s = time(be, () -> {
-            Buf[] m = mats.get(next[0]++ % sets);
-            be.gemm(false, false, n, n, n, 1f, m[0], 0, m[1], 0, 0f, m[2], 0);
-        });
-        for (Buf[] m : mats) {
-            for (Buf b : m) {
-                be.free(b);
-            }
+        double s;
+        try (Workload w = Workloads.gemm(be, n, n, n, false, false)) {
+            s = time(be, w::run);
         }
         double gflops = 2.0 * n * n * n / s / 1e9;
         record(String.format(Locale.ROOT, "gemm      %5d^3          %10.1f GFLOP/s", n, gflops),

@@ -1,0 +1,236 @@
+package dev.descent.workload;
+
+import dev.descent.Activation;
+import dev.descent.Backend;
+import dev.descent.Buf;
+import dev.descent.Control;
+import dev.descent.DeviceDataset;
+import dev.descent.Model;
+import dev.descent.Session;
+import dev.descent.StepGuard;
+import dev.descent.data.Dataset;
+import dev.descent.optim.Adam;
+import dev.descent.optim.OptimizerSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/** The benchmark workloads: copy, one optimizer update, GEMM, one training step. */
+public final class Workloads {
+    private Workloads() {}
+
+    /** Bytes one update moves per parameter: reads p, g and each state; writes p and each state. */
+    public static int bytesPerParameter(OptimizerSpec spec) {
+        return 4 * (3 + 2 * spec.stateCount());
+    }
+
+    /** Device copy of n floats; 8 bytes counted per float (one read, one write). */
+    public static Workload copy(Backend be, int n) {
+        int sets = Workload.rotation(8L * n, 256);
+        Buf src = be.allocate(n * sets);
+        Buf dst = be.allocate(n * sets);
+        return new Workload() {
+            int next;
+
+            @Override
+            public void run() {
+                int k = next++ % sets;
+                be.copy(src, k * n, dst, k * n, n);
+            }
+
+            @Override
+            public double bytesPerRun() {
+                return 8.0 * n;
+            }
+
+            @Override
+            public double flopsPerRun() {
+                return 0;
+            }
+
+            @Override
+            public double itemsPerRun() {
+                return n;
+            }
+
+            @Override
+            public void close() {
+                be.free(src);
+                be.free(dst);
+            }
+        };
+    }
+
+    /** One fused update of n parameters with {@code spec} (t = 1, finite: every step runs). */
+    public static Workload update(Backend be, OptimizerSpec spec, int n) {
+        int sets = Workload.rotation((long) bytesPerParameter(spec) * n, 256);
+        List<Buf[]> arenas = new ArrayList<>();
+        for (int k = 0; k < sets; k++) {
+            Buf[] a = new Buf[2 + spec.stateCount()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = be.allocate(n);
+            }
+            be.fill(a[1], 0, n, 1e-3f);
+            arenas.add(a);
+        }
+        Buf control = be.allocate(Control.SIZE);
+        be.upload(Control.initial(), 0, control, 0, Control.SIZE);
+        be.beginStep(spec, StepGuard.NONE, 0, 1, control);
+        Buf[][] states = new Buf[sets][];
+        for (int k = 0; k < sets; k++) {
+            Buf[] a = arenas.get(k);
+            states[k] = Arrays.copyOfRange(a, 2, a.length);
+        }
+        return new Workload() {
+            int next;
+
+            @Override
+            public void run() {
+                int k = next++ % sets;
+                Buf[] a = arenas.get(k);
+                be.step(spec, 1e-3f, a[0], a[1], states[k], n, n, 0f, control);
+            }
+
+            @Override
+            public double bytesPerRun() {
+                return (double) bytesPerParameter(spec) * n;
+            }
+
+            @Override
+            public double flopsPerRun() {
+                return 0;
+            }
+
+            @Override
+            public double itemsPerRun() {
+                return n;
+            }
+
+            @Override
+            public void close() {
+                for (Buf[] a : arenas) {
+                    for (Buf b : a) {
+                        be.free(b);
+                    }
+                }
+                be.free(control);
+            }
+        };
+    }
+
+    /** C = op(A) op(B) with op(A) m x k, op(B) k x n; random inputs, rotated. */
+    public static Workload gemm(Backend be, int m, int n, int k, boolean transA, boolean transB) {
+        int sets = Workload.rotation(4L * ((long) m * k + (long) k * n + (long) m * n), 8);
+        Random r = new Random(1);
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = r.nextFloat() - 0.5f;
+        }
+        List<Buf[]> mats = new ArrayList<>();
+        for (int s = 0; s < sets; s++) {
+            Buf ba = be.allocate(a.length), bb = be.allocate(b.length), bc = be.allocate(m * n);
+            be.upload(a, 0, ba, 0, a.length);
+            be.upload(b, 0, bb, 0, b.length);
+            mats.add(new Buf[] {ba, bb, bc});
+        }
+        return new Workload() {
+            int next;
+
+            @Override
+            public void run() {
+                Buf[] x = mats.get(next++ % sets);
+                be.gemm(transA, transB, m, n, k, 1f, x[0], 0, x[1], 0, 0f, x[2], 0);
+            }
+
+            @Override
+            public double bytesPerRun() {
+                return 4.0 * ((double) m * k + (double) k * n + (double) m * n);
+            }
+
+            @Override
+            public double flopsPerRun() {
+                return 2.0 * m * n * k;
+            }
+
+            @Override
+            public double itemsPerRun() {
+                return 1;
+            }
+
+            @Override
+            public void close() {
+                for (Buf[] x : mats) {
+                    for (Buf buf : x) {
+                        be.free(buf);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * One training step (gather, forward, backward, norm, guard, Adam update) of an MLP with the
+     * given widths (input first, 10 classes last) at {@code batch} rows, on random data of 8
+     * batches that the step walks through.
+     */
+    public static Workload trainStep(Backend be, int[] widths, int batch) {
+        Model.Builder builder = Model.builder(widths[0]);
+        for (int i = 1; i < widths.length - 1; i++) {
+            builder.dense(widths[i], Activation.RELU);
+        }
+        Model model = builder.dense(widths[widths.length - 1], Activation.IDENTITY).build();
+        int rows = batch * 8;
+        Random r = new Random(2);
+        float[] x = new float[rows * widths[0]];
+        int[] y = new int[rows];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat();
+        }
+        for (int i = 0; i < rows; i++) {
+            y[i] = r.nextInt(model.outputWidth());
+        }
+        Session session = Session.create(model, be, Adam.adam(1e-4), batch, 3);
+        DeviceDataset data = session.upload(Dataset.classification(x, rows, widths[0], y, model.outputWidth()));
+        long flops = 0;
+        for (dev.descent.Layer l : model.layers()) {
+            flops += 6L * batch * l.inputs() * l.units();  // forward, weight gradient, input gradient
+        }
+        double stepFlops = flops;
+        return new Workload() {
+            int next;
+
+            @Override
+            public void run() {
+                int b = next++ % 8;
+                session.gatherBatch(data, b * batch, batch);
+                session.trainBatch(batch, 1e-4f, next);
+            }
+
+            @Override
+            public double bytesPerRun() {
+                return 0;
+            }
+
+            @Override
+            public double flopsPerRun() {
+                return stepFlops;
+            }
+
+            @Override
+            public double itemsPerRun() {
+                return batch;
+            }
+
+            @Override
+            public void close() {
+                data.close();
+                session.close();
+            }
+        };
+    }
+}
