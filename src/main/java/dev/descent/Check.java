@@ -62,6 +62,16 @@ public final class Check {
         }
     }
 
+    /** The first line of the innermost cause's message (native loaders nest the useful part deep). */
+    public static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String msg = String.valueOf(root.getMessage());
+        return msg.lines().findFirst().orElse(msg);
+    }
+
     public static void argument(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);

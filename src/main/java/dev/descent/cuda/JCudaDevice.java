@@ -107,15 +107,9 @@ public final class JCudaDevice implements CudaDevice {
 
     /** Turns JCuda's loader errors into the library that is actually missing. */
     static String linkReason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        String msg = String.valueOf(root.getMessage());
-        if (msg.contains("libcuda.so")) {
-            return "libcuda.so.1 not found (no NVIDIA driver installed)";
-        }
-        return "native library failed to load: " + msg.lines().findFirst().orElse(msg);
+        String msg = dev.descent.Check.rootMessage(e);
+        return msg.contains("libcuda.so") ? "libcuda.so.1 not found (no NVIDIA driver installed)"
+                : "native library failed to load: " + msg;
     }
 
     private static byte[] ptx(String name) {

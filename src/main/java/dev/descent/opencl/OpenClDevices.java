@@ -56,15 +56,9 @@ public final class OpenClDevices {
     }
 
     private static String linkReason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        String msg = String.valueOf(root.getMessage());
-        if (msg.contains("libOpenCL")) {
-            return "libOpenCL.so.1 not found (install ocl-icd-libopencl1 and an ICD such as pocl-opencl-icd)";
-        }
-        return "Aparapi's native library failed to load: " + msg.lines().findFirst().orElse(msg);
+        String msg = dev.descent.Check.rootMessage(e);
+        return msg.contains("libOpenCL") ? "libOpenCL.so.1 not found (install ocl-icd-libopencl1 and an ICD such as"
+                + " pocl-opencl-icd)" : "Aparapi's native library failed to load: " + msg;
     }
 
     /** The device {@value #PROPERTY} selects, or the first in preference order. */

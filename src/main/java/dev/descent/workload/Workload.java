@@ -23,6 +23,36 @@ public interface Workload extends AutoCloseable {
     @Override
     void close();
 
+    /** A workload from its body, its per-run measures, and what frees it. */
+    static Workload of(Runnable body, double bytes, double flops, double items, Runnable release) {
+        return new Workload() {
+            @Override
+            public void run() {
+                body.run();
+            }
+
+            @Override
+            public double bytesPerRun() {
+                return bytes;
+            }
+
+            @Override
+            public double flopsPerRun() {
+                return flops;
+            }
+
+            @Override
+            public double itemsPerRun() {
+                return items;
+            }
+
+            @Override
+            public void close() {
+                release.run();
+            }
+        };
+    }
+
     /** Copies of a {@code bytes}-sized working set needed to exceed 256 MB (at most {@code max}). */
     static int rotation(long bytes, int max) {
         return (int) Math.max(1, Math.min(max, (256L << 20) / Math.max(1, bytes)));

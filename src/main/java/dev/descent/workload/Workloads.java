@@ -30,36 +30,14 @@ public final class Workloads {
         int sets = Workload.rotation(8L * n, 256);
         Buf src = be.allocate(n * sets);
         Buf dst = be.allocate(n * sets);
-        return new Workload() {
-            int next;
-
-            @Override
-            public void run() {
-                int k = next++ % sets;
-                be.copy(src, k * n, dst, k * n, n);
-            }
-
-            @Override
-            public double bytesPerRun() {
-                return 8.0 * n;
-            }
-
-            @Override
-            public double flopsPerRun() {
-                return 0;
-            }
-
-            @Override
-            public double itemsPerRun() {
-                return n;
-            }
-
-            @Override
-            public void close() {
-                be.free(src);
-                be.free(dst);
-            }
-        };
+        int[] next = {0};
+        return Workload.of(() -> {
+            int k = next[0]++ % sets;
+            be.copy(src, k * n, dst, k * n, n);
+        }, 8.0 * n, 0, n, () -> {
+            be.free(src);
+            be.free(dst);
+        });
     }
 
     /** One fused update of n parameters with {@code spec} (t = 1, finite: every step runs). */
@@ -82,41 +60,19 @@ public final class Workloads {
             Buf[] a = arenas.get(k);
             states[k] = Arrays.copyOfRange(a, 2, a.length);
         }
-        return new Workload() {
-            int next;
-
-            @Override
-            public void run() {
-                int k = next++ % sets;
-                Buf[] a = arenas.get(k);
-                be.step(spec, 1e-3f, a[0], a[1], states[k], n, n, 0f, control);
-            }
-
-            @Override
-            public double bytesPerRun() {
-                return (double) bytesPerParameter(spec) * n;
-            }
-
-            @Override
-            public double flopsPerRun() {
-                return 0;
-            }
-
-            @Override
-            public double itemsPerRun() {
-                return n;
-            }
-
-            @Override
-            public void close() {
-                for (Buf[] a : arenas) {
-                    for (Buf b : a) {
-                        be.free(b);
-                    }
+        int[] next = {0};
+        return Workload.of(() -> {
+            int k = next[0]++ % sets;
+            Buf[] a = arenas.get(k);
+            be.step(spec, 1e-3f, a[0], a[1], states[k], n, n, 0f, control);
+        }, (double) bytesPerParameter(spec) * n, 0, n, () -> {
+            for (Buf[] a : arenas) {
+                for (Buf b : a) {
+                    be.free(b);
                 }
-                be.free(control);
             }
-        };
+            be.free(control);
+        });
     }
 
     /** C = op(A) op(B) with op(A) m x k, op(B) k x n; random inputs, rotated. */
@@ -138,39 +94,17 @@ public final class Workloads {
             be.upload(b, 0, bb, 0, b.length);
             mats.add(new Buf[] {ba, bb, bc});
         }
-        return new Workload() {
-            int next;
-
-            @Override
-            public void run() {
-                Buf[] x = mats.get(next++ % sets);
-                be.gemm(transA, transB, m, n, k, 1f, x[0], 0, x[1], 0, 0f, x[2], 0);
-            }
-
-            @Override
-            public double bytesPerRun() {
-                return 4.0 * ((double) m * k + (double) k * n + (double) m * n);
-            }
-
-            @Override
-            public double flopsPerRun() {
-                return 2.0 * m * n * k;
-            }
-
-            @Override
-            public double itemsPerRun() {
-                return 1;
-            }
-
-            @Override
-            public void close() {
-                for (Buf[] x : mats) {
-                    for (Buf buf : x) {
-                        be.free(buf);
-                    }
+        int[] next = {0};
+        return Workload.of(() -> {
+            Buf[] x = mats.get(next[0]++ % sets);
+            be.gemm(transA, transB, m, n, k, 1f, x[0], 0, x[1], 0, 0f, x[2], 0);
+        }, 4.0 * ((double) m * k + (double) k * n + (double) m * n), 2.0 * m * n * k, 1, () -> {
+            for (Buf[] x : mats) {
+                for (Buf buf : x) {
+                    be.free(buf);
                 }
             }
-        };
+        });
     }
 
     /**
@@ -200,37 +134,14 @@ public final class Workloads {
         for (dev.descent.Layer l : model.layers()) {
             flops += 6L * batch * l.inputs() * l.units();  // forward, weight gradient, input gradient
         }
-        double stepFlops = flops;
-        return new Workload() {
-            int next;
-
-            @Override
-            public void run() {
-                int b = next++ % 8;
-                session.gatherBatch(data, b * batch, batch);
-                session.trainBatch(batch, 1e-4f, next);
-            }
-
-            @Override
-            public double bytesPerRun() {
-                return 0;
-            }
-
-            @Override
-            public double flopsPerRun() {
-                return stepFlops;
-            }
-
-            @Override
-            public double itemsPerRun() {
-                return batch;
-            }
-
-            @Override
-            public void close() {
-                data.close();
-                session.close();
-            }
-        };
+        int[] next = {0};
+        return Workload.of(() -> {
+            int b = next[0]++ % 8;
+            session.gatherBatch(data, b * batch, batch);
+            session.trainBatch(batch, 1e-4f, next[0]);
+        }, 0, flops, batch, () -> {
+            data.close();
+            session.close();
+        });
     }
 }
