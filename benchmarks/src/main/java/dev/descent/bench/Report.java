@@ -69,7 +69,11 @@ final class Report {
 
         md.append("\n## GEMM (GFLOP/s)\n\nOpenBLAS (").append(OpenBlasGemmBench.implementation())
                 .append(") is the CPU peer, called through netlib's JNI binding.\n\n");
-        Map<String, Map<String, Double>> gemm = new java.util.TreeMap<>();
+        // Squares by size first, then the named MLP shapes.
+        Map<String, Map<String, Double>> gemm = new java.util.TreeMap<>(java.util.Comparator
+                .comparing((String sh) -> sh.contains("-"))
+                .thenComparingInt(sh -> sh.contains("-") ? 0 : Integer.parseInt(sh))
+                .thenComparing(sh -> sh));
         List<String> columns = new ArrayList<>();
         Chart gemmChart = new Chart("SGEMM GFLOP/s vs size (square)", "n (n x n x n)", "GFLOP/s");
         for (RunResult r : results) {
