@@ -30,6 +30,7 @@ public final class CpuBackend implements Backend {
     }
 
     private final Parallel par;
+    private final GemmKernels.Gemm gemm;
     /** Scratch for the control block as doubles (StepLogic works in double). */
     private final double[] controlScratch = new double[Control.SIZE];
 
@@ -38,7 +39,16 @@ public final class CpuBackend implements Backend {
     }
 
     public CpuBackend(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * @param vector use the Vector API GEMM when the JVM has the module (tests also run the
+     *               scalar kernel by passing false)
+     */
+    public CpuBackend(int threads, boolean vector) {
         this.par = new Parallel(threads);
+        this.gemm = GemmKernels.choose(vector);
     }
 
     private static float[] f(Buf buf) {
@@ -52,8 +62,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String describe() {
-        return "Java float32, " + par.threads() + " threads (" + System.getProperty("java.vm.name") + " "
-                + System.getProperty("java.version") + ")";
+        return "Java float32, " + par.threads() + " threads, GEMM: " + gemm.name()
+                + " (" + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")";
     }
 
     @Override
@@ -100,7 +110,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      Buf a, int aOffset, Buf b, int bOffset, float beta, Buf c, int cOffset) {
-        CpuGemm.gemm(par, transA, transB, m, n, k, alpha, f(a), aOffset, f(b), bOffset, beta, f(c), cOffset);
+        gemm.gemm(par, transA, transB, m, n, k, alpha, f(a), aOffset, f(b), bOffset, beta, f(c), cOffset);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.descent.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.Activation;
 import dev.descent.BackendParity;
@@ -39,6 +40,22 @@ class CpuParityTest {
                 int checks = new BackendParity(cpu, 1000 + threads).runAllOps();
                 assertEquals(expectedOpChecks(), checks, "op checks with " + threads + " threads");
                 total += checks;
+            }
+        }
+    }
+
+    @Test
+    void bothGemmKernelsMatchTheReference() {
+        // Surefire starts the JVM with the Vector API module, so the default backend runs VectorGemm;
+        // the scalar kernel is forced here. Both must be checked on every shape.
+        assertTrue(GemmKernels.vectorApiPresent(), "tests run with --add-modules jdk.incubator.vector (pom.xml)");
+        for (boolean vector : new boolean[] {true, false}) {
+            try (CpuBackend cpu = new CpuBackend(2, vector)) {
+                assertEquals(vector, cpu.describe().contains("Vector API"), cpu.describe());
+                BackendParity p = new BackendParity(cpu, 3000);
+                p.gemm();
+                assertEquals(BackendParity.GEMM_SHAPES.length * 3 * 2 + 1, p.checks());
+                total += p.checks();
             }
         }
     }

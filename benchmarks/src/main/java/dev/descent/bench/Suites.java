@@ -46,7 +46,8 @@ public final class Suites {
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(full ? 5 : 3)
                 .measurementTime(TimeValue.seconds(full ? 2 : 1))
-                .jvmArgsAppend("-Xmx12g")
+                // The Vector API GEMM is used when the module is present; measure the fast path.
+                .jvmArgsAppend("-Xmx12g", "--add-modules", "jdk.incubator.vector")
                 .resultFormat(ResultFormatType.JSON)
                 .result(out.resolve("jmh.json").toString());
         if (!full) {

@@ -1,0 +1,51 @@
+package dev.descent.cpu;
+
+/**
+ * Chooses the CPU GEMM: {@link VectorGemm} when the incubating Vector API module is in the boot
+ * layer (the JVM was started with {@code --add-modules jdk.incubator.vector}; the library never
+ * needs the flag), otherwise the auto-vectorized {@link CpuGemm}. VectorGemm is only loaded
+ * after the module check, so its absence can never surface as a NoClassDefFoundError.
+ */
+final class GemmKernels {
+    private GemmKernels() {}
+
+    interface Gemm {
+        void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                  float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff);
+
+        /** For describe(): which kernel runs. */
+        String name();
+    }
+
+    /** The auto-vectorized kernel. */
+    static final Gemm SCALAR = new Gemm() {
+        @Override
+        public void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+            CpuGemm.gemm(par, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+        }
+
+        @Override
+        public String name() {
+            return "auto-vectorized";
+        }
+    };
+
+    static boolean vectorApiPresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && !"false".equals(System.getProperty("descent.cpu.vector"));
+    }
+
+    /** The Vector API kernel if {@code wantVector} and the module is present, else the scalar one. */
+    static Gemm choose(boolean wantVector) {
+        if (wantVector && vectorApiPresent()) {
+            try {
+                Class<?> cls = Class.forName("dev.descent.cpu.VectorGemmEntry");
+                return (Gemm) cls.getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return SCALAR;
+            }
+        }
+        return SCALAR;
+    }
+}
