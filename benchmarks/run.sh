@@ -11,4 +11,4 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! ldconfig -p | g
 fi
 mvn -B -q -DskipTests install
 mvn -B -q -f benchmarks/pom.xml package
-java -Xmx12g -cp benchmarks/target/benchmarks.jar dev.descent.bench.Suites "$suite" benchmarks/results
+java -Xmx12g --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.descent.bench.Suites "$suite" benchmarks/results

@@ -72,9 +72,4 @@ public final class Check {
         return msg.lines().findFirst().orElse(msg);
     }
 
-    public static void argument(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
-    }
 }

@@ -24,7 +24,4 @@ public record StepGuard(double maxNorm, double clipValue, int maxBadSteps) {
         return maxNorm > 0;
     }
 
-    public boolean clipsValue() {
-        return clipValue > 0;
-    }
 }

@@ -132,11 +132,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private double copy(Backend be, int n) {
-        double s;
+        double gbs;
         try (Workload w = Workloads.copy(be, n)) {
-            s = time(be, w::run);
+            gbs = w.bytesPerRun() / time(be, w::run) / 1e9;
         }
-        double gbs = 8.0 * n / s / 1e9;
         if (be.name().equals("cpu")) {
             cpuCopy.put(n, gbs);
         }
@@ -147,11 +146,12 @@ final class BenchCommand implements Callable<Integer> {
 
     private void update(Backend be, OptimizerSpec spec, int n, double copyGbs) {
         double s;
+        double gbs;
         try (Workload w = Workloads.update(be, spec, n)) {
             s = time(be, w::run);
+            gbs = w.bytesPerRun() / s / 1e9;
         }
         int bytes = Workloads.bytesPerParameter(spec);
-        double gbs = (double) bytes * n / s / 1e9;
         String name = spec.name() + (spec instanceof Adam a && a.amsgrad() ? "-amsgrad" : "");
         Double machine = cpuCopy.get(n);
         String vsCpu = machine == null || be.name().equals("cpu") ? ""
@@ -164,11 +164,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void gemm(Backend be, int n) {
-        double s;
+        double gflops;
         try (Workload w = Workloads.gemm(be, n, n, n, false, false)) {
-            s = time(be, w::run);
+            gflops = w.flopsPerRun() / time(be, w::run) / 1e9;
         }
-        double gflops = 2.0 * n * n * n / s / 1e9;
         record(String.format(Locale.ROOT, "gemm      %5d^3          %10.1f GFLOP/s", n, gflops),
                 String.format(Locale.ROOT, "{\"suite\":\"gemm\",\"backend\":\"%s\",\"n\":%d,\"gflops\":%.2f}", be.name(), n, gflops));
     }

@@ -66,12 +66,4 @@ final class OpenClHeap {
         free.put(offset, size);
     }
 
-    /** Floats currently allocated. */
-    long inUse() {
-        long total = 0;
-        for (int s : used.values()) {
-            total += s;
-        }
-        return total;
-    }
 }
