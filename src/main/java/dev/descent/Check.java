@@ -62,14 +62,21 @@ public final class Check {
         }
     }
 
-    /** The first line of the innermost cause's message (native loaders nest the useful part deep). */
+    /**
+     * The innermost cause's whole message: native loaders nest the useful part deep, and JCuda
+     * puts the missing library ("libcuda.so.1: cannot open shared object file") on a later line.
+     */
     public static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null) {
             root = root.getCause();
         }
-        String msg = String.valueOf(root.getMessage());
-        return msg.lines().findFirst().orElse(msg);
+        return String.valueOf(root.getMessage());
+    }
+
+    /** The first line of a message, for one-line reports. */
+    public static String firstLine(String message) {
+        return message.lines().findFirst().orElse(message);
     }
 
 }

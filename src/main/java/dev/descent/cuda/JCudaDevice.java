@@ -109,7 +109,7 @@ public final class JCudaDevice implements CudaDevice {
     static String linkReason(Throwable e) {
         String msg = dev.descent.Check.rootMessage(e);
         return msg.contains("libcuda.so") ? "libcuda.so.1 not found (no NVIDIA driver installed)"
-                : "native library failed to load: " + msg;
+                : "native library failed to load: " + dev.descent.Check.firstLine(msg);
     }
 
     private static byte[] ptx(String name) {
