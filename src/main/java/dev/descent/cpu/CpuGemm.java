@@ -9,9 +9,8 @@ package dev.descent.cpu;
  * purpose: JDK 17's C2 does not vectorize a loop whose array index carries a loop-invariant
  * offset (measured here: 2 GFLOP/s with an offset, 20 without, on one AVX-512 core), which is
  * what version 1 (AXPY straight into C at row offsets) ran into.
- * Work is split over rows of C when there are enough of them, otherwise over columns (batch-1
- * forward passes). Each element of C is owned by one thread and summed in a fixed k order, so
- * results are deterministic.
+ * Work is split by {@link #split} (shared with {@link VectorGemm}). Each element of C is owned
+ * by one thread and summed in a fixed k order, so results are deterministic.
  */
 final class CpuGemm {
     private CpuGemm() {}
@@ -24,24 +23,34 @@ final class CpuGemm {
 
     static void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        boolean splitRows = m >= 4 * par.threads() || n < 64;
-        long flops = 2L * m * n * k;
-        int grain = flops < 1 << 20 ? Integer.MAX_VALUE : 1;  // small products: not worth a fork
-        if (splitRows) {
-            par.forRange(m, Math.min(grain, m), 1, (chunk, from, to) ->
-                    block(transA, transB, from, to, 0, n, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
-        } else {
-            par.forRange(n, Math.min(grain, n), 16, (chunk, from, to) ->
-                    block(transA, transB, 0, m, from, to, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
-        }
+        split(par, m, n, k, 4, 16, (i0, i1, j0, j1) ->
+                block(transA, transB, i0, i1, j0, j1, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
     }
 
     /** Computes rows [i0, i1) x columns [j0, j1) of C. */
-    private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int m, int n, int k,
-                              float alpha, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+    interface Block {
+        void run(int i0, int i1, int j0, int j1);
+    }
+
+    /**
+     * The work split both CPU kernels use: over rows of C when there are enough of them
+     * (boundaries multiples of rowAlign), otherwise over columns (batch-1 forward passes); one
+     * thread for products under a megaflop, where a fork costs more than it saves.
+     */
+    static void split(Parallel par, int m, int n, int k, int rowAlign, int colAlign, Block body) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int grain = 2L * m * n * k < 1 << 20 ? Integer.MAX_VALUE : 1;
+        if (m >= rowAlign * par.threads() || n < 64) {
+            par.forRange(m, Math.min(grain, m), rowAlign, (chunk, from, to) -> body.run(from, to, 0, n));
+        } else {
+            par.forRange(n, Math.min(grain, n), colAlign, (chunk, from, to) -> body.run(0, m, from, to));
+        }
+    }
+
+    /** C[i0..i1)[j0..j1) *= beta, with beta == 0 meaning "ignore C" (NaN included), as in BLAS. */
+    static void scale(float beta, float[] c, int cOff, int n, int i0, int i1, int j0, int j1) {
         for (int i = i0; i < i1; i++) {
             int row = cOff + i * n;
             if (beta == 0) {
@@ -52,6 +61,11 @@ final class CpuGemm {
                 }
             }
         }
+    }
+
+    private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int m, int n, int k,
+                              float alpha, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+        scale(beta, c, cOff, n, i0, i1, j0, j1);
         if (k == 0) {
             return;
         }

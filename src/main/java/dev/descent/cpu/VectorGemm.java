@@ -32,32 +32,13 @@ final class VectorGemm {
 
     static void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        boolean splitRows = m >= 2 * MR * par.threads();
-        int grain = 2L * m * n * k < 1 << 20 ? Integer.MAX_VALUE : 1;
-        if (splitRows) {
-            par.forRange(m, Math.min(grain, m), MR, (chunk, from, to) ->
-                    block(transA, transB, from, to, 0, n, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
-        } else {
-            par.forRange(n, Math.min(grain, n), NR, (chunk, from, to) ->
-                    block(transA, transB, 0, m, from, to, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
-        }
+        CpuGemm.split(par, m, n, k, MR, NR, (i0, i1, j0, j1) ->
+                block(transA, transB, i0, i1, j0, j1, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
     }
 
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int m, int n, int k,
                               float alpha, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
-        for (int i = i0; i < i1; i++) {
-            int row = cOff + i * n;
-            if (beta == 0) {
-                java.util.Arrays.fill(c, row + j0, row + j1, 0f);
-            } else if (beta != 1) {
-                for (int j = j0; j < j1; j++) {
-                    c[row + j] *= beta;
-                }
-            }
-        }
+        CpuGemm.scale(beta, c, cOff, n, i0, i1, j0, j1);
         float[] pa = PACK_A.get();
         float[] pb = PACK_B.get();
         for (int jc = j0; jc < j1; jc += NC) {
