@@ -1,6 +1,5 @@
 package dev.descent;
 
-import dev.descent.optim.Adagrad;
 import dev.descent.optim.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +68,7 @@ public final class ParameterSet implements AutoCloseable {
         params = backend.allocate(length);
         grads = backend.allocate(length);
         state = new Buf[spec.stateCount()];
-        float init = spec instanceof Adagrad a ? (float) a.initialAccumulatorValue() : 0f;
+        float init = (float) spec.initialState();
         for (int s = 0; s < state.length; s++) {
             state[s] = backend.allocate(length);
             backend.fill(state[s], 0, length, init);

@@ -115,12 +115,7 @@ public final class Session implements AutoCloseable {
     /** Zeroes every optimizer state buffer and the control block (step count 0). */
     public void resetOptimizer() {
         for (Buf s : state) {
-            backend.fill(s, 0, s.length(), 0f);
-        }
-        if (optimizer instanceof dev.descent.optim.Adagrad a) {
-            for (Buf s : state) {
-                backend.fill(s, 0, s.length(), (float) a.initialAccumulatorValue());
-            }
+            backend.fill(s, 0, s.length(), (float) optimizer.initialState());
         }
         backend.upload(Control.initial(), 0, control, 0, Control.SIZE);
     }

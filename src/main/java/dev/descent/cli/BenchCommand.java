@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Check.validateSuites(suites);
+        validateSuites(suites);
         for (String name : backends) {
             try (Backend be = Backends.open(name)) {
                 run(be);
@@ -181,15 +181,10 @@ final class BenchCommand implements Callable<Integer> {
         return 31 - Integer.numberOfLeadingZeros(n);
     }
 
-    /** Argument checks for the bench command. */
-    static final class Check {
-        private Check() {}
-
-        static void validateSuites(List<String> suites) {
-            for (String s : suites) {
-                if (!List.of("copy", "updates", "gemm").contains(s)) {
-                    throw new IllegalArgumentException("--suite must list copy, updates, gemm; got '" + s + "'");
-                }
+    private static void validateSuites(List<String> suites) {
+        for (String s : suites) {
+            if (!List.of("copy", "updates", "gemm").contains(s)) {
+                throw new IllegalArgumentException("--suite must list copy, updates, gemm; got '" + s + "'");
             }
         }
     }

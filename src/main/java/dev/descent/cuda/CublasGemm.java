@@ -36,10 +36,11 @@ final class CublasGemm implements AutoCloseable {
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
             return new CublasGemm(h, tf32);
         } catch (UnsatisfiedLinkError e) {
-            String msg = String.valueOf(e.getMessage());
+            // As with libcuda, the missing library is named deep in the cause chain, not on line 1.
+            String msg = dev.descent.Check.rootMessage(e);
             reason[0] = msg.contains("libcublas.so.12")
                     ? "cuBLAS unavailable: libcublas.so.12 not found (JCublas 12.6 needs CUDA 12's cuBLAS)"
-                    : "cuBLAS unavailable: " + msg.lines().findFirst().orElse(msg);
+                    : "cuBLAS unavailable: " + dev.descent.Check.firstLine(msg);
         } catch (Throwable e) {
             reason[0] = "cuBLAS unavailable: " + e;
         }

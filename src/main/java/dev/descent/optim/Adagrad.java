@@ -31,6 +31,11 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     }
 
     @Override
+    public double initialState() {
+        return initialAccumulatorValue;
+    }
+
+    @Override
     public List<String> stateNames() {
         return List.of("sum");
     }

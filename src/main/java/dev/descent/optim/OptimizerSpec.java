@@ -32,4 +32,9 @@ public sealed interface OptimizerSpec
     default int stateCount() {
         return stateNames().size();
     }
+
+    /** The value every state buffer starts at (0; Adagrad's sum starts at its initial accumulator). */
+    default double initialState() {
+        return 0;
+    }
 }

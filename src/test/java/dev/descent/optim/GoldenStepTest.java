@@ -24,8 +24,8 @@ class GoldenStepTest {
     private static void check(OptimizerSpec spec, double p0, DoubleUnaryOperator grad, double[] lrs, double... expected) {
         double[] p = {p0};
         double[][] s = new double[spec.stateCount()][1];
-        if (spec instanceof Adagrad a) {
-            s[0][0] = a.initialAccumulatorValue();
+        for (double[] buffer : s) {
+            buffer[0] = spec.initialState();
         }
         double mu = 1;
         for (int t = 1; t <= expected.length; t++) {
