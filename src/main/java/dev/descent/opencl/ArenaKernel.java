@@ -15,10 +15,24 @@ import com.aparapi.Kernel;
  * helpers therefore call at most helpers that nothing else calls first. Helper names avoid
  * OpenCL built-ins (tanhf, expm1f).
  *
- * <p>Element-wise ops and updates take one element per work-item over a range covering all of
- * them: PoCL vectorizes across work-items, and the same copy ran at 14 GB/s that way against
- * 0.8 GB/s as a grid-stride loop. Only the reductions keep a fixed grid (their determinism
- * depends on it).
+ * <p>Element-wise ops and updates give each work-item {@link #span} consecutive elements: 1 on
+ * GPUs (neighbouring work-items touch neighbouring floats, so loads coalesce), 256 on CPU
+ * devices. On PoCL one element per work-item relies on PoCL vectorizing its loop over the
+ * work-items, and that loop runs through this kernel's whole op dispatch: with more than four
+ * update ops in the kernel it stayed scalar, and fused Adam moved 4.6 GB/s. A plain inner loop
+ * over a span is vectorized by LLVM on its own; the same Adam moves 28 GB/s. Grid-stride loops
+ * (stride = global size) are not vectorizable at all (0.8 GB/s for a copy). Each loop reads its
+ * scalars (fields, the clip scale, per-step coefficients) into locals first, so the loop body
+ * loads nothing but the element streams. Only the reductions keep a fixed grid (their
+ * determinism depends on it).
+ *
+ * <p>Loops name no stream they do not touch and read no kernel field: the variants of a rule
+ * that use different state (AMSGrad, RMSprop centered and with momentum, SGD with momentum)
+ * are separate loops, and every offset and scalar is a local. LLVM vectorizes a loop behind a
+ * run-time check that its streams do not overlap; an absent state's stream behind a flag still
+ * enters that check (its offset -1 overlaps the parameters, so the scalar path runs), or is
+ * accessed with masked vector loads (slow where the address is unmapped). Each cost PoCL 3-5x;
+ * a helper called with a constant flag did not help, as it was not always inlined.
  *
  * <p>Formulas are those of dev/descent/optim/ReferenceRules.java and the CUDA kernels, in float.
  * Reductions use a fixed number of work-groups and a local-memory tree, so they are
@@ -41,6 +55,8 @@ final class ArenaKernel extends Kernel {
     @Local float[] red2 = new float[GROUP];
 
     int op;
+    /** Consecutive elements per work-item in element-wise and update ops (see above). */
+    int span = 1;
     int i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11;
     float f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
 
@@ -190,50 +206,76 @@ final class ArenaKernel extends Kernel {
 
     // ---- element-wise ---------------------------------------------------------------------
 
+    /** First element of this work-item's span. */
+    private int spanStart() {
+        return getGlobalId(0) * span;
+    }
+
+    /** One past the last element of this work-item's span, for {@code n} elements in all. */
+    private int spanEnd(int n) {
+        int end = spanStart() + span;  // not min(): OpenCL C finds min(size_t, int) ambiguous
+        return end < n ? end : n;
+    }
+
     /** i0 = offset, i1 = n, f0 = value. */
     private void fill() {
-        int i = getGlobalId(0);
-        if (i < i1) {
-            mem[i0 + i] = f0;
+        int at = i0;
+        float value = f0;
+        int end = spanEnd(i1);
+        for (int i = spanStart(); i < end; i++) {
+            mem[at + i] = value;
         }
     }
 
     /** i0 = src, i1 = dst, i2 = n (regions never overlap: distinct buffers or disjoint ranges). */
     private void copy() {
-        int i = getGlobalId(0);
-        if (i < i2) {
-            mem[i1 + i] = mem[i0 + i];
+        int src = i0;
+        int dst = i1;
+        int end = spanEnd(i2);
+        for (int i = spanStart(); i < end; i++) {
+            mem[dst + i] = mem[src + i];
         }
     }
 
     /** i0 = src, i1 = cols, i2 = index, i3 = rows, i4 = dst. */
     private void gather() {
-        int n = i3 * i1;
-        int i = getGlobalId(0);
-        if (i < n) {
-            int r = i / i1;
-            int c = i - r * i1;
-            int from = (int) mem[i2 + r];
-            mem[i4 + i] = mem[i0 + from * i1 + c];
+        int src = i0;
+        int cols = i1;
+        int index = i2;
+        int dst = i4;
+        int end = spanEnd(i3 * cols);
+        for (int i = spanStart(); i < end; i++) {
+            int r = i / cols;
+            int c = i - r * cols;
+            int from = (int) mem[index + r];
+            mem[dst + i] = mem[src + from * cols + c];
         }
     }
 
     /** i0 = act, i1 = rows, i2 = cols, i3 = z, i4 = bias, i5 = out. */
     private void biasActivation() {
-        int n = i1 * i2;
-        int i = getGlobalId(0);
-        if (i < n) {
-            float v = mem[i3 + i] + mem[i4 + i % i2];
-            mem[i3 + i] = v;
-            mem[i5 + i] = activate(i0, v);
+        int act = i0;
+        int cols = i2;
+        int z = i3;
+        int bias = i4;
+        int out = i5;
+        int end = spanEnd(i1 * cols);
+        for (int i = spanStart(); i < end; i++) {
+            float v = mem[z + i] + mem[bias + i % cols];
+            mem[z + i] = v;
+            mem[out + i] = activate(act, v);
         }
     }
 
     /** i0 = act, i1 = n, i2 = z, i3 = gradOut, i4 = gradZ. */
     private void activationBackward() {
-        int i = getGlobalId(0);
-        if (i < i1) {
-            mem[i4 + i] = mem[i3 + i] * derivative(i0, mem[i2 + i]);
+        int act = i0;
+        int z = i2;
+        int gradOut = i3;
+        int gradZ = i4;
+        int end = spanEnd(i1);
+        for (int i = spanStart(); i < end; i++) {
+            mem[gradZ + i] = mem[gradOut + i] * derivative(act, mem[z + i]);
         }
     }
 
@@ -465,107 +507,201 @@ final class ArenaKernel extends Kernel {
         }
     }
 
-    /** Shared argument layout of the update ops: i0 = p, i1 = g, i2..i4 = state (-1: none), i5 = n,
-     * i6 = decayEnd, i7 = control, f0 = lr, f1 = clip, f2 = weight decay; the rest per rule. */
-    private float grad(int i) {
-        return clampGrad(mem[i1 + i], f1) * mem[i7 + 2];
-    }
-
-    private float decay(int i) {
-        return i < i6 ? f2 : 0f;
-    }
+    // Shared argument layout of the update ops: i0 = p, i1 = g, i2..i4 = state (-1: absent),
+    // i5 = n, i6 = decayEnd, i7 = control, i10 = the step's coefficients, f0 = lr, f1 = clip,
+    // f2 = weight decay; the rest per rule. Every rule reads the clip scale and its coefficients
+    // once, then loops over its span.
 
     private boolean skipped() {
         return mem[i7 + 1] != 0f;
     }
 
-    /** f3 = momentum, f4 = 1 - dampening, i8 = nesterov. */
+    /**
+     * The clamped, clip-scaled gradient plus L2 weight decay (decay only below decayEnd). Takes
+     * every offset as an argument: loops read no kernel fields, only locals.
+     */
+    private float decayedGrad(int p, int g, int decayEnd, int i, float clip, float scale, float wd) {
+        float x = clampGrad(mem[g + i], clip) * scale;
+        return x + (i < decayEnd ? wd : 0f) * mem[p + i];
+    }
+
+    /** f3 = momentum, f4 = 1 - dampening, i8 = nesterov, i9 = has a momentum buffer (i2). */
     private void sgd() {
         if (skipped()) {
             return;
         }
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int buf = i2;
+        float lr = f0;
+        float clip = f1;
+        float wd = f2;
+        float momentum = f3;
+        // The first step sets buf = x: written as 0 * buf + 1 * x (buf still holds its initial
+        // zeros, as skipped steps write nothing), since a per-element select on this flag kept
+        // PoCL's loop scalar (6 instead of 24 GB/s).
         boolean first = mem[i10] == 1f;
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i) + decay(i) * mem[i0 + i];
-            if (f3 > 0f) {
-                float b = first ? x : f3 * mem[i2 + i] + f4 * x;
-                mem[i2 + i] = b;
-                x = i8 == 1 ? x + f3 * b : b;
+        float bufCoef = first ? 0f : momentum;
+        float gradCoef = first ? 1f : f4;
+        // Nesterov steps along x + momentum * b, plain momentum along b.
+        float gradShare = i8 == 1 ? 1f : 0f;
+        float bufShare = i8 == 1 ? momentum : 1f;
+        float scale = mem[i7 + 2];
+        int end = spanEnd(i5);
+        if (i9 == 1) {
+            for (int i = spanStart(); i < end; i++) {
+                float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                float b = bufCoef * mem[buf + i] + gradCoef * x;
+                mem[buf + i] = b;
+                mem[p + i] -= lr * (gradShare * x + bufShare * b);
             }
-            mem[i0 + i] -= f0 * x;
+        } else {
+            for (int i = spanStart(); i < end; i++) {
+                mem[p + i] -= lr * decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+            }
         }
     }
 
+    /** An exponential moving average in place: mem[at + i] = beta * mem[at + i] + c * x. */
+    private float movingAverage(int at, int i, float x, float beta, float c) {
+        float m = beta * mem[at + i] + c * x;
+        mem[at + i] = m;
+        return m;
+    }
+
+    /** mem[at + i] = max(mem[at + i], v), returned (AMSGrad's running maximum). */
+    private float runningMax(int at, int i, float v) {
+        float mx = max(mem[at + i], v);
+        mem[at + i] = mx;
+        return mx;
+    }
+
     /** f3 = beta1, f4 = beta2, f5 = eps, f6 = ln beta1, f7 = ln beta2, f8 = 1 - beta1, f9 = 1 - beta2
-     * (complements formed in double on the host), i8 = decoupled, i9 = amsgrad. */
+     * (complements formed in double on the host), i8 = decoupled, i9 = amsgrad (max in i4). */
     private void adam() {
         if (skipped()) {
             return;
         }
-        float stepSize = mem[i10];
-        float invSqrtBc2 = mem[i10 + 1];
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int m1 = i2;
+        int m2 = i3;
+        int m2max = i4;
+        float clip = f1;
+        float beta1 = f3;
+        float beta2 = f4;
+        float eps = f5;
         float c1 = f8;
         float c2 = f9;
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i);
-            float d = decay(i);
-            float p = mem[i0 + i];
-            if (i8 == 1) {
-                p -= f0 * d * p;
-            } else {
-                x += d * p;
+        // Decoupled decay shrinks p and the coupled one adds to the gradient: one of the two
+        // factors is zero, so both are plain arithmetic in the loop.
+        boolean decoupled = i8 == 1;
+        float shrink = decoupled ? f0 * f2 : 0f;
+        float coupled = decoupled ? 0f : f2;
+        float scale = mem[i7 + 2];
+        float stepSize = mem[i10];
+        float invSqrtBc2 = mem[i10 + 1];
+        int end = spanEnd(i5);
+        if (i9 == 1) {
+            for (int i = spanStart(); i < end; i++) {
+                float w = mem[p + i];
+                float x = clampGrad(mem[g + i], clip) * scale + (i < decayEnd ? coupled : 0f) * w;
+                w -= (i < decayEnd ? shrink : 0f) * w;
+                float m = movingAverage(m1, i, x, beta1, c1);
+                float v = runningMax(m2max, i, movingAverage(m2, i, x * x, beta2, c2));
+                mem[p + i] = w - stepSize * m / (sqrt(v) * invSqrtBc2 + eps);
             }
-            float m = f3 * mem[i2 + i] + c1 * x;
-            float v = f4 * mem[i3 + i] + c2 * x * x;
-            mem[i2 + i] = m;
-            mem[i3 + i] = v;
-            if (i9 == 1) {
-                v = max(mem[i4 + i], v);
-                mem[i4 + i] = v;
+        } else {
+            for (int i = spanStart(); i < end; i++) {
+                float w = mem[p + i];
+                float x = clampGrad(mem[g + i], clip) * scale + (i < decayEnd ? coupled : 0f) * w;
+                w -= (i < decayEnd ? shrink : 0f) * w;
+                float m = movingAverage(m1, i, x, beta1, c1);
+                float v = movingAverage(m2, i, x * x, beta2, c2);
+                mem[p + i] = w - stepSize * m / (sqrt(v) * invSqrtBc2 + eps);
             }
-            mem[i0 + i] = p - stepSize * m / (sqrt(v) * invSqrtBc2 + f5);
         }
     }
 
-    /** f3 = lr decay, f4 = eps. */
+    /** f4 = eps; the coefficient is the decayed learning rate. */
     private void adagrad() {
         if (skipped()) {
             return;
         }
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int sum = i2;
+        float clip = f1;
+        float wd = f2;
+        float eps = f4;
+        float scale = mem[i7 + 2];
         float clr = mem[i10];
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i) + decay(i) * mem[i0 + i];
-            float s = mem[i2 + i] + x * x;
-            mem[i2 + i] = s;
-            mem[i0 + i] -= clr * x / (sqrt(s) + f4);
+        int end = spanEnd(i5);
+        for (int i = spanStart(); i < end; i++) {
+            float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+            float s = mem[sum + i] + x * x;
+            mem[sum + i] = s;
+            mem[p + i] -= clr * x / (sqrt(s) + eps);
         }
     }
 
-    /** f3 = alpha, f4 = 1 - alpha, f5 = eps, f6 = momentum; state i2 square_avg, i3 grad_avg, i4 buffer. */
+    /** mem[at + i] = momentum * mem[at + i] + step, returned (a momentum buffer). */
+    private float accumulate(int at, int i, float step, float momentum) {
+        float b = momentum * mem[at + i] + step;
+        mem[at + i] = b;
+        return b;
+    }
+
+    /** f3 = alpha, f4 = 1 - alpha, f5 = eps, f6 = momentum; state i2 square_avg, i3 grad_avg
+     * (i8 = centered), i4 buffer (i9 = momentum). */
     private void rmsprop() {
         if (skipped()) {
             return;
         }
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i) + decay(i) * mem[i0 + i];
-            float v = f3 * mem[i2 + i] + f4 * x * x;
-            mem[i2 + i] = v;
-            if (i3 >= 0) {
-                float mean = f3 * mem[i3 + i] + f4 * x;
-                mem[i3 + i] = mean;
-                v -= mean * mean;
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int sq = i2;
+        int avg = i3;
+        int buf = i4;
+        float lr = f0;
+        float clip = f1;
+        float wd = f2;
+        float alpha = f3;
+        float keep = f4;
+        float eps = f5;
+        float momentum = f6;
+        float scale = mem[i7 + 2];
+        int start = spanStart();
+        int end = spanEnd(i5);
+        if (i8 == 0 && i9 == 0) {
+            for (int i = start; i < end; i++) {
+                float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                float v = movingAverage(sq, i, x * x, alpha, keep);
+                mem[p + i] -= lr * (x / (sqrt(v) + eps));
             }
-            float d = sqrt(v) + f5;
-            if (i4 >= 0) {
-                float b = f6 * mem[i4 + i] + x / d;
-                mem[i4 + i] = b;
-                mem[i0 + i] -= f0 * b;
-            } else {
-                mem[i0 + i] -= f0 * x / d;
+        } else if (i8 == 1 && i9 == 0) {
+            for (int i = start; i < end; i++) {
+                float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                float v = movingAverage(sq, i, x * x, alpha, keep);
+                float mean = movingAverage(avg, i, x, alpha, keep);
+                mem[p + i] -= lr * (x / (sqrt(v - mean * mean) + eps));
+            }
+        } else if (i8 == 0) {
+            for (int i = start; i < end; i++) {
+                float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                float v = movingAverage(sq, i, x * x, alpha, keep);
+                mem[p + i] -= lr * accumulate(buf, i, x / (sqrt(v) + eps), momentum);
+            }
+        } else {
+            for (int i = start; i < end; i++) {
+                float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                float v = movingAverage(sq, i, x * x, alpha, keep);
+                float mean = movingAverage(avg, i, x, alpha, keep);
+                mem[p + i] -= lr * accumulate(buf, i, x / (sqrt(v - mean * mean) + eps), momentum);
             }
         }
     }
@@ -575,57 +711,87 @@ final class ArenaKernel extends Kernel {
         if (skipped()) {
             return;
         }
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i) + decay(i) * mem[i0 + i];
-            float v = f3 * mem[i2 + i] + f4 * x * x;
-            mem[i2 + i] = v;
-            float acc = mem[i3 + i];
-            float dx = sqrt(acc + f5) / sqrt(v + f5) * x;
-            mem[i3 + i] = f3 * acc + f4 * dx * dx;
-            mem[i0 + i] -= f0 * dx;
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int sq = i2;
+        int acc = i3;
+        float lr = f0;
+        float clip = f1;
+        float wd = f2;
+        float rho = f3;
+        float keep = f4;
+        float eps = f5;
+        float scale = mem[i7 + 2];
+        int end = spanEnd(i5);
+        for (int i = spanStart(); i < end; i++) {
+            float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+            float v = movingAverage(sq, i, x * x, rho, keep);
+            float a = mem[acc + i];
+            float dx = sqrt(a + eps) / sqrt(v + eps) * x;
+            mem[acc + i] = rho * a + keep * dx * dx;
+            mem[p + i] -= lr * dx;
         }
     }
 
-    /** f3 = beta1, f4 = beta2, f5 = eps, f6 = momentum decay * ln 0.96, f7 = ln beta2, f8, f9 = 1 - beta1, 1 - beta2. */
+    /** f3 = beta1, f4 = beta2, f5 = eps, f8, f9 = 1 - beta1, 1 - beta2; coefficients: 1/bc2,
+     * gradient coefficient, momentum coefficient. */
     private void nadam() {
         if (skipped()) {
             return;
         }
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int m1 = i2;
+        int m2 = i3;
+        float clip = f1;
+        float wd = f2;
+        float beta1 = f3;
+        float beta2 = f4;
+        float eps = f5;
+        float c1 = f8;
+        float c2 = f9;
+        float scale = mem[i7 + 2];
         float invBc2 = mem[i10];
         float gradCoef = mem[i10 + 1];
         float momCoef = mem[i10 + 2];
-        float c1 = f8;
-        float c2 = f9;
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i) + decay(i) * mem[i0 + i];
-            float m = f3 * mem[i2 + i] + c1 * x;
-            float v = f4 * mem[i3 + i] + c2 * x * x;
-            mem[i2 + i] = m;
-            mem[i3 + i] = v;
-            float denom = sqrt(v * invBc2) + f5;
-            mem[i0 + i] -= (gradCoef * x + momCoef * m) / denom;
+        int end = spanEnd(i5);
+        for (int i = spanStart(); i < end; i++) {
+            float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+            float m = movingAverage(m1, i, x, beta1, c1);
+            float v = movingAverage(m2, i, x * x, beta2, c2);
+            mem[p + i] -= (gradCoef * x + momCoef * m) / (sqrt(v * invBc2) + eps);
         }
     }
 
-    /** f3 = beta1, f4 = beta2, f5 = eps, f6 = ln beta1, f7 = ln beta2, f8, f9 = 1 - beta1, 1 - beta2, f10 = rho_inf. */
+    /** f3 = beta1, f4 = beta2, f5 = eps, f8, f9 = 1 - beta1, 1 - beta2; coefficients: step
+     * coefficient, rectify (1/0). */
     private void radam() {
         if (skipped()) {
             return;
         }
-        float coef = mem[i10];
-        int rectify = mem[i10 + 1] == 1f ? 1 : 0;
+        int p = i0;
+        int g = i1;
+        int decayEnd = i6;
+        int m1 = i2;
+        int m2 = i3;
+        float clip = f1;
+        float wd = f2;
+        float beta1 = f3;
+        float beta2 = f4;
+        float eps = f5;
         float c1 = f8;
         float c2 = f9;
-        int i = getGlobalId(0);
-        if (i < i5) {
-            float x = grad(i) + decay(i) * mem[i0 + i];
-            float m = f3 * mem[i2 + i] + c1 * x;
-            float v = f4 * mem[i3 + i] + c2 * x * x;
-            mem[i2 + i] = m;
-            mem[i3 + i] = v;
-            mem[i0 + i] -= rectify == 1 ? coef * m / (sqrt(v) + f5) : coef * m;
+        float scale = mem[i7 + 2];
+        float coef = mem[i10];
+        boolean rectify = mem[i10 + 1] == 1f;
+        int end = spanEnd(i5);
+        for (int i = spanStart(); i < end; i++) {
+            float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+            float m = movingAverage(m1, i, x, beta1, c1);
+            float v = movingAverage(m2, i, x * x, beta2, c2);
+            mem[p + i] -= rectify ? coef * m / (sqrt(v) + eps) : coef * m;
         }
     }
 }

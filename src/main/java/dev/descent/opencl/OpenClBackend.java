@@ -36,17 +36,33 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * On CPU devices each work-item loops over up to 256 consecutive elements (LLVM vectorizes
+     * that loop) in groups of 16 work-items, so 2^16 elements still make 16 groups to spread
+     * over the cores. GPUs keep one element per work-item.
+     */
+    static final int CPU_SPAN = 256;
+    static final int CPU_SPAN_GROUP = 16;
+
     private final OpenCLDevice device;
     private final ArenaKernel k = new ArenaKernel();
     private final OpenClHeap heap = new OpenClHeap();
     private final OpenClUpdates updates;
     private final int partial;
+    /** Scratch for step(): the state offsets, reused so a step allocates nothing. */
+    private final int[] stateOffsets = new int[3];
+    /** Element-wise launches: elements per work-item and work-items per group (see ArenaKernel). */
+    private final int maxSpan;
+    private final int spanGroup;
     /** The host mirror has writes the device lacks / the device has writes the mirror lacks. */
     private boolean hostNewer = true;
     private boolean deviceNewer;
 
     public OpenClBackend(OpenCLDevice device) {
         this.device = device;
+        boolean cpu = device.getType() == com.aparapi.device.Device.TYPE.CPU;
+        maxSpan = cpu ? CPU_SPAN : 1;
+        spanGroup = cpu ? CPU_SPAN_GROUP : ArenaKernel.GROUP;
         k.setExplicit(true);
         try {
             k.compile(device);
@@ -136,15 +152,28 @@ public final class OpenClBackend implements Backend {
         deviceNewer = true;
     }
 
-    /** 1-D launch over {@code work} items; sets i0, i1 and f0 for the common cases. */
+    /** Element-wise launch over {@code work} elements; sets i0, i1 and f0 for the common cases. */
     private void launch1d(int op, long work, int a0, int a1, float v0) {
         k.i0 = a0;
         k.i1 = a1;
         k.f0 = v0;
-        launch(op, range1d(work));
+        launch(op, spanRange(work));
     }
 
-    /** One work-item per element, rounded up to whole work-groups. */
+    /**
+     * The range of an element-wise or update op over {@code work} elements, and its span: long
+     * spans only while every compute unit still gets several groups.
+     */
+    Range spanRange(long work) {
+        long perUnit = Math.max(1, work / ((long) device.getMaxComputeUnits() * 4 * spanGroup));
+        int span = (int) Math.min(maxSpan, perUnit);
+        k.span = span;
+        long items = (work + span - 1) / span;
+        long groups = Math.max(1, (items + spanGroup - 1) / spanGroup);
+        return device.createRange((int) (groups * spanGroup), spanGroup);
+    }
+
+    /** One work-item per element, rounded up to whole work-groups (ops without a span loop). */
     Range range1d(long work) {
         long groups = Math.max(1, (work + ArenaKernel.GROUP - 1) / ArenaKernel.GROUP);
         return device.createRange((int) (groups * ArenaKernel.GROUP), ArenaKernel.GROUP);
@@ -216,7 +245,9 @@ public final class OpenClBackend implements Backend {
     public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
         k.i2 = b(gradZ).offset + gradZOffset;
         k.i3 = b(gradBias).offset + gradBiasOffset;
-        launch1d(ArenaKernel.BIAS_GRAD, cols, rows, cols, 0f);
+        k.i0 = rows;
+        k.i1 = cols;
+        launch(ArenaKernel.BIAS_GRAD, range1d(cols));
     }
 
     @Override
@@ -260,10 +291,9 @@ public final class OpenClBackend implements Backend {
     @Override
     public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
                      float clipValue, Buf control) {
-        int[] s = new int[3];
-        java.util.Arrays.fill(s, -1);
-        for (int i = 0; i < state.length; i++) {
-            s[i] = b(state[i]).offset;
+        int[] s = stateOffsets;
+        for (int i = 0; i < s.length; i++) {
+            s[i] = i < state.length ? b(state[i]).offset : -1;
         }
         updates.step(spec, lr, b(params).offset, b(grads).offset, s, length, decayEnd, clipValue, b(control).offset);
     }

@@ -1,6 +1,5 @@
 package dev.descent.opencl;
 
-import com.aparapi.Range;
 import dev.descent.StepGuard;
 import dev.descent.optim.Adadelta;
 import dev.descent.optim.Adagrad;
@@ -69,6 +68,7 @@ final class OpenClUpdates {
             k.f3 = (float) o.momentum();
             k.f4 = (float) (1 - o.dampening());
             k.i8 = o.nesterov() ? 1 : 0;
+            k.i9 = o.momentum() > 0 ? 1 : 0;
         } else if (spec instanceof Adam o) {
             op = ArenaKernel.ADAM;
             betas(o.beta1(), o.beta2(), o.eps());
@@ -83,6 +83,8 @@ final class OpenClUpdates {
             // State order follows stateNames(): square_avg, [grad_avg], [momentum_buffer].
             k.i3 = o.centered() ? s[1] : -1;
             k.i4 = o.momentum() > 0 ? s[o.centered() ? 2 : 1] : -1;
+            k.i8 = o.centered() ? 1 : 0;
+            k.i9 = o.momentum() > 0 ? 1 : 0;
             k.f3 = (float) o.alpha();
             k.f4 = (float) (1 - o.alpha());
             k.f5 = (float) o.eps();
@@ -106,7 +108,6 @@ final class OpenClUpdates {
         k.i10 = coefficients;
         k.i11 = op;
         backend.launch(ArenaKernel.COEFFICIENTS, backend.range1d(1));
-        Range range = backend.range1d(n);
-        backend.launch(op, range);
+        backend.launch(op, backend.spanRange(n));
     }
 }
