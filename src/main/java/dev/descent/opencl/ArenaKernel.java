@@ -20,7 +20,7 @@ import com.aparapi.Kernel;
  * devices. On PoCL one element per work-item relies on PoCL vectorizing its loop over the
  * work-items, and that loop runs through this kernel's whole op dispatch: with more than four
  * update ops in the kernel it stayed scalar, and fused Adam moved 4.6 GB/s. A plain inner loop
- * over a span is vectorized by LLVM on its own; the same Adam moves 28 GB/s. Grid-stride loops
+ * over a span is vectorized by LLVM on its own; the same Adam moves 20-28 GB/s. Grid-stride loops
  * (stride = global size) are not vectorizable at all (0.8 GB/s for a copy). Each loop reads its
  * scalars (fields, the clip scale, per-step coefficients) into locals first, so the loop body
  * loads nothing but the element streams. Only the reductions keep a fixed grid (their
