@@ -54,6 +54,14 @@ public final class JCudaDevice implements CudaDevice {
     private final Map<String, Integer> functionIndex = new HashMap<>();
     private final String description;
 
+    // Kernel-argument slots reused by every launch (see launch).
+    private int[][] words;
+    private long[][] doubleWords;
+    private Pointer[] wordAt;
+    private Pointer[] doubleWordAt;
+    private NativePointerObject[] slots;
+    private Pointer kernelParams;
+
     private JCudaDevice(int ordinal) {
         JCudaDriver.setExceptionsEnabled(true);
         cuInit(0);
@@ -78,6 +86,7 @@ public final class JCudaDevice implements CudaDevice {
             modules.add(module);
         }
         description = describe(device);
+        growSlots(24);
     }
 
     /**
@@ -144,13 +153,20 @@ public final class JCudaDevice implements CudaDevice {
         return description;
     }
 
-    private static CUdeviceptr ptr(DeviceMemory mem) {
-        return (CUdeviceptr) mem.handle;
+    /** A CUdeviceptr that can tell its raw device address (JCuda keeps it in a protected field). */
+    private static final class AddressedPointer extends CUdeviceptr {
+        long address() {
+            return getNativePointer();
+        }
+    }
+
+    private static AddressedPointer ptr(DeviceMemory mem) {
+        return (AddressedPointer) mem.handle;
     }
 
     @Override
     public DeviceMemory malloc(long bytes) {
-        CUdeviceptr p = new CUdeviceptr();
+        AddressedPointer p = new AddressedPointer();
         cuMemAlloc(p, Math.max(4, bytes));
         cuMemsetD32(p, 0, Math.max(1, bytes / 4));
         return new DeviceMemory(bytes, p);
@@ -199,29 +215,50 @@ public final class JCudaDevice implements CudaDevice {
         throw new IllegalStateException("kernel " + name + " is in none of the PTX modules");
     }
 
+    /**
+     * Launches without allocating: each argument slot owns a 4-byte and an 8-byte host cell and
+     * a Pointer to each, made once, and {@link #kernelParams} points at the slot array. The driver
+     * reads only as many entries as the kernel has parameters, so stale slots past
+     * {@code args.count} are harmless. Device pointers are passed as their raw address plus the
+     * byte offset, which is what a pointer parameter holds on the device.
+     */
     @Override
-    public void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
-        NativePointerObject[] params = new NativePointerObject[args.count];
+    public synchronized void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
+        if (args.count > slots.length) {
+            growSlots(args.count);
+        }
         for (int i = 0; i < args.count; i++) {
             long v = args.values[i];
             switch (args.kinds[i]) {
-                case KernelArgs.POINTER:
-                    params[i] = Pointer.to(args.memory[i] == null ? new CUdeviceptr() : ptr(args.memory[i]).withByteOffset(v));
-                    break;
                 case KernelArgs.INT:
-                    params[i] = Pointer.to(new int[] {(int) v});
+                case KernelArgs.FLOAT:  // the float's bits, as KernelArgs stores them
+                    words[i][0] = (int) v;
+                    slots[i] = wordAt[i];
                     break;
-                case KernelArgs.FLOAT:
-                    params[i] = Pointer.to(new float[] {Float.intBitsToFloat((int) v)});
+                case KernelArgs.POINTER:
+                    doubleWords[i][0] = args.memory[i] == null ? 0L : ptr(args.memory[i]).address() + v;
+                    slots[i] = doubleWordAt[i];
                     break;
-                case KernelArgs.DOUBLE:
-                    params[i] = Pointer.to(new double[] {Double.longBitsToDouble(v)});
-                    break;
-                default:
-                    params[i] = Pointer.to(new long[] {v});
+                default:  // LONG, and DOUBLE as its raw bits
+                    doubleWords[i][0] = v;
+                    slots[i] = doubleWordAt[i];
             }
         }
-        cuLaunchKernel(functions.get(function), gridX, gridY, 1, blockX, 1, 1, 0, null, Pointer.to(params), null);
+        cuLaunchKernel(functions.get(function), gridX, gridY, 1, blockX, 1, 1, 0, null, kernelParams, null);
+    }
+
+    private void growSlots(int count) {
+        words = new int[count][1];
+        doubleWords = new long[count][1];
+        wordAt = new Pointer[count];
+        doubleWordAt = new Pointer[count];
+        slots = new NativePointerObject[count];
+        for (int i = 0; i < count; i++) {
+            wordAt[i] = Pointer.to(words[i]);
+            doubleWordAt[i] = Pointer.to(doubleWords[i]);
+            slots[i] = wordAt[i];
+        }
+        kernelParams = Pointer.to(slots);
     }
 
     @Override

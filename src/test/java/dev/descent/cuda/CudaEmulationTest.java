@@ -5,25 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.descent.Activation;
-import dev.descent.Backend;
-import dev.descent.BackendParity;
 import dev.descent.Control;
-import dev.descent.DeviceDataset;
 import dev.descent.Model;
-import dev.descent.OptimizerParity;
-import dev.descent.Schedule;
-import dev.descent.Session;
-import dev.descent.Tolerances;
-import dev.descent.Trainer;
-import dev.descent.TrainingReport;
-import dev.descent.cpu.CpuBackend;
-import dev.descent.data.Dataset;
-import dev.descent.optim.Adam;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -90,72 +77,30 @@ class CudaEmulationTest {
     @Order(2)
     void everyOpMatchesTheReference() {
         try (CudaBackend cuda = backend()) {
-            int n = new BackendParity(cuda, 31).runAllOps();
-            assertEquals(expectedOpChecks(), n);
-            checks += n;
+            checks += CudaChecks.everyOp(cuda, 31);
         }
-    }
-
-    /** Same table arithmetic as the CPU parity test. */
-    static int expectedOpChecks() {
-        return dev.descent.cpu.CpuParityAccess.expectedOpChecks();
     }
 
     @Test
     @Order(3)
     void everyOptimizerMatchesTheReferenceOverEightSteps() {
         try (CudaBackend cuda = backend()) {
-            int n = OptimizerParity.run(cuda, 32);
-            assertEquals(OptimizerParity.expectedChecks(), n);
-            checks += n;
+            checks += CudaChecks.everyOptimizer(cuda, 32);
         }
     }
 
     @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
-        Random r = new Random(5);
-        int rows = 96;
-        float[] x = new float[rows * 6];
-        int[] y = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            y[i] = r.nextInt(3);
-            for (int c = 0; c < 6; c++) {
-                x[i * 6 + c] = (float) (r.nextGaussian() * 0.5 + (c % 3 == y[i] ? 1.5 : 0));
-            }
-        }
-        Dataset data = Dataset.classification(x, rows, 6, y, 3);
-        Model model = Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build();
-        float[][] params = new float[2][];
-        double[] acc = new double[2];
-        Backend[] backends = {backend(), new CpuBackend()};
-        for (int b = 0; b < 2; b++) {
-            try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(0.02), 16, 4);
-                 DeviceDataset d = s.upload(data)) {
-                TrainingReport report = new Trainer(s, new Trainer.Config(3, 16, 0.02, 4, Schedule.CONSTANT, true))
-                        .fit(d, d, null);
-                params[b] = s.parameters();
-                acc[b] = report.last().heldOutAccuracy();
-            }
-        }
-        double err = Tolerances.relativeL2(params[0], params[1]);
-        assertTrue(err < Tolerances.TRAINING, "cuda (emulated) vs cpu parameters after 18 steps: " + err);
-        assertEquals(acc[1], acc[0], 0.02, "accuracy");
-        checks++;
+        checks += CudaChecks.shortTrainingMatchesCpu(CudaEmulationTest::backend);
     }
 
     @Test
     @Order(5)
     void thousandSessionsReturnDeviceMemoryToWhereItStarted() {
         try (CudaBackend cuda = backend()) {
-            Model model = Model.builder(8).dense(16, Activation.RELU).dense(4, Activation.IDENTITY).build();
-            long before = cuda.device().bytesInUse();
-            for (int i = 0; i < 1000; i++) {
-                Session s = Session.create(model, cuda, Adam.adam(1e-3).withAmsgrad(true), 32, i);
-                s.close();
-            }
-            assertEquals(before, cuda.device().bytesInUse(), "device bytes after 1000 sessions");
-            checks++;
+            checks += CudaChecks.thousandSessions(cuda,
+                    Model.builder(8).dense(16, Activation.RELU).dense(4, Activation.IDENTITY).build());
         }
     }
 

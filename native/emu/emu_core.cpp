@@ -1,0 +1,289 @@
+// The emulated device behind both front ends (see emu_core.h): every kernel of kernels/cuda/*.cu
+// compiled from the same source through cuda_emu.h, a registry of them by name with each
+// parameter's kind read from the C++ signature, the fiber scheduler that gives each block real
+// barriers, and host memory standing in for device memory.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "emu_core.h"
+
+namespace emu {
+thread_local dim3 thread_idx;
+thread_local dim3 block_idx;
+thread_local dim3 block_dim;
+thread_local dim3 grid_dim;
+
+// The fiber scheduler of the block being run (launches are serialised by launch_mutex).
+struct Fiber {
+    void* sp = nullptr;
+    bool done = false;
+    bool at_barrier = false;
+};
+static void* scheduler_sp = nullptr;
+static std::vector<Fiber> fibers;
+static int current = -1;
+static bool barrier_seen = false;
+}  // namespace emu
+
+// Saves the callee-saved registers and the stack pointer of the running context into *save_sp,
+// then resumes the context whose stack pointer is load_sp. glibc's swapcontext would also save
+// and restore the signal mask, a system call per switch, which made barrier-heavy kernels
+// (256 blocks x 256 threads x 9 barriers per reduction) spend most of their time in the kernel.
+extern "C" void emu_switch(void** save_sp, void* load_sp);
+asm(R"(
+    .text
+    .globl emu_switch
+    .type emu_switch, @function
+emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size emu_switch, .-emu_switch
+)");
+
+namespace emu {
+void syncthreads() {
+    barrier_seen = true;
+    Fiber& f = fibers[current];
+    f.at_barrier = true;
+    emu_switch(&f.sp, scheduler_sp);
+}
+}  // namespace emu
+
+#include "../../kernels/cuda/elementwise.cu"
+#include "../../kernels/cuda/gemm.cu"
+#include "../../kernels/cuda/optim.cu"
+#include "../../kernels/cuda/reduce.cu"
+
+namespace {
+
+using emu::DOUBLE;
+using emu::FLOAT;
+using emu::INT;
+using emu::LONG;
+using emu::POINTER;
+
+template <typename T>
+constexpr int kind_of() {
+    if constexpr (std::is_pointer_v<T>) return POINTER;
+    else if constexpr (std::is_same_v<T, int>) return INT;
+    else if constexpr (std::is_same_v<T, float>) return FLOAT;
+    else if constexpr (std::is_same_v<T, double>) return DOUBLE;
+    else if constexpr (std::is_same_v<T, long long>) return LONG;
+    else return -1;
+}
+
+struct Kernel {
+    std::string name;
+    std::vector<int> kinds;
+    std::function<void(void**)> call;
+    std::atomic<long> launches{0};
+    bool barrier_free = false;
+};
+
+template <typename... A, std::size_t... I>
+void invoke(void (*k)(A...), void** args, std::index_sequence<I...>) {
+    k(*static_cast<std::remove_reference_t<A>*>(args[I])...);
+}
+
+template <typename... A>
+std::unique_ptr<Kernel> make_kernel(const char* name, void (*k)(A...)) {
+    auto kernel = std::make_unique<Kernel>();
+    kernel->name = name;
+    kernel->kinds = {kind_of<A>()...};
+    kernel->call = [k](void** args) { invoke(k, args, std::index_sequence_for<A...>{}); };
+    return kernel;
+}
+
+std::vector<std::unique_ptr<Kernel>>& registry() {
+    static std::vector<std::unique_ptr<Kernel>> kernels = [] {
+        std::vector<std::unique_ptr<Kernel>> k;
+#define KERNEL(name) k.push_back(make_kernel(#name, name));
+#include "kernels.inc"
+#undef KERNEL
+        return k;
+    }();
+    return kernels;
+}
+
+std::mutex alloc_mutex;
+std::map<uintptr_t, size_t> allocations;  // start -> size, ordered for range lookups
+long bytes_in_use = 0;
+
+std::mutex launch_mutex;
+constexpr size_t STACK_BYTES = 256 * 1024;
+std::vector<std::unique_ptr<char[]>> stacks;
+
+Kernel* running_kernel;
+void** running_args;
+
+// First frame of every fiber: run the kernel body, mark the fiber done, hand control back.
+// Never returns (its stack has no caller).
+[[noreturn]] void fiber_entry() {
+    running_kernel->call(running_args);
+    emu::fibers[emu::current].done = true;
+    emu_switch(&emu::fibers[emu::current].sp, emu::scheduler_sp);
+    std::abort();
+}
+
+// A fresh stack whose first switch "returns" into fiber_entry with the ABI's alignment
+// (rsp = 8 mod 16 at function entry).
+void* initial_sp(char* stack) {
+    uintptr_t top = ((uintptr_t)(stack + STACK_BYTES)) & ~(uintptr_t)15;
+    void** sp = (void**)top;
+    *--sp = nullptr;                      // fiber_entry's (never used) return address
+    *--sp = (void*)&fiber_entry;          // popped by emu_switch's ret
+    for (int i = 0; i < 6; i++) *--sp = nullptr;  // rbp rbx r12 r13 r14 r15
+    return sp;
+}
+
+dim3 unflatten(int i, dim3 shape) {
+    return dim3{(unsigned)(i % shape.x), (unsigned)((i / shape.x) % shape.y), (unsigned)(i / (shape.x * shape.y))};
+}
+
+// Every thread of every block as a fiber; barriers are honoured.
+void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
+    int threads = block.x * block.y * block.z;
+    int blocks = grid.x * grid.y * grid.z;
+    while ((int)stacks.size() < threads) stacks.push_back(std::make_unique<char[]>(STACK_BYTES));
+    emu::fibers.assign(threads, emu::Fiber{});
+    running_kernel = &k;
+    running_args = args;
+    for (int b = 0; b < blocks; b++) {
+        emu::block_idx = unflatten(b, grid);
+        for (int t = 0; t < threads; t++) {
+            emu::fibers[t] = emu::Fiber{initial_sp(stacks[t].get()), false, false};
+        }
+        // Round-robin until every fiber has finished; release a barrier once all live fibers wait.
+        while (true) {
+            int live = 0, waiting = 0;
+            for (int t = 0; t < threads; t++) {
+                emu::Fiber& f = emu::fibers[t];
+                if (f.done) continue;
+                if (!f.at_barrier) {
+                    emu::current = t;
+                    emu::thread_idx = unflatten(t, block);
+                    emu_switch(&emu::scheduler_sp, f.sp);
+                }
+                if (!f.done) {
+                    live++;
+                    waiting += f.at_barrier ? 1 : 0;
+                }
+            }
+            if (live == 0) break;
+            if (waiting == live) {
+                for (auto& f : emu::fibers) f.at_barrier = false;
+            }
+        }
+    }
+}
+
+// Threads one after another: a valid schedule for a kernel whose threads never synchronise.
+void run_sequential(Kernel& k, dim3 grid, dim3 block, void** args) {
+    int threads = block.x * block.y * block.z;
+    int blocks = grid.x * grid.y * grid.z;
+    for (int b = 0; b < blocks; b++) {
+        emu::block_idx = unflatten(b, grid);
+        for (int t = 0; t < threads; t++) {
+            emu::thread_idx = unflatten(t, block);
+            k.call(args);
+        }
+    }
+}
+
+void run(Kernel& k, dim3 grid, dim3 block, void** args) {
+    std::lock_guard<std::mutex> lock(launch_mutex);
+    emu::block_dim = block;
+    emu::grid_dim = grid;
+    if (k.barrier_free) {
+        run_sequential(k, grid, block, args);
+    } else {
+        emu::barrier_seen = false;
+        run_fibers(k, grid, block, args);
+        // A kernel that reached no barrier in a whole launch has none on that path; later
+        // launches run sequentially. (Ours either always reach their barriers or have none.)
+        k.barrier_free = !emu::barrier_seen;
+    }
+    k.launches++;
+}
+
+}  // namespace
+
+
+namespace emu {
+
+int kernel_count() { return (int)registry().size(); }
+
+int find_kernel(const std::string& name) {
+    auto& kernels = registry();
+    for (size_t i = 0; i < kernels.size(); i++) {
+        if (kernels[i]->name == name) return (int)i;
+    }
+    return -1;
+}
+
+const std::string& kernel_name(int kernel) { return registry()[kernel]->name; }
+
+const std::vector<int>& kernel_kinds(int kernel) { return registry()[kernel]->kinds; }
+
+long kernel_launches(int kernel) { return registry()[kernel]->launches.load(); }
+
+void launch(int kernel, dim3 grid, dim3 block, void** args) { run(*registry()[kernel], grid, block, args); }
+
+void* device_alloc(size_t bytes) {
+    size_t size = (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
+    void* p = std::aligned_alloc(256, size);
+    if (!p) return nullptr;
+    std::memset(p, 0, size);
+    std::lock_guard<std::mutex> lock(alloc_mutex);
+    allocations[(uintptr_t)p] = size;
+    bytes_in_use += (long)size;
+    return p;
+}
+
+bool device_free(void* p) {
+    std::lock_guard<std::mutex> lock(alloc_mutex);
+    auto it = allocations.find((uintptr_t)p);
+    if (it == allocations.end()) return false;
+    bytes_in_use -= (long)it->second;
+    allocations.erase(it);
+    std::free(p);
+    return true;
+}
+
+long device_bytes_in_use() {
+    std::lock_guard<std::mutex> lock(alloc_mutex);
+    return bytes_in_use;
+}
+
+bool device_range_valid(const void* p, size_t bytes) {
+    uintptr_t start = (uintptr_t)p;
+    std::lock_guard<std::mutex> lock(alloc_mutex);
+    auto it = allocations.upper_bound(start);  // first allocation starting after p
+    if (it == allocations.begin()) return false;
+    --it;
+    return start + bytes <= it->first + it->second;
+}
+
+}  // namespace emu

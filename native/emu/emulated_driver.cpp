@@ -1,0 +1,292 @@
+// A stand-in for the NVIDIA driver (libcuda.so.1) that serves the handful of driver API calls
+// descent makes, on the emulated device of emu_core.h. Put its directory on LD_LIBRARY_PATH and
+// JCuda's own native library binds to it: the unmodified JCudaDevice then runs on the CPU, so CI
+// exercises JCuda's argument marshalling (kernelParams, device pointers with byte offsets, Java
+// arrays as host memory) and JCudaDevice's own use of the driver, which no other test reaches
+// without a GPU.
+//
+// It is stricter than a driver where that catches our mistakes:
+//  - modules are the committed PTX files; every .entry must exist in the emulator with the same
+//    parameter list (.u64 = pointer or long long, .u32 = int, .f32, .f64), and a PTX ISA newer
+//    than the oldest driver we document (8.0, CUDA 12.0) is rejected as such a driver would;
+//  - copies and pointer arguments must lie inside live allocations (CUDA_ERROR_ILLEGAL_ADDRESS
+//    instead of silent corruption); dynamic shared memory and `extra` launch options, which
+//    descent never uses, are refused.
+// Everything else JCuda links against is left unresolved: the JVM loads libraries lazily, and a
+// call we do not serve fails with "undefined symbol" naming it.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "emu_core.h"
+
+namespace {
+
+// CUresult values from the driver API's cuda.h.
+enum : int {
+    CUDA_SUCCESS = 0,
+    CUDA_ERROR_INVALID_VALUE = 1,
+    CUDA_ERROR_OUT_OF_MEMORY = 2,
+    CUDA_ERROR_NOT_INITIALIZED = 3,
+    CUDA_ERROR_INVALID_DEVICE = 101,
+    CUDA_ERROR_INVALID_IMAGE = 200,
+    CUDA_ERROR_INVALID_CONTEXT = 201,
+    CUDA_ERROR_INVALID_PTX = 218,
+    CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222,
+    CUDA_ERROR_INVALID_HANDLE = 400,
+    CUDA_ERROR_NOT_FOUND = 500,
+    CUDA_ERROR_ILLEGAL_ADDRESS = 700,
+    CUDA_ERROR_NOT_SUPPORTED = 801,
+};
+
+// Driver 12.0 reads PTX ISA up to 8.0: the oldest driver the README promises to work with.
+constexpr int DRIVER_VERSION = 12000;
+constexpr int MAX_PTX_ISA_TENTHS = 80;
+constexpr size_t TOTAL_BYTES = 16ull << 30;  // what cuMemGetInfo reports as the device's size
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+
+struct Module {
+    std::map<std::string, int> kernels;  // .entry name -> emulator kernel index
+};
+
+std::mutex driver_mutex;
+bool initialized = false;
+int context_refs = 0;
+int current_context_token = 0;  // the primary context's handle points here
+std::map<Module*, std::unique_ptr<Module>> modules;
+
+void report(const std::string& what) { std::fprintf(stderr, "[emulated libcuda] %s\n", what.c_str()); }
+
+bool compatible(const std::string& ptx_type, int kind) {
+    if (ptx_type == ".u64" || ptx_type == ".b64" || ptx_type == ".s64") return kind == emu::POINTER || kind == emu::LONG;
+    if (ptx_type == ".u32" || ptx_type == ".b32" || ptx_type == ".s32") return kind == emu::INT;
+    if (ptx_type == ".f32") return kind == emu::FLOAT;
+    if (ptx_type == ".f64") return kind == emu::DOUBLE;
+    return false;
+}
+
+// Reads the .version line and every .entry with its parameter types; checks them against the
+// emulator's kernels.
+int load_ptx(const char* text, Module& module) {
+    std::istringstream in(text);
+    std::string line, entry;
+    std::vector<std::string> params;
+    bool version_seen = false;
+    auto finish_entry = [&]() -> int {
+        int kernel = emu::find_kernel(entry);
+        if (kernel < 0) {
+            report("PTX entry " + entry + " has no emulated kernel");
+            return CUDA_ERROR_INVALID_PTX;
+        }
+        const std::vector<int>& kinds = emu::kernel_kinds(kernel);
+        bool same = kinds.size() == params.size();
+        for (size_t i = 0; same && i < params.size(); i++) same = compatible(params[i], kinds[i]);
+        if (!same) {
+            report("PTX entry " + entry + " declares other parameters than the emulated kernel");
+            return CUDA_ERROR_INVALID_PTX;
+        }
+        module.kernels[entry] = kernel;
+        entry.clear();
+        return CUDA_SUCCESS;
+    };
+    while (std::getline(in, line)) {
+        int major, minor;
+        if (std::sscanf(line.c_str(), ".version %d.%d", &major, &minor) == 2) {
+            version_seen = true;
+            if (major * 10 + minor > MAX_PTX_ISA_TENTHS) {
+                report("PTX ISA " + std::to_string(major) + "." + std::to_string(minor) + " is newer than driver 12.0 reads");
+                return CUDA_ERROR_UNSUPPORTED_PTX_VERSION;
+            }
+        }
+        size_t at = line.find(".entry ");
+        if (at != std::string::npos) {
+            size_t start = at + 7, end = line.find('(', start);
+            entry = line.substr(start, end - start);
+            params.clear();
+        } else if (!entry.empty()) {
+            size_t p = line.find(".param ");
+            if (p != std::string::npos) {
+                std::istringstream words(line.substr(p + 7));
+                std::string type;
+                words >> type;
+                params.push_back(type);
+            }
+        }
+        if (!entry.empty() && line.find(')') != std::string::npos) {
+            int status = finish_entry();
+            if (status != CUDA_SUCCESS) return status;
+        }
+    }
+    if (!version_seen) return CUDA_ERROR_INVALID_IMAGE;
+    return module.kernels.empty() ? CUDA_ERROR_INVALID_IMAGE : CUDA_SUCCESS;
+}
+
+void* address(unsigned long long dptr) { return (void*)(uintptr_t)dptr; }
+
+}  // namespace
+
+extern "C" {
+
+int cuInit(unsigned int) {
+    std::lock_guard<std::mutex> lock(driver_mutex);
+    if (!initialized) report("CPU emulation of the CUDA driver (descent native/emu), not a GPU");
+    initialized = true;
+    return CUDA_SUCCESS;
+}
+
+int cuDriverGetVersion(int* version) {
+    *version = DRIVER_VERSION;
+    return CUDA_SUCCESS;
+}
+
+int cuDeviceGetCount(int* count) {
+    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+    *count = 1;
+    return CUDA_SUCCESS;
+}
+
+int cuDeviceGet(int* device, int ordinal) {
+    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+    if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
+    *device = 0;
+    return CUDA_SUCCESS;
+}
+
+int cuDeviceGetName(char* name, int length, int device) {
+    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    std::snprintf(name, (size_t)length, "%s", "descent emulated driver (CPU)");
+    return CUDA_SUCCESS;
+}
+
+int cuDeviceGetAttribute(int* value, int attribute, int device) {
+    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (attribute == CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR) *value = 7;
+    else if (attribute == CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR) *value = 5;
+    else return CUDA_ERROR_NOT_SUPPORTED;
+    return CUDA_SUCCESS;
+}
+
+int cuDevicePrimaryCtxRetain(void** context, int device) {
+    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    std::lock_guard<std::mutex> lock(driver_mutex);
+    context_refs++;
+    *context = &current_context_token;
+    return CUDA_SUCCESS;
+}
+
+int cuDevicePrimaryCtxRelease_v2(int device) {
+    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    std::lock_guard<std::mutex> lock(driver_mutex);
+    if (context_refs == 0) return CUDA_ERROR_INVALID_CONTEXT;
+    context_refs--;
+    return CUDA_SUCCESS;
+}
+
+int cuCtxSetCurrent(void* context) {
+    return context == nullptr || context == &current_context_token ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+
+int cuCtxSynchronize() { return CUDA_SUCCESS; }  // launches run to completion when made
+
+int cuModuleLoadData(void** module, const void* image) {
+    if (context_refs == 0) return CUDA_ERROR_INVALID_CONTEXT;
+    auto loaded = std::make_unique<Module>();
+    int status = load_ptx((const char*)image, *loaded);
+    if (status != CUDA_SUCCESS) return status;
+    std::lock_guard<std::mutex> lock(driver_mutex);
+    Module* handle = loaded.get();
+    modules[handle] = std::move(loaded);
+    *module = handle;
+    return CUDA_SUCCESS;
+}
+
+int cuModuleUnload(void* module) {
+    std::lock_guard<std::mutex> lock(driver_mutex);
+    return modules.erase((Module*)module) == 1 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+// A function handle is the emulator's kernel index + 1, so it is never null.
+int cuModuleGetFunction(void** function, void* module, const char* name) {
+    std::lock_guard<std::mutex> lock(driver_mutex);
+    auto m = modules.find((Module*)module);
+    if (m == modules.end()) return CUDA_ERROR_INVALID_HANDLE;
+    auto k = m->second->kernels.find(name);
+    if (k == m->second->kernels.end()) return CUDA_ERROR_NOT_FOUND;
+    *function = (void*)(uintptr_t)(k->second + 1);
+    return CUDA_SUCCESS;
+}
+
+int cuMemAlloc_v2(unsigned long long* dptr, size_t bytes) {
+    if (bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+    void* p = emu::device_alloc(bytes);
+    if (!p) return CUDA_ERROR_OUT_OF_MEMORY;
+    *dptr = (unsigned long long)(uintptr_t)p;
+    return CUDA_SUCCESS;
+}
+
+int cuMemFree_v2(unsigned long long dptr) {
+    return emu::device_free(address(dptr)) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+int cuMemGetInfo_v2(size_t* free, size_t* total) {
+    *total = TOTAL_BYTES;
+    *free = TOTAL_BYTES - (size_t)emu::device_bytes_in_use();
+    return CUDA_SUCCESS;
+}
+
+int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
+    if (!emu::device_range_valid(address(dst), count * 4)) return CUDA_ERROR_INVALID_VALUE;
+    unsigned int* p = (unsigned int*)address(dst);
+    for (size_t i = 0; i < count; i++) p[i] = value;
+    return CUDA_SUCCESS;
+}
+
+int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t bytes) {
+    if (!emu::device_range_valid(address(dst), bytes)) return CUDA_ERROR_INVALID_VALUE;
+    std::memcpy(address(dst), src, bytes);
+    return CUDA_SUCCESS;
+}
+
+int cuMemcpyDtoH_v2(void* dst, unsigned long long src, size_t bytes) {
+    if (!emu::device_range_valid(address(src), bytes)) return CUDA_ERROR_INVALID_VALUE;
+    std::memcpy(dst, address(src), bytes);
+    return CUDA_SUCCESS;
+}
+
+int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t bytes, void*) {
+    if (!emu::device_range_valid(address(dst), bytes) || !emu::device_range_valid(address(src), bytes)) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    std::memmove(address(dst), address(src), bytes);
+    return CUDA_SUCCESS;
+}
+
+int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                   unsigned shared_bytes, void* stream, void** params, void** extra) {
+    int kernel = (int)(uintptr_t)function - 1;
+    if (kernel < 0 || kernel >= emu::kernel_count()) return CUDA_ERROR_INVALID_HANDLE;
+    if (shared_bytes != 0 || extra != nullptr) return CUDA_ERROR_NOT_SUPPORTED;
+    if (gx * gy * gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024) return CUDA_ERROR_INVALID_VALUE;
+    if (params == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    const std::vector<int>& kinds = emu::kernel_kinds(kernel);
+    for (size_t i = 0; i < kinds.size(); i++) {
+        if (kinds[i] != emu::POINTER) continue;
+        void* p;
+        std::memcpy(&p, params[i], sizeof p);
+        // Null means "no such output" to our kernels; anything else must be device memory.
+        if (p != nullptr && !emu::device_range_valid(p, 0)) {
+            report(emu::kernel_name(kernel) + ": argument " + std::to_string(i) + " is not device memory");
+            return CUDA_ERROR_ILLEGAL_ADDRESS;
+        }
+    }
+    emu::launch(kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, params);
+    return CUDA_SUCCESS;
+}
+
+}  // extern "C"

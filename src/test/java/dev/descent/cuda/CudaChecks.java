@@ -1,0 +1,94 @@
+package dev.descent.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.Activation;
+import dev.descent.Backend;
+import dev.descent.BackendParity;
+import dev.descent.DeviceDataset;
+import dev.descent.Model;
+import dev.descent.OptimizerParity;
+import dev.descent.Schedule;
+import dev.descent.Session;
+import dev.descent.Tolerances;
+import dev.descent.Trainer;
+import dev.descent.TrainingReport;
+import dev.descent.cpu.CpuBackend;
+import dev.descent.cpu.CpuParityAccess;
+import dev.descent.data.Dataset;
+import dev.descent.optim.Adam;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * The checks every CUDA suite runs, whatever serves the device: the emulator behind
+ * {@link EmulatedDevice}, JCuda on the emulated driver, or JCuda on a GPU. Each returns the
+ * number of comparisons it made, for the suite's printed count.
+ */
+final class CudaChecks {
+    private CudaChecks() {}
+
+    /** Every op of the backend contract on random ragged shapes against the double reference. */
+    static int everyOp(CudaBackend cuda, long seed) {
+        int n = new BackendParity(cuda, seed).runAllOps();
+        assertEquals(CpuParityAccess.expectedOpChecks(), n, "op comparisons");
+        return n;
+    }
+
+    /** Every optimizer configuration over eight steps against the double reference. */
+    static int everyOptimizer(CudaBackend cuda, long seed) {
+        int n = OptimizerParity.run(cuda, seed);
+        assertEquals(OptimizerParity.expectedChecks(), n, "optimizer comparisons");
+        return n;
+    }
+
+    /** Creates and closes 1,000 sessions of {@code model}; the device's bytes in use must not move. */
+    static int thousandSessions(CudaBackend cuda, Model model) {
+        cuda.synchronize();
+        long before = cuda.device().bytesInUse();
+        for (int i = 0; i < 1000; i++) {
+            Session s = Session.create(model, cuda, Adam.adam(1e-3).withAmsgrad(true), 32, i);
+            s.close();
+        }
+        cuda.synchronize();
+        assertEquals(before, cuda.device().bytesInUse(), "device bytes in use after 1000 sessions");
+        return 1;
+    }
+
+    /**
+     * Three epochs of mini-batch Adam on a small three-class problem, on {@code cuda} and on the
+     * CPU backend from the same seed: the parameters after 18 steps must agree to the training
+     * tolerance, and so must the accuracy.
+     */
+    static int shortTrainingMatchesCpu(Supplier<? extends Backend> cuda) {
+        Random r = new Random(5);
+        int rows = 96;
+        float[] x = new float[rows * 6];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = r.nextInt(3);
+            for (int c = 0; c < 6; c++) {
+                x[i * 6 + c] = (float) (r.nextGaussian() * 0.5 + (c % 3 == y[i] ? 1.5 : 0));
+            }
+        }
+        Dataset data = Dataset.classification(x, rows, 6, y, 3);
+        Model model = Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build();
+        float[][] params = new float[2][];
+        double[] acc = new double[2];
+        Backend[] backends = {cuda.get(), new CpuBackend()};
+        for (int b = 0; b < 2; b++) {
+            try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(0.02), 16, 4);
+                 DeviceDataset d = s.upload(data)) {
+                TrainingReport report = new Trainer(s, new Trainer.Config(3, 16, 0.02, 4, Schedule.CONSTANT, true))
+                        .fit(d, d, null);
+                params[b] = s.parameters();
+                acc[b] = report.last().heldOutAccuracy();
+            }
+        }
+        double err = Tolerances.relativeL2(params[0], params[1]);
+        assertTrue(err < Tolerances.TRAINING, "cuda vs cpu parameters after 18 steps: " + err);
+        assertEquals(acc[1], acc[0], 0.02, "accuracy");
+        return 1;
+    }
+}
