@@ -61,7 +61,8 @@ JNIEXPORT jlong JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeFunction(JNIE
 }
 
 JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeLaunch(JNIEnv* env, jclass, jlong fn, jint gx, jint gy,
-                                                                          jint bx, jintArray kinds, jlongArray values) {
+                                                                          jint bx, jint count, jintArray kinds,
+                                                                          jlongArray values) {
     if (fn < 1 || fn > emu::kernel_count()) {
         throw_java(env, "java/lang/IllegalArgumentException", "emulated device: unknown function handle");
         return;
@@ -69,7 +70,7 @@ JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeLaunch(JNIEnv*
     int kernel = (int)fn - 1;
     const std::string& name = emu::kernel_name(kernel);
     const std::vector<int>& expected = emu::kernel_kinds(kernel);
-    jsize n = env->GetArrayLength(kinds);
+    jsize n = count;
     std::vector<jint> kind(n);
     std::vector<jlong> value(n);
     env->GetIntArrayRegion(kinds, 0, n, kind.data());

@@ -165,14 +165,19 @@ public final class CudaBackend implements Backend {
         launches.beginStep(spec, guard, batchIndex, rows, m(control));
     }
 
+    /** The state buffers' device memory for {@link #step}, reused across steps. */
+    private DeviceMemory[] stateMemory = new DeviceMemory[0];
+
     @Override
     public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
                      float clipValue, Buf control) {
-        DeviceMemory[] s = new DeviceMemory[state.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = m(state[i]);
+        if (stateMemory.length != state.length) {
+            stateMemory = new DeviceMemory[state.length];
         }
-        updates.step(spec, lr, m(params), m(grads), s, length, decayEnd, clipValue, m(control));
+        for (int i = 0; i < state.length; i++) {
+            stateMemory[i] = m(state[i]);
+        }
+        updates.step(spec, lr, m(params), m(grads), stateMemory, length, decayEnd, clipValue, m(control));
     }
 
     @Override

@@ -100,14 +100,19 @@ public final class EmulatedDevice implements CudaDevice {
     }
 
     @Override
-    public void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
-        long[] values = new long[args.count];
+    public synchronized void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
+        if (resolved.length < args.count) {
+            resolved = new long[args.kinds.length];
+        }
         for (int i = 0; i < args.count; i++) {
-            values[i] = args.kinds[i] == KernelArgs.POINTER && args.memory[i] != null
+            resolved[i] = args.kinds[i] == KernelArgs.POINTER && args.memory[i] != null
                     ? address(args.memory[i]) + args.values[i] : args.values[i];
         }
-        nativeLaunch(function, gridX, gridY, blockX, java.util.Arrays.copyOf(args.kinds, args.count), values);
+        nativeLaunch(function, gridX, gridY, blockX, args.count, args.kinds, resolved);
     }
+
+    /** Argument values with device pointers resolved to addresses; reused so launches allocate nothing. */
+    private long[] resolved = new long[24];
 
     @Override
     public void synchronize() {
@@ -149,7 +154,8 @@ public final class EmulatedDevice implements CudaDevice {
 
     private static native long nativeFunction(String name);
 
-    private static native void nativeLaunch(long function, int gridX, int gridY, int blockX, int[] kinds, long[] values);
+    private static native void nativeLaunch(long function, int gridX, int gridY, int blockX, int count, int[] kinds,
+                                            long[] values);
 
     private static native String[] nativeKernelNames();
 

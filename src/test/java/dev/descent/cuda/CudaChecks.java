@@ -62,17 +62,7 @@ final class CudaChecks {
      * tolerance, and so must the accuracy.
      */
     static int shortTrainingMatchesCpu(Supplier<? extends Backend> cuda) {
-        Random r = new Random(5);
-        int rows = 96;
-        float[] x = new float[rows * 6];
-        int[] y = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            y[i] = r.nextInt(3);
-            for (int c = 0; c < 6; c++) {
-                x[i * 6 + c] = (float) (r.nextGaussian() * 0.5 + (c % 3 == y[i] ? 1.5 : 0));
-            }
-        }
-        Dataset data = Dataset.classification(x, rows, 6, y, 3);
+        Dataset data = threeClassProblem();
         Model model = Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build();
         float[][] params = new float[2][];
         double[] acc = new double[2];
@@ -90,5 +80,75 @@ final class CudaChecks {
         assertTrue(err < Tolerances.TRAINING, "cuda vs cpu parameters after 18 steps: " + err);
         assertEquals(acc[1], acc[0], 0.02, "accuracy");
         return 1;
+    }
+
+    /** 96 rows of 6 features in three Gaussian clusters. */
+    static Dataset threeClassProblem() {
+        Random r = new Random(5);
+        int rows = 96;
+        float[] x = new float[rows * 6];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = r.nextInt(3);
+            for (int c = 0; c < 6; c++) {
+                x[i * 6 + c] = (float) (r.nextGaussian() * 0.5 + (c % 3 == y[i] ? 1.5 : 0));
+            }
+        }
+        return Dataset.classification(x, rows, 6, y, 3);
+    }
+
+    /**
+     * The training loop's steady state (gather a batch on the device, forward, backward, update)
+     * makes no device allocation, no copy to or from the host and no synchronisation: 50 steps
+     * after a warm-up, only kernel launches. It also checks how much the Java heap grows per step
+     * on the calling thread, so garbage in the launch path shows up here.
+     */
+    static int stepsStayOnTheDevice(CudaDevice device) {
+        CountingDevice counting = new CountingDevice(device);
+        Model model = Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build();
+        try (CudaBackend cuda = new CudaBackend(counting);
+             Session s = Session.create(model, cuda, Adam.adam(0.02).withAmsgrad(true), 16, 4);
+             DeviceDataset d = s.upload(threeClassProblem())) {
+            for (int i = 0; i < 20; i++) {
+                trainOn(s, d, i);
+            }
+            counting.reset();
+            long heapBefore = allocatedBytes();
+            int steps = 50;
+            for (int i = 0; i < steps; i++) {
+                trainOn(s, d, i);
+            }
+            long heapAfter = allocatedBytes();
+            long probeCost = allocatedBytes() - heapAfter;  // what one reading itself allocates
+            long heapPerStep = (heapAfter - heapBefore - probeCost) / steps;
+            System.out.printf("[no host traffic] %d steps: %d launches, %d host interactions, %d heap bytes per step%n",
+                    steps, counting.launches, counting.hostInteractions(), heapPerStep);
+            assertTrue(counting.launches >= steps * 10L, "launches: " + counting.launches);
+            assertEquals(0, counting.hostInteractions(), "mallocs " + counting.mallocs + ", frees " + counting.frees
+                    + ", uploads " + counting.uploads + ", downloads " + counting.downloads
+                    + ", synchronizes " + counting.synchronizes + " in " + steps + " training steps");
+            assertTrue(heapPerStep <= MAX_HEAP_BYTES_PER_STEP, heapPerStep + " heap bytes allocated per step");
+        }
+        return 1;
+    }
+
+    /**
+     * Java heap per training step allowed in {@link #stepsStayOnTheDevice}: zero in steady state,
+     * with room for the odd object the JIT's transitions leave (measured: under 6 bytes per step
+     * on average). One array per launch was ~2,300 bytes per step, one per update step 48.
+     */
+    static final long MAX_HEAP_BYTES_PER_STEP = 32;
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static void trainOn(Session s, DeviceDataset d, int step) {
+        int from = (step * 16) % (d.rows() - 16);
+        s.gatherBatch(d, from, 16);
+        s.trainBatch(16, 0.02f, step);
+    }
+
+    private static long allocatedBytes() {
+        return THREADS.getCurrentThreadAllocatedBytes();
     }
 }

@@ -105,11 +105,17 @@ class CudaEmulationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void everyKernelWasLaunched() {
         Map<String, Long> counts = EmulatedDevice.launchCounts();
         System.out.println("[emulation] " + counts.size() + " kernels, launches: " + counts);
         assertEquals(18, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
         counts.forEach((name, n) -> assertTrue(n > 0, "kernel " + name + " was never launched"));
+    }
+
+    @Test
+    @Order(6)
+    void trainingStepsOnlyLaunchKernels() {
+        checks += CudaChecks.stepsStayOnTheDevice(EmulatedDevice.open());
     }
 }

@@ -131,4 +131,10 @@ class EmulatedDriverTest {
             checks++;
         }
     }
+
+    @Test
+    @Order(7)
+    void trainingStepsOnlyLaunchKernels() {
+        checks += CudaChecks.stepsStayOnTheDevice(JCudaDevice.open(0));
+    }
 }
