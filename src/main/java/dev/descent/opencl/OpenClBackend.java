@@ -47,6 +47,7 @@ public final class OpenClBackend implements Backend {
     private final OpenCLDevice device;
     private final ArenaKernel k = new ArenaKernel();
     private final OpenClHeap heap = new OpenClHeap();
+    private final RangeCache ranges;
     private final OpenClUpdates updates;
     private final int partial;
     /** Scratch for step(): the state offsets, reused so a step allocates nothing. */
@@ -57,9 +58,13 @@ public final class OpenClBackend implements Backend {
     /** The host mirror has writes the device lacks / the device has writes the mirror lacks. */
     private boolean hostNewer = true;
     private boolean deviceNewer;
+    /** Whole-heap copies between the host mirror and the device, and kernel launches (for tests). */
+    long transfers;
+    long launches;
 
     public OpenClBackend(OpenCLDevice device) {
         this.device = device;
+        this.ranges = new RangeCache(device);
         boolean cpu = device.getType() == com.aparapi.device.Device.TYPE.CPU;
         maxSpan = cpu ? CPU_SPAN : 1;
         spanGroup = cpu ? CPU_SPAN_GROUP : ArenaKernel.GROUP;
@@ -119,6 +124,7 @@ public final class OpenClBackend implements Backend {
     private void syncToHost() {
         if (deviceNewer) {
             k.get(k.mem);
+            transfers++;
             deviceNewer = false;
         }
     }
@@ -141,10 +147,12 @@ public final class OpenClBackend implements Backend {
     void launch(int op, Range range) {
         if (hostNewer) {
             k.put(k.mem);
+            transfers++;
             hostNewer = false;
         }
         k.op = op;
         k.execute(range);
+        launches++;
         if (!k.isRunningCL()) {
             throw new IllegalStateException("OpenCL: Aparapi ran op " + op + " on its Java thread pool instead of "
                     + device.getName() + "; refusing to report that as OpenCL");
@@ -170,17 +178,17 @@ public final class OpenClBackend implements Backend {
         k.span = span;
         long items = (work + span - 1) / span;
         long groups = Math.max(1, (items + spanGroup - 1) / spanGroup);
-        return device.createRange((int) (groups * spanGroup), spanGroup);
+        return ranges.range((int) (groups * spanGroup), spanGroup);
     }
 
     /** One work-item per element, rounded up to whole work-groups (ops without a span loop). */
     Range range1d(long work) {
         long groups = Math.max(1, (work + ArenaKernel.GROUP - 1) / ArenaKernel.GROUP);
-        return device.createRange((int) (groups * ArenaKernel.GROUP), ArenaKernel.GROUP);
+        return ranges.range((int) (groups * ArenaKernel.GROUP), ArenaKernel.GROUP);
     }
 
     private Range reduceRange() {
-        return device.createRange(ArenaKernel.REDUCE_GROUPS * ArenaKernel.GROUP, ArenaKernel.GROUP);
+        return ranges.range(ArenaKernel.REDUCE_GROUPS * ArenaKernel.GROUP, ArenaKernel.GROUP);
     }
 
     @Override
@@ -219,7 +227,7 @@ public final class OpenClBackend implements Backend {
         k.i7 = b(c).offset + cOffset;
         k.f0 = alpha;
         k.f1 = beta;
-        launch(ArenaKernel.GEMM, device.createRange2D((n + t - 1) / t * t, (m + t - 1) / t * t, t, t));
+        launch(ArenaKernel.GEMM, ranges.range2d((n + t - 1) / t * t, (m + t - 1) / t * t, t));
     }
 
     @Override
@@ -280,7 +288,7 @@ public final class OpenClBackend implements Backend {
         k.i3 = b(control).offset;
         k.i4 = slot;
         k.i5 = accumulate ? 1 : 0;
-        launch(ArenaKernel.FINISH, device.createRange(ArenaKernel.GROUP, ArenaKernel.GROUP));
+        launch(ArenaKernel.FINISH, ranges.range(ArenaKernel.GROUP, ArenaKernel.GROUP));
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.descent.Model;
 import dev.descent.OptimizerParity;
 import dev.descent.Schedule;
 import dev.descent.Session;
+import dev.descent.StepProbe;
 import dev.descent.Tolerances;
 import dev.descent.Trainer;
 import dev.descent.TrainingReport;
@@ -109,18 +110,8 @@ final class CudaChecks {
         try (CudaBackend cuda = new CudaBackend(counting);
              Session s = Session.create(model, cuda, Adam.adam(0.02).withAmsgrad(true), 16, 4);
              DeviceDataset d = s.upload(threeClassProblem())) {
-            for (int i = 0; i < 20; i++) {
-                trainOn(s, d, i);
-            }
-            counting.reset();
-            long heapBefore = allocatedBytes();
             int steps = 50;
-            for (int i = 0; i < steps; i++) {
-                trainOn(s, d, i);
-            }
-            long heapAfter = allocatedBytes();
-            long probeCost = allocatedBytes() - heapAfter;  // what one reading itself allocates
-            long heapPerStep = (heapAfter - heapBefore - probeCost) / steps;
+            long heapPerStep = StepProbe.heapBytesPerStep(s, d, 20, steps, counting::reset);
             System.out.printf("[no host traffic] %d steps: %d launches, %d host interactions, %d heap bytes per step%n",
                     steps, counting.launches, counting.hostInteractions(), heapPerStep);
             assertTrue(counting.launches >= steps * 10L, "launches: " + counting.launches);
@@ -138,17 +129,4 @@ final class CudaChecks {
      * on average). One array per launch was ~2,300 bytes per step, one per update step 48.
      */
     static final long MAX_HEAP_BYTES_PER_STEP = 32;
-
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-
-    private static void trainOn(Session s, DeviceDataset d, int step) {
-        int from = (step * 16) % (d.rows() - 16);
-        s.gatherBatch(d, from, 16);
-        s.trainBatch(16, 0.02f, step);
-    }
-
-    private static long allocatedBytes() {
-        return THREADS.getCurrentThreadAllocatedBytes();
-    }
 }

@@ -12,6 +12,7 @@ import dev.descent.Model;
 import dev.descent.OptimizerParity;
 import dev.descent.Schedule;
 import dev.descent.Session;
+import dev.descent.StepProbe;
 import dev.descent.Tolerances;
 import dev.descent.Trainer;
 import dev.descent.TrainingReport;
@@ -112,4 +113,39 @@ class OpenClParityTest {
         assertEquals(acc[1], acc[0], 0.02, "accuracy");
         checks++;
     }
+
+    /**
+     * 50 training steps after a warm-up copy nothing between the host mirror and the device:
+     * launches only. Aparapi's execute() allocates on the Java heap on every launch; that
+     * figure is printed (it is Aparapi's, not descent's) and bounded so it cannot grow unnoticed.
+     */
+    @Test
+    void trainingStepsMoveNoDataBetweenHostAndDevice() {
+        Model model = Model.builder(8).dense(32, Activation.RELU).dense(4, Activation.IDENTITY).build();
+        Dataset data = Dataset.classification(new float[64 * 8], 64, 8, new int[64], 4);
+        try (OpenClBackend cl = OpenClBackend.open(); Session s = Session.create(model, cl, Adam.adam(0.01), 16, 4);
+             DeviceDataset d = s.upload(data)) {
+            long[] start = new long[2];
+            int steps = 50;
+            long heapPerStep = StepProbe.heapBytesPerStep(s, d, 20, steps, () -> {
+                start[0] = cl.transfers;
+                start[1] = cl.launches;
+            });
+            long transfers = cl.transfers - start[0];
+            long launches = cl.launches - start[1];
+            long heapPerLaunch = heapPerStep * steps / launches;
+            System.out.printf("[no host traffic] opencl, %d steps: %d launches, %d heap copies, %d heap bytes per step"
+                    + " (%d per launch, inside Aparapi's execute)%n", steps, launches, transfers, heapPerStep, heapPerLaunch);
+            assertTrue(launches >= steps * 10L, "launches: " + launches);
+            assertEquals(0, transfers, "copies between the host mirror and the device in " + steps + " steps");
+            assertTrue(heapPerLaunch <= MAX_APARAPI_HEAP_BYTES_PER_LAUNCH, heapPerLaunch + " heap bytes per launch");
+            checks++;
+        }
+    }
+
+    /**
+     * Heap bytes per launch allowed: Aparapi 3.0.2's execute() allocated 316 per launch on PoCL
+     * once descent reused its Ranges (RangeCache; 404 before).
+     */
+    private static final long MAX_APARAPI_HEAP_BYTES_PER_LAUNCH = 512;
 }

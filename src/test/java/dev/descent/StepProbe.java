@@ -1,0 +1,40 @@
+package dev.descent;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Runs a backend's training loop in steady state (gather a batch on the device, forward,
+ * backward, update) and measures what the calling thread allocates on the Java heap meanwhile,
+ * for the "nothing but launches inside the loop" checks of the device backends.
+ */
+public final class StepProbe {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private StepProbe() {}
+
+    /**
+     * {@code warmup} steps, then {@code afterWarmup} (to reset the caller's counters), then
+     * {@code steps} measured steps; returns the heap bytes allocated per measured step.
+     */
+    public static long heapBytesPerStep(Session s, DeviceDataset d, int warmup, int steps, Runnable afterWarmup) {
+        for (int i = 0; i < warmup; i++) {
+            trainOn(s, d, i);
+        }
+        afterWarmup.run();
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < steps; i++) {
+            trainOn(s, d, warmup + i);
+        }
+        long after = THREADS.getCurrentThreadAllocatedBytes();
+        long probeCost = THREADS.getCurrentThreadAllocatedBytes() - after;  // what one reading allocates
+        return (after - before - probeCost) / steps;
+    }
+
+    private static void trainOn(Session s, DeviceDataset d, int step) {
+        int rows = Math.min(16, d.rows());
+        int from = (step * rows) % (d.rows() - rows + 1);
+        s.gatherBatch(d, from, rows);
+        s.trainBatch(rows, 0.02f, step);
+    }
+}
