@@ -9,13 +9,9 @@ import dev.descent.BackendParity;
 import dev.descent.DeviceDataset;
 import dev.descent.Model;
 import dev.descent.OptimizerParity;
-import dev.descent.Schedule;
 import dev.descent.Session;
 import dev.descent.StepProbe;
-import dev.descent.Tolerances;
-import dev.descent.Trainer;
-import dev.descent.TrainingReport;
-import dev.descent.cpu.CpuBackend;
+import dev.descent.TrainingParity;
 import dev.descent.cpu.CpuParityAccess;
 import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
@@ -63,23 +59,8 @@ final class CudaChecks {
      * tolerance, and so must the accuracy.
      */
     static int shortTrainingMatchesCpu(Supplier<? extends Backend> cuda) {
-        Dataset data = threeClassProblem();
-        Model model = Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build();
-        float[][] params = new float[2][];
-        double[] acc = new double[2];
-        Backend[] backends = {cuda.get(), new CpuBackend()};
-        for (int b = 0; b < 2; b++) {
-            try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(0.02), 16, 4);
-                 DeviceDataset d = s.upload(data)) {
-                TrainingReport report = new Trainer(s, new Trainer.Config(3, 16, 0.02, 4, Schedule.CONSTANT, true))
-                        .fit(d, d, null);
-                params[b] = s.parameters();
-                acc[b] = report.last().heldOutAccuracy();
-            }
-        }
-        double err = Tolerances.relativeL2(params[0], params[1]);
-        assertTrue(err < Tolerances.TRAINING, "cuda vs cpu parameters after 18 steps: " + err);
-        assertEquals(acc[1], acc[0], 0.02, "accuracy");
+        TrainingParity.againstCpu(cuda, Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build(),
+                threeClassProblem(), 3, 16, 0.02);
         return 1;
     }
 

@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.descent.Activation;
-import dev.descent.Backend;
 import dev.descent.BackendParity;
 import dev.descent.DeviceDataset;
 import dev.descent.Model;
 import dev.descent.OptimizerParity;
-import dev.descent.Schedule;
 import dev.descent.Session;
 import dev.descent.StepProbe;
-import dev.descent.Tolerances;
-import dev.descent.Trainer;
-import dev.descent.TrainingReport;
-import dev.descent.cpu.CpuBackend;
+import dev.descent.TrainingParity;
 import dev.descent.cpu.CpuParityAccess;
 import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
@@ -96,21 +91,7 @@ class OpenClParityTest {
         Dataset data = Dataset.classification(x, rows, 8, y, 4);
         Model model = Model.builder(8).dense(32, Activation.RELU).dense(16, Activation.TANH)
                 .dense(4, Activation.IDENTITY).build();
-        float[][] params = new float[2][];
-        double[] acc = new double[2];
-        Backend[] backends = {OpenClBackend.open(), new CpuBackend()};
-        for (int b = 0; b < 2; b++) {
-            try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(0.01), 32, 4);
-                 DeviceDataset d = s.upload(data)) {
-                TrainingReport report = new Trainer(s, new Trainer.Config(4, 32, 0.01, 4, Schedule.CONSTANT, true))
-                        .fit(d, d, null);
-                params[b] = s.parameters();
-                acc[b] = report.last().heldOutAccuracy();
-            }
-        }
-        double err = Tolerances.relativeL2(params[0], params[1]);
-        assertTrue(err < Tolerances.TRAINING, "opencl vs cpu parameters after 28 steps: " + err);
-        assertEquals(acc[1], acc[0], 0.02, "accuracy");
+        TrainingParity.againstCpu(OpenClBackend::open, model, data, 4, 32, 0.01);
         checks++;
     }
 
