@@ -41,7 +41,8 @@ import com.aparapi.Kernel;
 final class ArenaKernel extends Kernel {
     static final int FILL = 1, COPY = 2, GATHER = 3, BIAS_ACT = 4, ACT_BACK = 5, BIAS_GRAD = 6, GEMM = 7,
             NORM_PARTIAL = 8, XENT = 9, MSE = 10, FINISH = 11, BEGIN_STEP = 12, SGD = 13, ADAM = 14, ADAGRAD = 15,
-            RMSPROP = 16, ADADELTA = 17, NADAM = 18, RADAM = 19, COEFFICIENTS = 20, GEMM_ROWS = 21;
+            RMSPROP = 16, ADADELTA = 17, NADAM = 18, RADAM = 19, COEFFICIENTS = 20, GEMM_ROWS = 21,
+            TRANSPOSE = 22;
     /** Threads per work-group for 1-D ops, and GEMM tile edge (TILE x TILE work-items). */
     static final int GROUP = 256;
     static final int TILE = 16;
@@ -78,6 +79,8 @@ final class ArenaKernel extends Kernel {
             gemm();
         } else if (op == GEMM_ROWS) {
             gemmRows();
+        } else if (op == TRANSPOSE) {
+            transpose();
         } else if (op == NORM_PARTIAL) {
             normPartial();
         } else if (op == XENT) {
@@ -236,6 +239,20 @@ final class ArenaKernel extends Kernel {
         int end = spanEnd(i2);
         for (int i = spanStart(); i < end; i++) {
             mem[dst + i] = mem[src + i];
+        }
+    }
+
+    /** i0 = src (rows x cols), i1 = rows, i2 = cols, i3 = dst (cols x rows): dst = src^T. */
+    private void transpose() {
+        int src = i0;
+        int rows = i1;
+        int cols = i2;
+        int dst = i3;
+        int end = spanEnd(rows * cols);
+        for (int i = spanStart(); i < end; i++) {
+            int c = i / rows;
+            int r = i - c * rows;
+            mem[dst + i] = mem[src + r * cols + c];
         }
     }
 

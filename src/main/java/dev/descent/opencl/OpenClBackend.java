@@ -58,6 +58,9 @@ public final class OpenClBackend implements Backend {
     /** The host mirror has writes the device lacks / the device has writes the mirror lacks. */
     private boolean hostNewer = true;
     private boolean deviceNewer;
+    /** The NT GEMM's transposed B on CPU devices (see transposeToScratch). */
+    private int scratch;
+    private int scratchLength;
     /** Whole-heap copies between the host mirror and the device, and kernel launches (for tests). */
     long transfers;
     long launches;
@@ -182,6 +185,27 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
+     * Copies {@code rows x cols} floats at {@code src} transposed into the scratch region, grown
+     * (once per larger shape, so in a training loop only on its first step) to fit; returns the
+     * scratch offset. CPU devices only: there the heap is host memory, so growing it is a copy.
+     */
+    private int transposeToScratch(int src, int rows, int cols) {
+        int length = rows * cols;
+        if (length > scratchLength) {
+            if (scratchLength > 0) {
+                heap.free(scratch);
+            }
+            scratch = allocateOffset(length);
+            scratchLength = length;
+        }
+        k.i1 = rows;
+        k.i2 = cols;
+        k.i3 = scratch;
+        launch1d(ArenaKernel.TRANSPOSE, length, src, rows, 0f);
+        return scratch;
+    }
+
+    /**
      * GEMM_ROWS on CPU devices: each work-item takes {@code span} columns of one row of C; the
      * span halves (down to 16) until every compute unit gets several groups.
      */
@@ -233,19 +257,23 @@ public final class OpenClBackend implements Backend {
             return;
         }
         int t = ArenaKernel.TILE;
+        int bAt = b(bb).offset + bOffset;
+        boolean rowKernel = maxSpan > 1;
+        if (rowKernel && transB) {
+            // The row kernel wants B's rows contiguous: transpose B (n x k2) into scratch first.
+            bAt = transposeToScratch(bAt, n, k2);
+        }
         k.i0 = transA ? 1 : 0;
-        k.i1 = transB ? 1 : 0;
+        k.i1 = transB && !rowKernel ? 1 : 0;
         k.i2 = m;
         k.i3 = n;
         k.i4 = k2;
         k.i5 = b(a).offset + aOffset;
-        k.i6 = b(bb).offset + bOffset;
+        k.i6 = bAt;
         k.i7 = b(c).offset + cOffset;
         k.f0 = alpha;
         k.f1 = beta;
-        // NT stays on the tiled kernel: a strided-gather version of the row kernel measured no
-        // faster (2.0 vs 2.1 GFLOP/s at 64x784x256 on PoCL).
-        if (maxSpan > 1 && !transB) {
+        if (rowKernel) {
             launch(ArenaKernel.GEMM_ROWS, rowSpanRange(m, n));
             return;
         }
