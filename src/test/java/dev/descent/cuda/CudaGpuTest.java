@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The parity suite on a real NVIDIA GPU: every op, every optimizer configuration over 8 steps,
- * device memory across 1,000 sessions, and the default training run against the CPU backend.
+ * device memory across 1,000 sessions, training steps that only launch kernels, and the default
+ * training run against the CPU backend.
  * Skips, with the reason, where no GPU can be opened.
  */
 @Tag("gpu")
@@ -79,6 +80,11 @@ class CudaGpuTest {
             checks += CudaChecks.thousandSessions(cuda,
                     Model.builder(784).dense(256, Activation.RELU).dense(10, Activation.IDENTITY).build());
         }
+    }
+
+    @Test
+    void trainingStepsOnlyLaunchKernels() {
+        checks += CudaChecks.stepsStayOnTheDevice(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));
     }
 
     @Test
