@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds .bundle/descent-gpu.tar.xz (about 46 MB, under the 64 MiB a device call carries), which
+# Builds .bundle/descent-gpu.tar.xz (about 45 MB, under the 64 MiB a device call carries), which
 # unpacks to descent-gpu/ with everything needed to run descent's GPU test suite and GPU benchmarks on a
 # Linux x86-64 GPU host that has no JDK, no Maven and no network:
 #   jre/                 a jlink-ed Java 17 runtime
@@ -15,7 +15,16 @@ out=.bundle/descent-gpu
 mkdir -p "$out/lib" "$out/pytorch"
 
 mvn -B -q -DskipTests package test-compile
-cp target/descent.jar "$out/lib/"
+# The fat jar carries natives for every platform (Aparapi's Windows builds alone are 60 MB, with
+# their libstdc++). The bundle only runs on x86-64 Linux, so it keeps those natives and drops
+# the rest, and JCuda's unused PTX-compiler and NVRTC libraries, to stay under the 64 MiB carry.
+slim=.bundle/slim
+mkdir -p "$slim"
+(cd "$slim" && jar xf ../../target/descent.jar)
+rm -rf "$slim/win" "$slim/osx" "$slim/linux/libaparapi_aarch64.so" "$slim/linux/libaparapi_armhf.so" \
+  "$slim/linux/libaparapi_x86.so" "$slim"/lib/libJNvPTXCompiler-* "$slim"/lib/libJNvrtc-*
+jar cfm "$out/lib/descent.jar" "$slim/META-INF/MANIFEST.MF" -C "$slim" .
+rm -rf "$slim"
 jar cf "$out/lib/descent-tests.jar" -C target/test-classes .
 console=$(find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*-1.10.2.jar' | head -1)
 if [ -z "$console" ]; then
