@@ -55,6 +55,8 @@ public final class OpenClBackend implements Backend {
     /** Element-wise launches: elements per work-item and work-items per group (see ArenaKernel). */
     private final int maxSpan;
     private final int spanGroup;
+    /** Work-items that give every compute unit four groups: spans shrink to reach it. */
+    private final long enoughItems;
     /** The host mirror has writes the device lacks / the device has writes the mirror lacks. */
     private boolean hostNewer = true;
     private boolean deviceNewer;
@@ -71,6 +73,7 @@ public final class OpenClBackend implements Backend {
         boolean cpu = device.getType() == com.aparapi.device.Device.TYPE.CPU;
         maxSpan = cpu ? CPU_SPAN : 1;
         spanGroup = cpu ? CPU_SPAN_GROUP : ArenaKernel.GROUP;
+        enoughItems = (long) device.getMaxComputeUnits() * 4 * spanGroup;
         k.setExplicit(true);
         try {
             k.compile(device);
@@ -176,10 +179,14 @@ public final class OpenClBackend implements Backend {
      * spans only while every compute unit still gets several groups.
      */
     Range spanRange(long work) {
-        long perUnit = Math.max(1, work / ((long) device.getMaxComputeUnits() * 4 * spanGroup));
+        long perUnit = Math.max(1, work / enoughItems);
         int span = (int) Math.min(maxSpan, perUnit);
         k.span = span;
-        long items = (work + span - 1) / span;
+        return spanGroups((work + span - 1) / span);
+    }
+
+    /** {@code items} span work-items, rounded up to whole groups (at least one). */
+    private Range spanGroups(long items) {
         long groups = Math.max(1, (items + spanGroup - 1) / spanGroup);
         return ranges.range((int) (groups * spanGroup), spanGroup);
     }
@@ -198,10 +205,9 @@ public final class OpenClBackend implements Backend {
             scratch = allocateOffset(length);
             scratchLength = length;
         }
-        k.i1 = rows;
         k.i2 = cols;
         k.i3 = scratch;
-        launch1d(ArenaKernel.TRANSPOSE, length, src, rows, 0f);
+        launch1d(ArenaKernel.TRANSPOSE, length, src, rows, 0f);  // sets i0 = src, i1 = rows
         return scratch;
     }
 
@@ -210,15 +216,12 @@ public final class OpenClBackend implements Backend {
      * span halves (down to 16) until every compute unit gets several groups.
      */
     private Range rowSpanRange(int m, int n) {
-        long wanted = (long) device.getMaxComputeUnits() * 4 * spanGroup;
         int span = Math.min(maxSpan, n);
-        while (span > 16 && (long) m * ((n + span - 1) / span) < wanted) {
+        while (span > 16 && (long) m * ((n + span - 1) / span) < enoughItems) {
             span /= 2;
         }
         k.span = span;
-        long items = (long) m * ((n + span - 1) / span);
-        long groups = (items + spanGroup - 1) / spanGroup;
-        return ranges.range((int) (groups * spanGroup), spanGroup);
+        return spanGroups((long) m * ((n + span - 1) / span));
     }
 
     /** One work-item per element, rounded up to whole work-groups (ops without a span loop). */
