@@ -8,19 +8,12 @@ import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.RAdam;
 import dev.descent.optim.RmsProp;
 import dev.descent.optim.Sgd;
-import dev.descent.workload.Workload;
 import dev.descent.workload.Workloads;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One fused optimizer update of 2^log2n parameters per op, plus the device copy of the same
@@ -28,17 +21,12 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@link Workloads#bytesPerParameter} (Adam: 28 B) or 8 B per float for the copy.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-public class UpdateBench {
+public class UpdateBench extends WorkloadBench {
     @Param({"copy", "sgd", "adam", "adamw", "amsgrad", "adagrad", "rmsprop", "adadelta", "nadam", "radam"})
     public String rule;
 
     @Param({"16", "20", "24"})
     public int log2n;
-
-    private Workload work;
-    private BackendState state;
 
     static OptimizerSpec spec(String rule) {
         switch (rule) {
@@ -65,16 +53,5 @@ public class UpdateBench {
         state = b;
         int n = 1 << log2n;
         work = rule.equals("copy") ? Workloads.copy(b.be, n) : Workloads.update(b.be, spec(rule), n);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        work.close();
-    }
-
-    @Benchmark
-    public void step() {
-        work.run();
-        state.be.synchronize();  // GPU work must finish before JMH reads its clock
     }
 }
