@@ -13,6 +13,9 @@ public final class EmulatedDevice implements CudaDevice {
     public static final String PROPERTY = "descent.cuda.emulator";
     private static boolean loaded;
 
+    /** Argument values with device pointers resolved to addresses; reused so launches allocate nothing. */
+    private long[] resolved = new long[24];
+
     private EmulatedDevice() {}
 
     /** The library path from {@value #PROPERTY}, or null when unset. */
@@ -110,9 +113,6 @@ public final class EmulatedDevice implements CudaDevice {
         }
         nativeLaunch(function, gridX, gridY, blockX, args.count, args.kinds, resolved);
     }
-
-    /** Argument values with device pointers resolved to addresses; reused so launches allocate nothing. */
-    private long[] resolved = new long[24];
 
     @Override
     public void synchronize() {
