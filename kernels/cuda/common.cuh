@@ -22,6 +22,10 @@
 #define SLOT_EVAL_LOSS_SUM 13
 #define SLOT_EVAL_CORRECT_SUM 14
 #define SLOT_HALTED 15
+#define SLOT_PENDING 16
+#define SLOT_OUTPUT_BAD 17
+#define SLOT_LAST_BATCH 18
+#define SLOT_OVERFLOW_TOTAL 19
 
 // Activation codes: the ordinals of dev.descent.Activation.
 #define ACT_IDENTITY 0

@@ -9,7 +9,13 @@ import dev.descent.optim.OptimizerSpec;
  * <p>Matrices are dense and row-major; a matrix argument is a (buffer, offset) pair. Scalars a
  * step produces (loss, norm, skip flag, step count) stay in the control block
  * ({@link Control}) on the device, so a training step is a sequence of launches with no host
- * round-trip. Implementations are not thread-safe; a session uses its backend from one thread.
+ * round-trip.
+ *
+ * <p>Threading: a backend's methods are not thread-safe on their own (one OpenCL kernel object,
+ * CPU scratch, one CUDA stream). {@link Session}, {@link ParameterSet} and {@link DeviceDataset}
+ * lock the backend object around every operation, so any number of them may share one backend
+ * across threads; code that calls a backend directly from several threads must hold the same
+ * lock ({@code synchronized (backend)}).
  */
 public interface Backend extends AutoCloseable {
 
@@ -90,7 +96,29 @@ public interface Backend extends AutoCloseable {
     void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
               float clipValue, Buf control);
 
-    /** Frees everything this backend allocated. */
+    /** Bytes one buffer element takes on this backend (4 for float32). */
+    default int elementBytes() {
+        return 4;
+    }
+
+    /**
+     * Bytes still free for new buffers, as well as the backend can tell (the JVM heap for
+     * backends that keep buffers on it); {@link Long#MAX_VALUE} when it cannot tell, in which
+     * case the device reports exhaustion itself.
+     */
+    default long availableBytes() {
+        return Long.MAX_VALUE;
+    }
+
+    /** Throws IllegalStateException when this backend has been closed. */
+    void ensureOpen();
+
+    boolean isClosed();
+
+    /**
+     * Frees everything this backend allocated. A second call does nothing; after the first,
+     * every method that touches the device throws IllegalStateException.
+     */
     @Override
     void close();
 }

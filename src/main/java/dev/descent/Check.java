@@ -15,6 +15,26 @@ public final class Check {
         return value;
     }
 
+    /** A positive value that a float32 kernel can use: finite and at most Float.MAX_VALUE. */
+    public static double positiveFloat(String name, double value) {
+        positive(name, value);
+        if (value > Float.MAX_VALUE || (float) value == 0f) {
+            throw new IllegalArgumentException(name + " must be within the float32 range [" + Float.MIN_VALUE + ", "
+                    + Float.MAX_VALUE + "], got " + value);
+        }
+        return value;
+    }
+
+    /** A value {@code >= 0} that a float32 kernel can use: at most Float.MAX_VALUE. */
+    public static double nonNegativeFloat(String name, double value) {
+        nonNegative(name, value);
+        if (value > Float.MAX_VALUE) {
+            throw new IllegalArgumentException(name + " must be at most " + Float.MAX_VALUE
+                    + " (the float32 range), got " + value);
+        }
+        return value;
+    }
+
     public static double nonNegative(String name, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(name + " must be >= 0 and finite, got " + value);

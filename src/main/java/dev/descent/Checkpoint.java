@@ -29,7 +29,8 @@ import java.util.zip.CRC32;
  */
 public final class Checkpoint {
     private static final String MAGIC = "DESCENT-CKPT";
-    private static final int VERSION = 1;
+    /** 2: the control block grew the slots that settle a step's output (v1 files are refused). */
+    private static final int VERSION = 2;
 
     private final String architecture;
     private final String optimizer;
@@ -65,6 +66,11 @@ public final class Checkpoint {
         return metadata;
     }
 
+    /** A copy of the stored parameter arena. */
+    public float[] parameters() {
+        return parameters.clone();
+    }
+
     public String architecture() {
         return architecture;
     }
@@ -89,6 +95,10 @@ public final class Checkpoint {
 
     /** Writes atomically: temp file in the same directory, fsync, rename. */
     public void save(Path file) {
+        refuseNonFinite(file, "parameters", parameters);
+        for (int i = 0; i < state.length; i++) {
+            refuseNonFinite(file, "optimizer state " + stateNames.get(i), state[i]);
+        }
         byte[] body = encode();
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
@@ -114,6 +124,16 @@ public final class Checkpoint {
                 } catch (IOException ignored) {
                     // the original error is the one worth reporting
                 }
+            }
+        }
+    }
+
+    /** The step guard keeps every value finite; should one get through anyway, no file records it. */
+    private static void refuseNonFinite(Path file, String what, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalStateException("refusing to write checkpoint " + file + ": " + what + " element " + i
+                        + " is " + values[i] + " (a checkpoint never holds non-finite values)");
             }
         }
     }
@@ -170,11 +190,28 @@ public final class Checkpoint {
     public static Checkpoint load(Path file) {
         byte[] all;
         try {
+            if (!Files.exists(file)) {
+                throw new NoSuchFileException(file.toString());
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("checkpoint " + file + " is not a regular file");
+            }
+            long size = Files.size(file);
+            Memory.requireHeap(size, "checkpoint " + file + " (" + size + " bytes)");
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("checkpoint " + file + " is " + size + " bytes, larger than any"
+                        + " checkpoint descent writes");
+            }
             all = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: permission denied");
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + e.getMessage());
+        }
+        if (!startsWithMagic(all)) {
+            throw new IllegalArgumentException(file + " is not a descent checkpoint");
         }
         if (all.length < 8) {
             throw new IllegalArgumentException("checkpoint " + file + " is truncated (" + all.length + " bytes)");
@@ -190,6 +227,10 @@ public final class Checkpoint {
                 throw new IllegalArgumentException(file + " is not a descent checkpoint");
             }
             int version = in.readInt();
+            if (version < VERSION) {
+                throw new IllegalArgumentException("checkpoint " + file + " was written by an older format (version "
+                        + version + "); this build reads version " + VERSION + ": train again to write a new one");
+            }
             if (version != VERSION) {
                 throw new IllegalArgumentException("checkpoint " + file + " has version " + version
                         + "; this build reads version " + VERSION);
@@ -217,6 +258,20 @@ public final class Checkpoint {
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + e.getMessage());
         }
+    }
+
+    /** The first bytes of every checkpoint: writeUTF's two-byte length, then the magic. */
+    private static boolean startsWithMagic(byte[] all) {
+        byte[] magic = MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (all.length < magic.length + 2 || all[0] != 0 || all[1] != magic.length) {
+            return false;
+        }
+        for (int i = 0; i < magic.length; i++) {
+            if (all[i + 2] != magic[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static float[] readFloats(DataInputStream in) throws IOException {

@@ -42,7 +42,23 @@ public final class Control {
     /** 1 once BAD_STREAK reached the guard's limit: every later step is skipped until the host resets it. */
     public static final int HALTED = 15;
 
-    public static final int SIZE = 16;
+    /**
+     * 1 while the latest applied update awaits its verdict: {@code beginStep} sets it when a step
+     * goes ahead, and the next {@code beginStep} (or a host read, see {@link StepLogic#settle})
+     * settles it, because only the update itself learns whether its output was finite.
+     */
+    public static final int PENDING = 16;
+    /**
+     * Set to 1 by the fused update when some element's new parameter or optimizer state would
+     * have been non-finite; that element kept its previous values and the step counts as bad.
+     */
+    public static final int OUTPUT_BAD = 17;
+    /** The batch index of the step in progress (so a step found bad afterwards can be named). */
+    public static final int LAST_BATCH = 18;
+    /** Steps whose update would have produced non-finite values (a subset of BAD_TOTAL). */
+    public static final int OVERFLOW_TOTAL = 19;
+
+    public static final int SIZE = 20;
 
     /** The initial contents: step 0, scale 1, mu product 1, everything else 0. */
     public static float[] initial() {

@@ -14,6 +14,7 @@ public final class DeviceDataset implements AutoCloseable {
     final Buf targets;
     final Buf order;
     private final float[] orderHost;
+    private final Lifecycle life = new Lifecycle("device dataset");
 
     DeviceDataset(Backend backend, Dataset data) {
         this.backend = backend;
@@ -37,10 +38,13 @@ public final class DeviceDataset implements AutoCloseable {
 
     /** Rows in their stored order. */
     public void resetOrder() {
-        for (int i = 0; i < orderHost.length; i++) {
-            orderHost[i] = i;
+        synchronized (backend) {
+            ensureOpen();
+            for (int i = 0; i < orderHost.length; i++) {
+                orderHost[i] = i;
+            }
+            backend.upload(orderHost, 0, order, 0, orderHost.length);
         }
-        backend.upload(orderHost, 0, order, 0, orderHost.length);
     }
 
     /**
@@ -48,23 +52,38 @@ public final class DeviceDataset implements AutoCloseable {
      * sees the same order whether or not the run was resumed from a checkpoint.
      */
     public void shuffle(long seed) {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        for (int i = 0; i < orderHost.length; i++) {
-            orderHost[i] = i;
+        synchronized (backend) {
+            ensureOpen();
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            for (int i = 0; i < orderHost.length; i++) {
+                orderHost[i] = i;
+            }
+            for (int i = orderHost.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                float tmp = orderHost[i];
+                orderHost[i] = orderHost[j];
+                orderHost[j] = tmp;
+            }
+            backend.upload(orderHost, 0, order, 0, orderHost.length);
         }
-        for (int i = orderHost.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            float tmp = orderHost[i];
-            orderHost[i] = orderHost[j];
-            orderHost[j] = tmp;
-        }
-        backend.upload(orderHost, 0, order, 0, orderHost.length);
     }
 
+    /** Throws IllegalStateException when this dataset or its backend is closed. */
+    void ensureOpen() {
+        life.check();
+        backend.ensureOpen();
+    }
+
+    /** Frees the device copy; a second call does nothing, and any later use throws IllegalStateException. */
     @Override
     public void close() {
-        backend.free(features);
-        backend.free(targets);
-        backend.free(order);
+        synchronized (backend) {
+            if (!life.close() || backend.isClosed()) {
+                return;
+            }
+            backend.free(features);
+            backend.free(targets);
+            backend.free(order);
+        }
     }
 }

@@ -93,8 +93,16 @@ public final class Model {
     }
 
     static int align(int n) {
+        return Math.toIntExact(align((long) n));
+    }
+
+    /** Rounds up to the arena alignment in long, so sizes near 2^31 cannot wrap. */
+    static long align(long n) {
         return (n + ALIGN - 1) / ALIGN * ALIGN;
     }
+
+    /** The most floats one buffer (arena, workspace) may hold: Java arrays and device offsets are int. */
+    public static final long MAX_BUFFER = Integer.MAX_VALUE - 16;
 
     /** Fluent construction; {@link #build()} validates. */
     public static final class Builder {
@@ -134,6 +142,19 @@ public final class Model {
             return this;
         }
 
+        private IllegalArgumentException tooMany(long parameters, int layer) {
+            return new IllegalArgumentException("model has at least " + parameters + " parameters by layer " + (layer + 1)
+                    + " (widths " + widths() + "); one arena holds at most " + MAX_BUFFER + " floats");
+        }
+
+        private String widths() {
+            StringBuilder b = new StringBuilder().append(inputWidth);
+            for (int[] u : units) {
+                b.append('-').append(u[0]);
+            }
+            return b.toString();
+        }
+
         public Model build() {
             if (units.isEmpty()) {
                 throw new IllegalArgumentException("a model needs at least one dense layer");
@@ -147,8 +168,11 @@ public final class Model {
             long[] weightOffsets = new long[units.size()];
             for (int i = 0; i < units.size(); i++) {
                 weightOffsets[i] = offset;
-                offset += align((int) Math.min(Integer.MAX_VALUE, (long) fanIn * units.get(i)[0]));
+                offset += align((long) fanIn * units.get(i)[0]);
                 fanIn = units.get(i)[0];
+                if (offset > MAX_BUFFER) {
+                    throw tooMany(offset, i);
+                }
             }
             long biasStart = offset;
             List<Layer> layers = new ArrayList<>();
@@ -159,9 +183,8 @@ public final class Model {
                 offset += align(u);
                 fanIn = u;
             }
-            if (offset > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("model has " + offset + " parameters; the arena holds at most "
-                        + (Integer.MAX_VALUE - 16));
+            if (offset > MAX_BUFFER) {
+                throw tooMany(offset, units.size() - 1);
             }
             return new Model(inputWidth, layers, loss, init, (int) biasStart, (int) offset);
         }

@@ -29,6 +29,7 @@ public final class ParameterSet implements AutoCloseable {
     private final Buf[] state;
     private final Buf control;
     private StepGuard guard = StepGuard.NONE;
+    private final Lifecycle life = new Lifecycle("parameter set");
 
     /** Tensor i (in the order added) lives at arena slot slotOf[i]; decayed tensors come first. */
     private final int[] slotOf;
@@ -144,19 +145,25 @@ public final class ParameterSet implements AutoCloseable {
 
     /** Uploads one gradient per tensor, in the order the tensors were added. */
     public void setGradients(float[]... gradients) {
-        if (gradients.length != slotOf.length) {
-            throw new IllegalArgumentException("got " + gradients.length + " gradients for " + slotOf.length + " tensors");
-        }
-        for (int i = 0; i < gradients.length; i++) {
-            int slot = slotOf[i];
-            Check.length("gradient " + i, gradients[i], lengths[slot]);
-            backend.upload(gradients[i], 0, grads, offsets[slot], lengths[slot]);
+        synchronized (backend) {
+            ensureOpen();
+            if (gradients.length != slotOf.length) {
+                throw new IllegalArgumentException("got " + gradients.length + " gradients for " + slotOf.length + " tensors");
+            }
+            for (int i = 0; i < gradients.length; i++) {
+                int slot = slotOf[i];
+                Check.length("gradient " + i, gradients[i], lengths[slot]);
+                backend.upload(gradients[i], 0, grads, offsets[slot], lengths[slot]);
+            }
         }
     }
 
     /** One update at the spec's learning rate. */
     public void step() {
-        step(spec.lr());
+        synchronized (backend) {
+            ensureOpen();
+            step(spec.lr());
+        }
     }
 
     /**
@@ -164,36 +171,72 @@ public final class ParameterSet implements AutoCloseable {
      * {@link #lastStepSkipped()} tells.
      */
     public void step(double lr) {
-        Check.positive("lr", lr);
-        float clip = (float) guard.clipValue();
-        backend.gradientNorm(grads, length, clip, control);
-        backend.beginStep(spec, guard, stepCalls++, 0, control);
-        backend.step(spec, (float) lr, params, grads, state, length, decayEnd, clip, control);
+        synchronized (backend) {
+            ensureOpen();
+            Check.positiveFloat("lr", lr);
+            float clip = (float) guard.clipValue();
+            backend.gradientNorm(grads, length, clip, control);
+            backend.beginStep(spec, guard, stepCalls++, 0, control);
+            backend.step(spec, (float) lr, params, grads, state, length, decayEnd, clip, control);
+        }
     }
 
     /** Completed (non-skipped) steps; reads the control block. */
     public long steps() {
-        return (long) readControl()[Control.STEP];
+        synchronized (backend) {
+            ensureOpen();
+            return (long) readControl()[Control.STEP];
+        }
     }
 
     public boolean lastStepSkipped() {
-        return readControl()[Control.SKIP] != 0;
+        synchronized (backend) {
+            ensureOpen();
+            return readControl()[Control.SKIP] != 0;
+        }
+    }
+
+    /** Bad steps so far: skipped ones, and ones whose update held back non-finite values. */
+    public long badSteps() {
+        synchronized (backend) {
+            ensureOpen();
+            return (long) readControl()[Control.BAD_TOTAL];
+        }
+    }
+
+    /**
+     * True when the latest step's update would have made some element non-finite: those
+     * elements kept their previous values, the others were updated, and the step counted as bad.
+     */
+    public boolean lastStepOverflowed() {
+        synchronized (backend) {
+            ensureOpen();
+            float[] raw = new float[Control.SIZE];
+            backend.download(control, 0, raw, 0, Control.SIZE);
+            return raw[Control.PENDING] != 0 && raw[Control.OUTPUT_BAD] != 0;
+        }
     }
 
     private float[] readControl() {
         float[] c = new float[Control.SIZE];
         backend.download(control, 0, c, 0, Control.SIZE);
-        return c;
+        return StepLogic.settled(c, guard.maxBadSteps());
     }
 
     /** Current values of tensor i. */
     public float[] download(int i) {
-        return download(params, i);
+        synchronized (backend) {
+            ensureOpen();
+            return download(params, i);
+        }
     }
 
     /** State buffer {@code s} (see {@link OptimizerSpec#stateNames()}) of tensor i. */
     public float[] downloadState(int s, int i) {
-        return download(state[s], i);
+        synchronized (backend) {
+            ensureOpen();
+            return download(state[s], i);
+        }
     }
 
     private float[] download(Buf buf, int i) {
@@ -203,13 +246,24 @@ public final class ParameterSet implements AutoCloseable {
         return out;
     }
 
+    private void ensureOpen() {
+        life.check();
+        backend.ensureOpen();
+    }
+
+    /** Frees the arena; a second call does nothing, and any later use throws IllegalStateException. */
     @Override
     public void close() {
-        backend.free(params);
-        backend.free(grads);
-        backend.free(control);
-        for (Buf s : state) {
-            backend.free(s);
+        synchronized (backend) {
+            if (!life.close() || backend.isClosed()) {
+                return;
+            }
+            backend.free(params);
+            backend.free(grads);
+            backend.free(control);
+            for (Buf s : state) {
+                backend.free(s);
+            }
         }
     }
 }

@@ -32,6 +32,10 @@ public interface Schedule {
      */
     static Schedule cosine(double minFactor) {
         Check.nonNegative("cosine min factor", minFactor);
+        if (minFactor > 1) {
+            // A "minimum" above 1 would make the rate rise over training instead of decay.
+            throw new IllegalArgumentException("cosine min factor must be in [0, 1], got " + minFactor);
+        }
         return (iteration, itersPerEpoch, totalEpochs) -> {
             double progress = Math.min(1, iteration / ((double) itersPerEpoch * totalEpochs));
             return minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * progress));

@@ -13,6 +13,10 @@ import java.util.List;
  * <p>Workspace layout (row-major, maxBatch rows each): the input X, then Z and A for every
  * layer; two scratch blocks for the backward pass (dA and dZ, maxBatch x widest layer), and the
  * batch targets.
+ *
+ * <p>Threading: every method locks the backend for its whole duration, so sessions that share
+ * a backend, or threads that share a session, are serialised (a training step from each thread
+ * runs whole, in some order). After {@link #close} every method throws IllegalStateException.
  */
 public final class Session implements AutoCloseable {
     private final Model model;
@@ -31,7 +35,7 @@ public final class Session implements AutoCloseable {
     private final int[] zOffset;
     private final int[] aOffset;
     private StepGuard guard = StepGuard.NONE;
-    private boolean closed;
+    private final Lifecycle life = new Lifecycle("session");
 
     /**
      * @param decayBiases whether biases receive weight decay (PyTorch's default is yes; many
@@ -52,16 +56,22 @@ public final class Session implements AutoCloseable {
         aOffset = new int[layers.size()];
         long offset = (long) maxBatch * model.inputWidth();
         for (int l = 0; l < layers.size(); l++) {
-            zOffset[l] = (int) offset;
-            offset += Model.align(maxBatch * layers.get(l).units());
-            aOffset[l] = (int) offset;
-            offset += Model.align(maxBatch * layers.get(l).units());
+            long block = Model.align((long) maxBatch * layers.get(l).units());
+            zOffset[l] = (int) Math.min(offset, Integer.MAX_VALUE);
+            offset += block;
+            aOffset[l] = (int) Math.min(offset, Integer.MAX_VALUE);
+            offset += block;
         }
         long scratch = (long) maxBatch * model.maxWidth();
-        if (offset > Integer.MAX_VALUE || scratch > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("maxBatch " + maxBatch + " needs a workspace of " + offset
-                    + " floats, over the 2^31 limit of one buffer");
+        if (offset > Model.MAX_BUFFER || scratch > Model.MAX_BUFFER) {
+            throw new IllegalArgumentException("maxBatch " + maxBatch + " needs a workspace of " + Math.max(offset, scratch)
+                    + " floats for model " + model.architecture() + ", over the " + Model.MAX_BUFFER
+                    + "-float limit of one buffer (use a smaller batch or model)");
         }
+        long floats = (long) n * (2 + optimizer.stateCount()) + offset + 2 * scratch
+                + (long) maxBatch * model.loss().targetWidth(model.outputWidth()) + Control.SIZE;
+        Memory.require(backend, floats, "model " + model.architecture() + " with " + optimizer.name() + " at maxBatch "
+                + maxBatch + " (parameters, gradients, " + optimizer.stateCount() + " state buffers, workspace)");
         params = backend.allocate(n);
         grads = backend.allocate(n);
         state = new Buf[optimizer.stateCount()];
@@ -114,16 +124,22 @@ public final class Session implements AutoCloseable {
 
     /** Zeroes every optimizer state buffer and the control block (step count 0). */
     public void resetOptimizer() {
-        for (Buf s : state) {
-            backend.fill(s, 0, s.length(), (float) optimizer.initialState());
+        synchronized (backend) {
+            ensureOpen();
+            for (Buf s : state) {
+                backend.fill(s, 0, s.length(), (float) optimizer.initialState());
+            }
+            backend.upload(Control.initial(), 0, control, 0, Control.SIZE);
         }
-        backend.upload(Control.initial(), 0, control, 0, Control.SIZE);
     }
 
     /** Uploads a dataset for {@link #gatherBatch} and {@link #evaluate}. */
     public DeviceDataset upload(Dataset data) {
-        checkData(data);
-        return new DeviceDataset(backend, data);
+        synchronized (backend) {
+            ensureOpen();
+            checkData(data);
+            return new DeviceDataset(backend, data);
+        }
     }
 
     private void checkData(Dataset data) {
@@ -144,23 +160,30 @@ public final class Session implements AutoCloseable {
 
     /** Copies rows {@code order[from .. from+rows)} of {@code data} into the batch workspace (on the device). */
     public void gatherBatch(DeviceDataset data, int from, int rows) {
-        checkRows(rows);
-        if (from < 0 || from + rows > data.rows()) {
-            throw new IllegalArgumentException("batch [" + from + ", " + (from + rows) + ") is outside the "
-                    + data.rows() + " rows of the dataset");
+        synchronized (backend) {
+            ensureOpen();
+            checkRows(rows);
+            data.ensureOpen();
+            if (from < 0 || from + rows > data.rows()) {
+                throw new IllegalArgumentException("batch [" + from + ", " + (from + rows) + ") is outside the "
+                        + data.rows() + " rows of the dataset");
+            }
+            backend.gatherRows(data.features, model.inputWidth(), data.order, from, rows, acts);
+            backend.gatherRows(data.targets, data.host().targetWidth(), data.order, from, rows, targets);
         }
-        backend.gatherRows(data.features, model.inputWidth(), data.order, from, rows, acts);
-        backend.gatherRows(data.targets, data.host().targetWidth(), data.order, from, rows, targets);
     }
 
     /** Uploads a host batch: x is rows x inputWidth, y the targets (labels as floats for cross-entropy). */
     public void loadBatch(float[] x, float[] y, int rows) {
-        checkRows(rows);
-        boolean labels = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY;
-        Dataset checked = Dataset.of(x, rows, model.inputWidth(), y, model.loss().targetWidth(model.outputWidth()),
-                labels ? model.outputWidth() : 0);
-        backend.upload(checked.features(), 0, acts, 0, rows * model.inputWidth());
-        backend.upload(checked.targets(), 0, targets, 0, checked.targets().length);
+        synchronized (backend) {
+            ensureOpen();
+            checkRows(rows);
+            boolean labels = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY;
+            Dataset checked = Dataset.of(x, rows, model.inputWidth(), y, model.loss().targetWidth(model.outputWidth()),
+                    labels ? model.outputWidth() : 0);
+            backend.upload(checked.features(), 0, acts, 0, rows * model.inputWidth());
+            backend.upload(checked.targets(), 0, targets, 0, checked.targets().length);
+        }
     }
 
     private void checkRows(int rows) {
@@ -171,71 +194,86 @@ public final class Session implements AutoCloseable {
 
     /** Forward pass over the batch in the workspace: Z = A_prev W, then Z += b, A = act(Z) fused. */
     public void forward(int rows) {
-        checkRows(rows);
-        int inOffset = 0;
-        for (int l = 0; l < model.layers().size(); l++) {
-            Layer layer = model.layers().get(l);
-            backend.gemm(false, false, rows, layer.units(), layer.inputs(), 1f, acts, inOffset,
-                    params, layer.weightOffset(), 0f, acts, zOffset[l]);
-            backend.biasActivation(layer.activation(), rows, layer.units(), acts, zOffset[l],
-                    params, layer.biasOffset(), acts, aOffset[l]);
-            inOffset = aOffset[l];
+        synchronized (backend) {
+            ensureOpen();
+            checkRows(rows);
+            int inOffset = 0;
+            for (int l = 0; l < model.layers().size(); l++) {
+                Layer layer = model.layers().get(l);
+                backend.gemm(false, false, rows, layer.units(), layer.inputs(), 1f, acts, inOffset,
+                        params, layer.weightOffset(), 0f, acts, zOffset[l]);
+                backend.biasActivation(layer.activation(), rows, layer.units(), acts, zOffset[l],
+                        params, layer.biasOffset(), acts, aOffset[l]);
+                inOffset = aOffset[l];
+            }
         }
     }
 
     /** Loss and its gradient, then back through every layer: dW = A_prev^T dZ, db = sum dZ, dA_prev = dZ W^T. */
     public void backward(int rows) {
-        checkRows(rows);
-        List<Layer> layers = model.layers();
-        int last = layers.size() - 1;
-        backend.loss(model.loss(), rows, model.outputWidth(), acts, aOffset[last], targets, 0, deltaA, 0,
-                control, false);
-        for (int l = last; l >= 0; l--) {
-            Layer layer = layers.get(l);
-            backend.activationBackward(layer.activation(), rows * layer.units(), acts, zOffset[l], deltaA, 0, deltaZ, 0);
-            int inOffset = l == 0 ? 0 : aOffset[l - 1];
-            backend.gemm(true, false, layer.inputs(), layer.units(), rows, 1f, acts, inOffset, deltaZ, 0,
-                    0f, grads, layer.weightOffset());
-            backend.biasGradient(rows, layer.units(), deltaZ, 0, grads, layer.biasOffset());
-            if (l > 0) {
-                backend.gemm(false, true, rows, layer.inputs(), layer.units(), 1f, deltaZ, 0,
-                        params, layer.weightOffset(), 0f, deltaA, 0);
+        synchronized (backend) {
+            ensureOpen();
+            checkRows(rows);
+            List<Layer> layers = model.layers();
+            int last = layers.size() - 1;
+            backend.loss(model.loss(), rows, model.outputWidth(), acts, aOffset[last], targets, 0, deltaA, 0,
+                    control, false);
+            for (int l = last; l >= 0; l--) {
+                Layer layer = layers.get(l);
+                backend.activationBackward(layer.activation(), rows * layer.units(), acts, zOffset[l], deltaA, 0, deltaZ, 0);
+                int inOffset = l == 0 ? 0 : aOffset[l - 1];
+                backend.gemm(true, false, layer.inputs(), layer.units(), rows, 1f, acts, inOffset, deltaZ, 0,
+                        0f, grads, layer.weightOffset());
+                backend.biasGradient(rows, layer.units(), deltaZ, 0, grads, layer.biasOffset());
+                if (l > 0) {
+                    backend.gemm(false, true, rows, layer.inputs(), layer.units(), 1f, deltaZ, 0,
+                            params, layer.weightOffset(), 0f, deltaA, 0);
+                }
             }
         }
     }
 
     /** Norm, guard and the fused update, all on the device; {@code batchIndex} names the batch in reports. */
     public void step(float lr, long batchIndex, int rows) {
-        Check.positive("lr", lr);
-        int n = model.parameterCount();
-        float clip = (float) guard.clipValue();
-        backend.gradientNorm(grads, n, clip, control);
-        backend.beginStep(optimizer, guard, batchIndex, rows, control);
-        backend.step(optimizer, lr, params, grads, state, n, decayEnd, clip, control);
+        synchronized (backend) {
+            ensureOpen();
+            Check.positive("lr", lr);
+            int n = model.parameterCount();
+            float clip = (float) guard.clipValue();
+            backend.gradientNorm(grads, n, clip, control);
+            backend.beginStep(optimizer, guard, batchIndex, rows, control);
+            backend.step(optimizer, lr, params, grads, state, n, decayEnd, clip, control);
+        }
     }
 
     /** forward + backward + step on the batch in the workspace. */
     public void trainBatch(int rows, float lr, long batchIndex) {
-        forward(rows);
-        backward(rows);
-        step(lr, batchIndex, rows);
+        synchronized (backend) {
+            ensureOpen();
+            forward(rows);
+            backward(rows);
+            step(lr, batchIndex, rows);
+        }
     }
 
     /** Network outputs (logits for cross-entropy models) for {@code rows} samples. */
     public float[] predict(float[] x, int rows) {
-        Check.atLeast("rows", rows, 1);
-        Check.length("x", x, rows * model.inputWidth());
-        Check.finite("x", x);
-        int out = model.outputWidth();
-        float[] result = new float[rows * out];
-        int last = model.layers().size() - 1;
-        for (int from = 0; from < rows; from += maxBatch) {
-            int n = Math.min(maxBatch, rows - from);
-            backend.upload(x, from * model.inputWidth(), acts, 0, n * model.inputWidth());
-            forward(n);
-            backend.download(acts, aOffset[last], result, from * out, n * out);
+        synchronized (backend) {
+            ensureOpen();
+            Check.atLeast("rows", rows, 1);
+            Check.length("x", x, rows * model.inputWidth());
+            Check.finite("x", x);
+            int out = model.outputWidth();
+            float[] result = new float[rows * out];
+            int last = model.layers().size() - 1;
+            for (int from = 0; from < rows; from += maxBatch) {
+                int n = Math.min(maxBatch, rows - from);
+                backend.upload(x, from * model.inputWidth(), acts, 0, n * model.inputWidth());
+                forward(n);
+                backend.download(acts, aOffset[last], result, from * out, n * out);
+            }
+            return result;
         }
-        return result;
     }
 
     /** Argmax class per row. */
@@ -257,42 +295,60 @@ public final class Session implements AutoCloseable {
 
     /** Mean loss and accuracy over a whole dataset, in batches of maxBatch; parameters are not touched. */
     public Evaluation evaluate(DeviceDataset data) {
-        backend.fill(control, Control.EVAL_LOSS_SUM, 2, 0f);
-        data.resetOrder();
-        int last = model.layers().size() - 1;
-        for (int from = 0; from < data.rows(); from += maxBatch) {
-            int n = Math.min(maxBatch, data.rows() - from);
-            gatherBatch(data, from, n);
-            forward(n);
-            backend.loss(model.loss(), n, model.outputWidth(), acts, aOffset[last], targets, 0, null, 0,
-                    control, true);
+        synchronized (backend) {
+            ensureOpen();
+            backend.fill(control, Control.EVAL_LOSS_SUM, 2, 0f);
+            data.resetOrder();
+            int last = model.layers().size() - 1;
+            for (int from = 0; from < data.rows(); from += maxBatch) {
+                int n = Math.min(maxBatch, data.rows() - from);
+                gatherBatch(data, from, n);
+                forward(n);
+                backend.loss(model.loss(), n, model.outputWidth(), acts, aOffset[last], targets, 0, null, 0,
+                        control, true);
+            }
+            float[] c = control();
+            double accuracy = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? c[Control.EVAL_CORRECT_SUM] / data.rows() : Double.NaN;
+            return new Evaluation(c[Control.EVAL_LOSS_SUM] / data.rows(), accuracy, data.rows());
         }
-        float[] c = control();
-        double accuracy = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? c[Control.EVAL_CORRECT_SUM] / data.rows() : Double.NaN;
-        return new Evaluation(c[Control.EVAL_LOSS_SUM] / data.rows(), accuracy, data.rows());
     }
 
     public Evaluation evaluate(Dataset data) {
-        try (DeviceDataset d = upload(data)) {
-            return evaluate(d);
+        synchronized (backend) {
+            ensureOpen();
+            try (DeviceDataset d = upload(data)) {
+                return evaluate(d);
+            }
         }
     }
 
-    /** Downloads the control block (one small copy; see {@link Control}). */
+    /**
+     * Downloads the control block (one small copy; see {@link Control}), with the latest step's
+     * verdict settled as the device's next {@code beginStep} would settle it ({@link StepLogic#settle}).
+     */
     public float[] control() {
-        float[] c = new float[Control.SIZE];
-        backend.download(control, 0, c, 0, Control.SIZE);
-        return c;
+        synchronized (backend) {
+            ensureOpen();
+            float[] c = new float[Control.SIZE];
+            backend.download(control, 0, c, 0, Control.SIZE);
+            return StepLogic.settled(c, guard.maxBadSteps());
+        }
     }
 
     public void setControl(float[] c) {
-        Check.length("control", c, Control.SIZE);
-        backend.upload(c, 0, control, 0, Control.SIZE);
+        synchronized (backend) {
+            ensureOpen();
+            Check.length("control", c, Control.SIZE);
+            backend.upload(c, 0, control, 0, Control.SIZE);
+        }
     }
 
     /** Zeroes the epoch sums (loss, correct, samples) in the control block. */
     public void resetEpochSums() {
-        backend.fill(control, Control.LOSS_SUM, 3, 0f);
+        synchronized (backend) {
+            ensureOpen();
+            backend.fill(control, Control.LOSS_SUM, 3, 0f);
+        }
     }
 
     /** Completed optimizer steps. */
@@ -301,17 +357,26 @@ public final class Session implements AutoCloseable {
     }
 
     public float[] parameters() {
-        return download(params);
+        synchronized (backend) {
+            ensureOpen();
+            return download(params);
+        }
     }
 
     public void setParameters(float[] arena) {
-        Check.length("parameters", arena, model.parameterCount());
-        Check.finite("parameters", arena);
-        backend.upload(arena, 0, params, 0, arena.length);
+        synchronized (backend) {
+            ensureOpen();
+            Check.length("parameters", arena, model.parameterCount());
+            Check.finite("parameters", arena);
+            backend.upload(arena, 0, params, 0, arena.length);
+        }
     }
 
     public float[] gradients() {
-        return download(grads);
+        synchronized (backend) {
+            ensureOpen();
+            return download(grads);
+        }
     }
 
     public int stateCount() {
@@ -319,12 +384,18 @@ public final class Session implements AutoCloseable {
     }
 
     public float[] state(int i) {
-        return download(state[i]);
+        synchronized (backend) {
+            ensureOpen();
+            return download(state[i]);
+        }
     }
 
     public void setState(int i, float[] values) {
-        Check.length("state " + optimizer.stateNames().get(i), values, model.parameterCount());
-        backend.upload(values, 0, state[i], 0, values.length);
+        synchronized (backend) {
+            ensureOpen();
+            Check.length("state " + optimizer.stateNames().get(i), values, model.parameterCount());
+            backend.upload(values, 0, state[i], 0, values.length);
+        }
     }
 
     /** For tests that need the exact device contents (e.g. the reference backend's doubles). */
@@ -346,17 +417,25 @@ public final class Session implements AutoCloseable {
         return out;
     }
 
+    /** Use after close, of this session or of its backend, is an IllegalStateException. */
+    private void ensureOpen() {
+        life.check();
+        backend.ensureOpen();
+    }
+
+    /** Frees every buffer; a second call does nothing, and any later use throws IllegalStateException. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        for (Buf b : new Buf[] {params, grads, control, acts, deltaA, deltaZ, targets}) {
-            backend.free(b);
-        }
-        for (Buf s : state) {
-            backend.free(s);
+        synchronized (backend) {
+            if (!life.close() || backend.isClosed()) {
+                return;
+            }
+            for (Buf b : new Buf[] {params, grads, control, acts, deltaA, deltaZ, targets}) {
+                backend.free(b);
+            }
+            for (Buf s : state) {
+                backend.free(s);
+            }
         }
     }
 }

@@ -15,8 +15,8 @@ public record StepGuard(double maxNorm, double clipValue, int maxBadSteps) {
     public static final StepGuard NONE = new StepGuard(0, 0, DEFAULT_MAX_BAD_STEPS);
 
     public StepGuard {
-        Check.nonNegative("clipNorm", maxNorm);
-        Check.nonNegative("clipValue", clipValue);
+        Check.nonNegativeFloat("clipNorm", maxNorm);
+        Check.nonNegativeFloat("clipValue", clipValue);
         Check.atLeast("maxBadSteps", maxBadSteps, 1);
     }
 

@@ -23,7 +23,7 @@ public final class Trainer {
         public Config {
             Check.atLeast("epochs", epochs, 1);
             Check.atLeast("batchSize", batchSize, 1);
-            Check.positive("lr", lr);
+            Check.positiveFloat("lr", lr);
             if (schedule == null) {
                 throw new IllegalArgumentException("schedule must not be null");
             }
@@ -77,6 +77,7 @@ public final class Trainer {
         for (int e = startEpoch; e < endEpoch; e++) {
             long t0 = System.nanoTime();
             session.resetEpochSums();
+            long badBefore = (long) session.control()[Control.BAD_TOTAL];
             if (config.shuffle()) {
                 train.shuffle(epochSeed(config.seed(), e));
             } else {
@@ -102,9 +103,12 @@ public final class Trainer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             Evaluation held = heldOut == null ? null : session.evaluate(heldOut);
             double samples = c[Control.SAMPLE_SUM];
-            EpochStats stats = new EpochStats(e + 1, c[Control.LOSS_SUM] / samples, c[Control.CORRECT_SUM] / samples,
+            boolean applied = samples > 0;
+            EpochStats stats = new EpochStats(e + 1, applied ? c[Control.LOSS_SUM] / samples : Double.NaN,
+                    applied ? c[Control.CORRECT_SUM] / samples : Double.NaN,
                     held == null ? Double.NaN : held.loss(), held == null ? Double.NaN : held.accuracy(),
-                    seconds, n / seconds, (long) c[Control.BAD_TOTAL], lr, (long) c[Control.STEP]);
+                    seconds, n / seconds, (long) c[Control.BAD_TOTAL], lr, (long) c[Control.STEP],
+                    (long) c[Control.BAD_TOTAL] - badBefore, iters);
             epochs.add(stats);
             l.onEpoch(stats);
         }
@@ -116,11 +120,21 @@ public final class Trainer {
         return seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L;
     }
 
-    private String haltMessage(float[] c, int iters) {
+    /** Says what halted the run and exactly what the parameters left behind are. */
+    static String haltMessage(float[] c, int iters) {
         long start = (long) c[Control.BAD_STREAK_START];
-        return String.format("training halted: %d consecutive steps had a non-finite loss or gradient norm,"
-                        + " starting at epoch %d batch %d of %d; those steps were skipped and the parameters are"
-                        + " the last finite ones (try a lower --lr or --clip-norm)",
-                (long) c[Control.BAD_STREAK], start / iters + 1, start % iters + 1, iters);
+        long bad = (long) c[Control.BAD_TOTAL];
+        long overflow = (long) c[Control.OVERFLOW_TOTAL];
+        StringBuilder m = new StringBuilder(String.format(
+                "training halted: %d consecutive bad steps, starting at epoch %d batch %d of %d. Of this run's %d bad steps,"
+                        + " %d had a non-finite loss or gradient norm and were skipped",
+                (long) c[Control.BAD_STREAK], start / iters + 1, start % iters + 1, iters, bad, bad - overflow));
+        if (overflow > 0) {
+            m.append(String.format(", and %d had an update that would have made parameters or optimizer state"
+                    + " non-finite, so it changed only the elements that stayed finite", overflow));
+        }
+        m.append(String.format(". The parameters are finite: they are those after step %d, and no later step changed"
+                + " them (try a lower --lr or --clip-norm)", (long) c[Control.STEP]));
+        return m.toString();
     }
 }

@@ -122,7 +122,7 @@ class TrainerTest {
             TrainingReport report = new Trainer(s, new Trainer.Config(5, 8, 0.01, 1, Schedule.CONSTANT, false))
                     .fit(d, null, null);
             assertTrue(report.halted(), "training must halt");
-            assertTrue(report.haltMessage().contains("3 consecutive steps"), report.haltMessage());
+            assertTrue(report.haltMessage().contains("3 consecutive bad steps"), report.haltMessage());
             assertTrue(report.haltMessage().contains("epoch 1 batch 1 of 5"), report.haltMessage());
             assertTrue(report.epochs().isEmpty());
         }

@@ -64,6 +64,18 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validateSuites(suites);
+        for (int log : sizes) {
+            if (log < 4 || log > 28) {
+                throw new IllegalArgumentException("--sizes are powers of two given as exponents in [4, 28], got " + log);
+            }
+            dev.descent.Memory.requireHeap(5L * (4L << log), "--sizes " + log + " (five buffers of 2^" + log + " floats)");
+        }
+        for (int n : gemmSizes) {
+            if (n < 1 || n > 32768) {
+                throw new IllegalArgumentException("--gemm sizes must be in [1, 32768], got " + n);
+            }
+            dev.descent.Memory.requireHeap(3L * n * n * 4, "--gemm " + n + " (three " + n + " x " + n + " matrices)");
+        }
         for (String name : backends) {
             try (Backend be = Backends.open(name)) {
                 run(be);

@@ -33,7 +33,14 @@ public final class Main implements Runnable {
             commandLine.getErr().println("descent: " + cause.getMessage());
             return usage ? 2 : 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Sizes are checked before allocating; this catches what no check foresaw.
+            System.err.println("descent: out of memory (" + e.getMessage() + "); the JVM heap is "
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB: raise it with -Xmx or use smaller sizes");
+            return 1;
+        }
     }
 
     @Override

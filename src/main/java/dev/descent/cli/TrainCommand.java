@@ -31,6 +31,8 @@ import picocli.CommandLine.Option;
 /** {@code descent train}: trains an MLP classifier and ends with "test accuracy: 0.xxxx". */
 @Command(name = "train", description = "Train an MLP classifier (default: embedded Fashion-MNIST sample, CPU).")
 final class TrainCommand implements Callable<Integer> {
+    /** Widest hidden layer accepted: 784 x 2^20 weights is already 3 GiB. */
+    static final int MAX_WIDTH = 1 << 20;
 
     @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl, reference (default: ${DEFAULT-VALUE})")
     String backend;
@@ -119,12 +121,30 @@ final class TrainCommand implements Callable<Integer> {
         if (plot != null && !plot.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
             throw new IllegalArgumentException("--plot must name a .png file, got " + plot);
         }
-        Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
+        if (epochs < 1 || epochs > 1_000_000) {
+            throw new IllegalArgumentException("--epochs must be in [1, 1000000], got " + epochs);
+        }
+        if (warmup > epochs) {
+            throw new IllegalArgumentException("--warmup " + warmup + " is longer than --epochs " + epochs);
+        }
+        if (stopAfter != null && (stopAfter < 1 || stopAfter > epochs)) {
+            throw new IllegalArgumentException("--stop-after must be in [1, " + epochs + "], got " + stopAfter);
+        }
+        if (stopAfter != null && stopAfter < epochs && checkpoint == null) {
+            throw new IllegalArgumentException("--stop-after " + stopAfter + " without --checkpoint would discard the"
+                    + " work: add --checkpoint FILE to continue later with --resume");
+        }
         for (int width : hidden) {
-            if (width < 1) {
-                throw new IllegalArgumentException("--hidden widths must be >= 1, got " + width);
+            if (width < 1 || width > MAX_WIDTH) {
+                throw new IllegalArgumentException("--hidden widths must be in [1, " + MAX_WIDTH + "], got " + width);
             }
         }
+        if (!batchSize.equals("full")) {
+            parseBatch(batchSize, Integer.MAX_VALUE);
+        }
+        OutputPaths.checkWritable("--checkpoint", checkpoint);
+        OutputPaths.checkWritable("--plot", plot);
+        Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
 
         if (openclDevice != null) {
             System.setProperty(dev.descent.opencl.OpenClDevices.PROPERTY, openclDevice);
@@ -156,9 +176,6 @@ final class TrainCommand implements Callable<Integer> {
                 resumed.restore(session);
                 System.out.println("resumed from " + resume + " after epoch " + startEpoch);
             }
-            if (stopAfter != null && (stopAfter < 1 || stopAfter > epochs)) {
-                throw new IllegalArgumentException("--stop-after must be in [1, " + epochs + "], got " + stopAfter);
-            }
             Trainer trainer = new Trainer(session, new Trainer.Config(epochs, batch, spec.lr(), seed, sched, true));
             List<EpochStats> history = new ArrayList<>();
             try (DeviceDataset train = session.upload(split.train());
@@ -178,10 +195,7 @@ final class TrainCommand implements Callable<Integer> {
                             bar.clear();
                         }
                         history.add(s);
-                        System.out.printf("epoch %3d/%d  loss %.4f  train acc %.4f  held-out loss %.4f  held-out acc %.4f"
-                                        + "  lr %.3g  %.2f s  %.0f samples/s%s%n", s.epoch(), epochs, s.trainLoss(),
-                                s.trainAccuracy(), s.heldOutLoss(), s.heldOutAccuracy(), s.lr(), s.seconds(),
-                                s.samplesPerSecond(), s.skippedSteps() > 0 ? "  skipped " + s.skippedSteps() : "");
+                        System.out.println(EpochLine.format(s, epochs));
                         if (checkpoint != null) {
                             Checkpoint.of(session, metadata(s.epoch(), batch)).save(checkpoint);
                         }

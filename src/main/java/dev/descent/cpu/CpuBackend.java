@@ -15,6 +15,23 @@ import dev.descent.optim.OptimizerSpec;
  * JVM flags and no native code.
  */
 public final class CpuBackend implements Backend {
+    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("cpu backend");
+
+    @Override
+    public void ensureOpen() {
+        life.check();
+    }
+
+    @Override
+    public long availableBytes() {
+        return dev.descent.Memory.jvmAvailableBytes();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return life.isClosed();
+    }
+
 
     static final class FloatBuf implements Buf {
         final float[] data;
@@ -30,6 +47,8 @@ public final class CpuBackend implements Backend {
     }
 
     private final Parallel par;
+    /** Scratch that lets the fused update commit only finite values (parameters + up to 3 states). */
+    private final FiniteCommit commit;
     private final GemmKernels.Gemm gemm;
     /** Scratch for the control block as doubles (StepLogic works in double). */
     private final double[] controlScratch = new double[Control.SIZE];
@@ -48,6 +67,7 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(int threads, boolean vector) {
         this.par = new Parallel(threads);
+        this.commit = new FiniteCommit(par.threads(), 4, FiniteCommit.chooseProbe(vector));
         this.gemm = GemmKernels.choose(vector);
     }
 
@@ -68,6 +88,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Buf allocate(int length) {
+        life.check();
         return new FloatBuf(length);
     }
 
@@ -78,21 +99,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        life.check();
         System.arraycopy(src, srcOffset, f(dst), dstOffset, length);
     }
 
     @Override
     public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        life.check();
         System.arraycopy(f(src), srcOffset, dst, dstOffset, length);
     }
 
     @Override
     public void fill(Buf buf, int offset, int length, float value) {
+        life.check();
         java.util.Arrays.fill(f(buf), offset, offset + length, value);
     }
 
     @Override
     public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        life.check();
         float[] s = f(src), d = f(dst);
         // Parallel chunks: one thread cannot saturate memory bandwidth on most machines.
         par.forRange(length, 1 << 16, 16, (chunk, from, to) ->
@@ -101,6 +126,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        life.check();
         float[] s = f(src), idx = f(index), d = f(dst);
         for (int r = 0; r < rows; r++) {
             System.arraycopy(s, (int) idx[indexOffset + r] * cols, d, r * cols, cols);
@@ -110,6 +136,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      Buf a, int aOffset, Buf b, int bOffset, float beta, Buf c, int cOffset) {
+        life.check();
         gemm.gemm(par, transA, transB, m, n, k, alpha, f(a), aOffset, f(b), bOffset, beta, f(c), cOffset);
     }
 
@@ -139,11 +166,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        life.check();
         CpuKernels.gradientNorm(par, f(grads), length, clipValue, f(control));
     }
 
     @Override
     public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        life.check();
         float[] c = f(control);
         for (int i = 0; i < Control.SIZE; i++) {
             controlScratch[i] = c[i];
@@ -157,6 +186,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
                      float clipValue, Buf control) {
+        life.check();
         float[] c = f(control);
         if (c[Control.SKIP] != 0) {
             return;
@@ -165,12 +195,17 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < state.length; i++) {
             s[i] = f(state[i]);
         }
-        CpuUpdateRules.step(par, spec, new CpuUpdateRules.Step(lr, f(params), f(grads), s, length, decayEnd,
-                clipValue, c[Control.CLIP_SCALE], (long) c[Control.STEP], c[Control.MU_PRODUCT]));
+        boolean held = CpuUpdateRules.step(par, spec, new CpuUpdateRules.Step(lr, f(params), f(grads), s, length,
+                decayEnd, clipValue, c[Control.CLIP_SCALE], (long) c[Control.STEP], c[Control.MU_PRODUCT], commit));
+        if (held) {
+            c[Control.OUTPUT_BAD] = 1;
+        }
     }
 
     @Override
     public void close() {
-        par.close();
+        if (life.close()) {
+            par.close();
+        }
     }
 }

@@ -14,6 +14,7 @@ import dev.descent.optim.Sgd;
  * element once and writes it once, in parallel chunks. Per-step scalars (bias corrections,
  * NAdam's coefficients, RAdam's rectification) are computed once per call in double. The
  * formulas are {@link dev.descent.optim.ReferenceRules}'s; the parity tests hold them together.
+ * Only finite values are committed ({@link FiniteCommit}).
  * Complements such as 1 - beta2 are formed in double and then rounded, as PyTorch does: in
  * float, 1 - 0.999f is off by 1.3e-5 relative because 0.999 has no exact float form.
  */
@@ -24,7 +25,15 @@ final class CpuUpdateRules {
 
     /** The per-element inputs of one step. */
     record Step(float lr, float[] p, float[] g, float[][] s, int length, int decayEnd, float clip, float scale,
-                long t, double muProduct) {
+                long t, double muProduct, FiniteCommit commit) {
+        /** The arrays the update writes: the parameters and every state buffer. */
+        float[][] written() {
+            float[][] w = new float[s.length + 1][];
+            w[0] = p;
+            System.arraycopy(s, 0, w, 1, s.length);
+            return w;
+        }
+
         float grad(int i) {
             float v = g[i];
             if (clip > 0) {
@@ -34,21 +43,22 @@ final class CpuUpdateRules {
         }
     }
 
-    static void step(Parallel par, OptimizerSpec spec, Step st) {
+    /** Runs one update; true when some element's new values were non-finite and were not committed. */
+    static boolean step(Parallel par, OptimizerSpec spec, Step st) {
         if (spec instanceof Sgd o) {
-            sgd(par, o, st);
+            return sgd(par, o, st);
         } else if (spec instanceof Adam o) {
-            adam(par, o, st);
+            return adam(par, o, st);
         } else if (spec instanceof Adagrad o) {
-            adagrad(par, o, st);
+            return adagrad(par, o, st);
         } else if (spec instanceof RmsProp o) {
-            rmsprop(par, o, st);
+            return rmsprop(par, o, st);
         } else if (spec instanceof Adadelta o) {
-            adadelta(par, o, st);
+            return adadelta(par, o, st);
         } else if (spec instanceof NAdam o) {
-            nadam(par, o, st);
+            return nadam(par, o, st);
         } else if (spec instanceof RAdam o) {
-            radam(par, o, st);
+            return radam(par, o, st);
         } else {
             throw new IllegalArgumentException("unknown optimizer spec " + spec);
         }
@@ -58,11 +68,11 @@ final class CpuUpdateRules {
         return i < decayEnd ? (float) spec.weightDecay() : 0f;
     }
 
-    private static void sgd(Parallel par, Sgd o, Step st) {
+    private static boolean sgd(Parallel par, Sgd o, Step st) {
         float mom = (float) o.momentum(), damp = (float) (1 - o.dampening());
         boolean first = st.t() == 1, nesterov = o.nesterov();
         float[] p = st.p(), b = mom > 0 ? st.s()[0] : null;
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 if (b != null) {
@@ -75,14 +85,14 @@ final class CpuUpdateRules {
         });
     }
 
-    private static void adam(Parallel par, Adam o, Step st) {
+    private static boolean adam(Parallel par, Adam o, Step st) {
         float b1 = (float) o.beta1(), b2 = (float) o.beta2(), eps = (float) o.eps();
         float c1 = (float) (1 - o.beta1()), c2 = (float) (1 - o.beta2());
         float stepSize = (float) (st.lr() / (1 - Math.pow(o.beta1(), st.t())));
         float invSqrtBc2 = (float) (1 / Math.sqrt(1 - Math.pow(o.beta2(), st.t())));
         boolean decoupled = o.decoupled(), ams = o.amsgrad();
         float[] p = st.p(), m = st.s()[0], v = st.s()[1], vmax = ams ? st.s()[2] : null;
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i);
                 float wd = wd(o, i, st.decayEnd());
@@ -104,11 +114,11 @@ final class CpuUpdateRules {
         });
     }
 
-    private static void adagrad(Parallel par, Adagrad o, Step st) {
+    private static boolean adagrad(Parallel par, Adagrad o, Step st) {
         float clr = (float) (st.lr() / (1 + (st.t() - 1) * o.lrDecay()));
         float eps = (float) o.eps();
         float[] p = st.p(), sum = st.s()[0];
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 float s = sum[i] + g * g;
@@ -118,12 +128,12 @@ final class CpuUpdateRules {
         });
     }
 
-    private static void rmsprop(Parallel par, RmsProp o, Step st) {
+    private static boolean rmsprop(Parallel par, RmsProp o, Step st) {
         float a = (float) o.alpha(), ca = (float) (1 - o.alpha()), eps = (float) o.eps(), mom = (float) o.momentum();
         float[] p = st.p(), sq = st.s()[0];
         float[] ga = o.centered() ? st.s()[1] : null;
         float[] buf = mom > 0 ? st.s()[o.centered() ? 2 : 1] : null;
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 float v = a * sq[i] + ca * g * g;
@@ -145,10 +155,10 @@ final class CpuUpdateRules {
         });
     }
 
-    private static void adadelta(Parallel par, Adadelta o, Step st) {
+    private static boolean adadelta(Parallel par, Adadelta o, Step st) {
         float r = (float) o.rho(), cr = (float) (1 - o.rho()), eps = (float) o.eps();
         float[] p = st.p(), sq = st.s()[0], acc = st.s()[1];
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 float v = r * sq[i] + cr * g * g;
@@ -160,7 +170,7 @@ final class CpuUpdateRules {
         });
     }
 
-    private static void nadam(Parallel par, NAdam o, Step st) {
+    private static boolean nadam(Parallel par, NAdam o, Step st) {
         float b1 = (float) o.beta1(), b2 = (float) o.beta2(), eps = (float) o.eps();
         float c1 = (float) (1 - o.beta1()), c2 = (float) (1 - o.beta2());
         float invBc2 = (float) (1 / (1 - Math.pow(o.beta2(), st.t())));
@@ -168,7 +178,7 @@ final class CpuUpdateRules {
         float gradCoef = (float) (st.lr() * (1 - mu) / (1 - prod));
         float momCoef = (float) (st.lr() * muNext / (1 - prod * muNext));
         float[] p = st.p(), m = st.s()[0], v = st.s()[1];
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 float mi = b1 * m[i] + c1 * g;
@@ -181,7 +191,7 @@ final class CpuUpdateRules {
         });
     }
 
-    private static void radam(Parallel par, RAdam o, Step st) {
+    private static boolean radam(Parallel par, RAdam o, Step st) {
         float b1 = (float) o.beta1(), b2 = (float) o.beta2(), eps = (float) o.eps();
         float c1 = (float) (1 - o.beta1()), c2 = (float) (1 - o.beta2());
         double bc1 = 1 - Math.pow(o.beta1(), st.t());
@@ -194,7 +204,7 @@ final class CpuUpdateRules {
         // rectified: p -= (lr*r*sqrt(bc2)/bc1) * m/(sqrt(v)+eps); otherwise p -= (lr/bc1) * m
         float coef = (float) (rectify ? st.lr() * r * Math.sqrt(bc2) / bc1 : st.lr() / bc1);
         float[] p = st.p(), m = st.s()[0], v = st.s()[1];
-        par.forRange(st.length(), GRAIN, 16, (c, from, to) -> {
+        return st.commit().run(par, st.length(), GRAIN, st.written(), (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = st.grad(i) + wd(o, i, st.decayEnd()) * p[i];
                 float mi = b1 * m[i] + c1 * g;

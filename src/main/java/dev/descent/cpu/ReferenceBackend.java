@@ -17,6 +17,28 @@ import dev.descent.optim.ReferenceRules;
  * compared too.
  */
 public final class ReferenceBackend implements Backend {
+    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("reference backend");
+
+    @Override
+    public void ensureOpen() {
+        life.check();
+    }
+
+    @Override
+    public long availableBytes() {
+        return dev.descent.Memory.jvmAvailableBytes();
+    }
+
+    @Override
+    public int elementBytes() {
+        return 8;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return life.isClosed();
+    }
+
 
     static final class DoubleBuf implements Buf {
         final double[] data;
@@ -47,6 +69,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Buf allocate(int length) {
+        life.check();
         return new DoubleBuf(length);
     }
 
@@ -57,6 +80,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        life.check();
         for (int i = 0; i < length; i++) {
             d(dst)[dstOffset + i] = src[srcOffset + i];
         }
@@ -64,6 +88,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        life.check();
         for (int i = 0; i < length; i++) {
             dst[dstOffset + i] = (float) d(src)[srcOffset + i];
         }
@@ -76,16 +101,19 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void fill(Buf buf, int offset, int length, float value) {
+        life.check();
         java.util.Arrays.fill(d(buf), offset, offset + length, value);
     }
 
     @Override
     public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        life.check();
         System.arraycopy(d(src), srcOffset, d(dst), dstOffset, length);
     }
 
     @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        life.check();
         for (int r = 0; r < rows; r++) {
             int from = (int) d(index)[indexOffset + r];
             System.arraycopy(d(src), from * cols, d(dst), r * cols, cols);
@@ -95,6 +123,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      Buf a, int aOffset, Buf b, int bOffset, float beta, Buf c, int cOffset) {
+        life.check();
         double[] A = d(a), B = d(b), C = d(c);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -193,6 +222,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        life.check();
         double sum = 0;
         for (int i = 0; i < length; i++) {
             double g = clamp(d(grads)[i], clipValue);
@@ -207,12 +237,14 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        life.check();
         StepLogic.beginStep(spec, guard, batchIndex, rows, d(control));
     }
 
     @Override
     public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
                      float clipValue, Buf control) {
+        life.check();
         double[] ctl = d(control);
         if (ctl[Control.SKIP] != 0) {
             return;
@@ -226,11 +258,33 @@ public final class ReferenceBackend implements Backend {
         for (int j = 0; j < state.length; j++) {
             s[j] = d(state[j]);
         }
-        ReferenceRules.step(spec, lr, d(params), g, s, decayEnd, (long) ctl[Control.STEP], ctl[Control.MU_PRODUCT]);
+        double[] p = d(params);
+        double[] oldP = p.clone();
+        double[][] oldS = new double[s.length][];
+        for (int j = 0; j < s.length; j++) {
+            oldS[j] = s[j].clone();
+        }
+        ReferenceRules.step(spec, lr, p, g, s, decayEnd, (long) ctl[Control.STEP], ctl[Control.MU_PRODUCT]);
+        // Commit only what a float32 backend could hold: an element whose new parameter or state
+        // would be non-finite as a float keeps its previous values, and the step is flagged.
+        for (int i = 0; i < length; i++) {
+            boolean finite = Float.isFinite((float) p[i]);
+            for (double[] sj : s) {
+                finite &= Float.isFinite((float) sj[i]);
+            }
+            if (!finite) {
+                p[i] = oldP[i];
+                for (int j = 0; j < s.length; j++) {
+                    s[j][i] = oldS[j][i];
+                }
+                ctl[Control.OUTPUT_BAD] = 1;
+            }
+        }
     }
 
     @Override
     public void close() {
+        life.close();
         // nothing native
     }
 }

@@ -18,6 +18,18 @@ import java.util.Set;
  * which, and why.
  */
 public final class CudaBackend implements Backend {
+    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("cuda backend");
+
+    @Override
+    public void ensureOpen() {
+        life.check();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return life.isClosed();
+    }
+
 
     static final class CudaBuf implements Buf {
         final DeviceMemory mem;
@@ -40,7 +52,6 @@ public final class CudaBackend implements Backend {
     private final CublasGemm cublas;
     private final String gemmNote;
     private final Set<CudaBuf> live = Collections.newSetFromMap(new IdentityHashMap<>());
-    private boolean closed;
 
     /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
     public CudaBackend(CudaDevice device) {
@@ -77,6 +88,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Buf allocate(int length) {
+        life.check();
         CudaBuf buf = new CudaBuf(device.malloc(Math.max(1, length) * 4L), length);
         live.add(buf);
         return buf;
@@ -91,32 +103,38 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        life.check();
         device.upload(src, srcOffset, m(dst), dstOffset, length);
     }
 
     @Override
     public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        life.check();
         device.download(m(src), srcOffset, dst, dstOffset, length);
     }
 
     @Override
     public void fill(Buf buf, int offset, int length, float value) {
+        life.check();
         launches.fill(m(buf), offset, length, value);
     }
 
     @Override
     public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        life.check();
         device.copy(m(src), srcOffset, m(dst), dstOffset, length);
     }
 
     @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        life.check();
         launches.gather(m(src), cols, m(index), indexOffset, rows, m(dst));
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, int aOffset, Buf b,
                      int bOffset, float beta, Buf c, int cOffset) {
+        life.check();
         if (m == 0 || n == 0) {
             return;
         }
@@ -157,11 +175,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        life.check();
         launches.gradientNorm(m(grads), length, clipValue, m(control));
     }
 
     @Override
     public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        life.check();
         launches.beginStep(spec, guard, batchIndex, rows, m(control));
     }
 
@@ -171,6 +191,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
                      float clipValue, Buf control) {
+        life.check();
         if (stateMemory.length != state.length) {
             stateMemory = new DeviceMemory[state.length];
         }
@@ -187,10 +208,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void close() {
-        if (closed) {
+        if (!life.close()) {
             return;
         }
-        closed = true;
         for (CudaBuf buf : live) {
             device.free(buf.mem);
         }

@@ -45,6 +45,11 @@ public final class CsvReader {
             return read(in, file.toString());
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("CSV file " + file + " does not exist");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("CSV file " + file + " is not UTF-8 text (an invalid byte sequence;"
+                    + " convert it, e.g. with iconv, or check it is a CSV file)");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("CSV file " + file + " is unreadable: permission denied");
         } catch (IOException e) {
             throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + e.getMessage());
         }
@@ -82,11 +87,10 @@ public final class CsvReader {
             int label = labelColumn == -1 ? width - 1 : labelColumn;
             float[] x = new float[width - 1];
             for (int c = 0, j = 0; c < width; c++) {
-                float v = parse(cells[c], name, lineNo, c);
                 if (c == label) {
-                    targets.add(v);
+                    targets.add(classification ? parseLabel(cells[c], name, lineNo, c) : parse(cells[c], name, lineNo, c));
                 } else {
-                    x[j++] = v;
+                    x[j++] = parse(cells[c], name, lineNo, c);
                 }
             }
             rows.add(x);
@@ -122,6 +126,24 @@ public final class CsvReader {
 
     private String[] split(String line) {
         return line.split(java.util.regex.Pattern.quote(String.valueOf(delimiter)), -1);
+    }
+
+    /** The most classes a label column may imply: a label beyond it is almost surely not a class index. */
+    public static final int MAX_CLASSES = 65_536;
+
+    /** A class label: the digits of a non-negative integer below {@link #MAX_CLASSES}, nothing else. */
+    private static float parseLabel(String cell, String name, int line, int col) {
+        String t = cell.trim();
+        if (t.isEmpty() || t.length() > 9 || !t.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            throw new IllegalArgumentException(name + " line " + line + " column " + (col + 1) + ": label '" + t
+                    + "' is not a class index (a non-negative integer written in digits)");
+        }
+        int v = Integer.parseInt(t);
+        if (v >= MAX_CLASSES) {
+            throw new IllegalArgumentException(name + " line " + line + " column " + (col + 1) + ": label " + v
+                    + " would make a model with " + (v + 1) + " classes; at most " + MAX_CLASSES + " are supported");
+        }
+        return v;
     }
 
     private static float parse(String cell, String name, int line, int col) {

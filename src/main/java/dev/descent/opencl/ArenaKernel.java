@@ -498,6 +498,24 @@ final class ArenaKernel extends Kernel {
             return;
         }
         int c = i0;
+        // Settle the previous applied step first: its update may have flagged OUTPUT_BAD (17).
+        if (mem[c + 16] != 0f) {
+            mem[c + 16] = 0f;
+            if (mem[c + 17] != 0f) {
+                mem[c + 17] = 0f;
+                mem[c + 19] += 1f;
+                if (mem[c + 9] == 0f) {
+                    mem[c + 11] = mem[c + 18];
+                }
+                mem[c + 9] += 1f;
+                mem[c + 10] += 1f;
+                if (mem[c + 9] >= i1) {
+                    mem[c + 15] = 1f;
+                }
+            } else {
+                mem[c + 9] = 0f;
+            }
+        }
         if (mem[c + 15] != 0f) {
             mem[c + 1] = 1f;
             return;
@@ -517,7 +535,8 @@ final class ArenaKernel extends Kernel {
             return;
         }
         mem[c + 1] = 0f;
-        mem[c + 9] = 0f;
+        mem[c + 16] = 1f;
+        mem[c + 18] = f1;
         float t = mem[c] + 1f;
         mem[c] = t;
         mem[c + 2] = f0 > 0f ? min(f0 / (sqrt(normSq) + 1e-6f), 1f) : 1f;
@@ -573,9 +592,21 @@ final class ArenaKernel extends Kernel {
     // i5 = n, i6 = decayEnd, i7 = control, i10 = the step's coefficients, f0 = lr, f1 = clip,
     // f2 = weight decay; the rest per rule. Every rule reads the clip scale and its coefficients
     // once, then loops over its span.
+    //
+    // Each loop computes an element's new parameter and state into locals and commits them only
+    // when all are finite (x - x is 0 exactly for finite x): an element that would overflow keeps
+    // its previous values, and the work-item flags the step in control[17] (OUTPUT_BAD) after
+    // its loop. The commit is a select, which LLVM vectorizes like the rest of the loop.
 
     private boolean skipped() {
         return mem[i7 + 1] != 0f;
+    }
+
+    /** Marks the step bad when some element of this work-item's span was held back. */
+    private void flagHeldBack(int held) {
+        if (held > 0) {
+            mem[i7 + 17] = 1f;
+        }
     }
 
     /**
@@ -611,32 +642,29 @@ final class ArenaKernel extends Kernel {
         float bufShare = i8 == 1 ? momentum : 1f;
         float scale = mem[i7 + 2];
         int end = spanEnd(i5);
+        int held = 0;
         if (i9 == 1) {
             for (int i = spanStart(); i < end; i++) {
+                float w = mem[p + i];
+                float b0 = mem[buf + i];
                 float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-                float b = bufCoef * mem[buf + i] + gradCoef * x;
-                mem[buf + i] = b;
-                mem[p + i] -= lr * (gradShare * x + bufShare * b);
+                float b = bufCoef * b0 + gradCoef * x;
+                float nw = w - lr * (gradShare * x + bufShare * b);
+                boolean ok = (nw - nw) + (b - b) == 0f;
+                mem[buf + i] = ok ? b : b0;
+                mem[p + i] = ok ? nw : w;
+                held += ok ? 0 : 1;
             }
         } else {
             for (int i = spanStart(); i < end; i++) {
-                mem[p + i] -= lr * decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                float w = mem[p + i];
+                float nw = w - lr * decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+                boolean ok = nw - nw == 0f;
+                mem[p + i] = ok ? nw : w;
+                held += ok ? 0 : 1;
             }
         }
-    }
-
-    /** An exponential moving average in place: mem[at + i] = beta * mem[at + i] + c * x. */
-    private float movingAverage(int at, int i, float x, float beta, float c) {
-        float m = beta * mem[at + i] + c * x;
-        mem[at + i] = m;
-        return m;
-    }
-
-    /** mem[at + i] = max(mem[at + i], v), returned (AMSGrad's running maximum). */
-    private float runningMax(int at, int i, float v) {
-        float mx = max(mem[at + i], v);
-        mem[at + i] = mx;
-        return mx;
+        flagHeldBack(held);
     }
 
     /** f3 = beta1, f4 = beta2, f5 = eps, f6 = ln beta1, f7 = ln beta2, f8 = 1 - beta1, f9 = 1 - beta2
@@ -666,25 +694,42 @@ final class ArenaKernel extends Kernel {
         float stepSize = mem[i10];
         float invSqrtBc2 = mem[i10 + 1];
         int end = spanEnd(i5);
+        int held = 0;
         if (i9 == 1) {
             for (int i = spanStart(); i < end; i++) {
                 float w = mem[p + i];
+                float m0 = mem[m1 + i];
+                float v0 = mem[m2 + i];
+                float mx0 = mem[m2max + i];
                 float x = clampGrad(mem[g + i], clip) * scale + (i < decayEnd ? coupled : 0f) * w;
-                w -= (i < decayEnd ? shrink : 0f) * w;
-                float m = movingAverage(m1, i, x, beta1, c1);
-                float v = runningMax(m2max, i, movingAverage(m2, i, x * x, beta2, c2));
-                mem[p + i] = w - stepSize * m / (sqrt(v) * invSqrtBc2 + eps);
+                float m = beta1 * m0 + c1 * x;
+                float v = beta2 * v0 + c2 * x * x;
+                float mx = max(mx0, v);
+                float nw = w - (i < decayEnd ? shrink : 0f) * w - stepSize * m / (sqrt(mx) * invSqrtBc2 + eps);
+                boolean ok = (nw - nw) + (m - m) + (v - v) + (mx - mx) == 0f;
+                mem[p + i] = ok ? nw : w;
+                mem[m1 + i] = ok ? m : m0;
+                mem[m2 + i] = ok ? v : v0;
+                mem[m2max + i] = ok ? mx : mx0;
+                held += ok ? 0 : 1;
             }
         } else {
             for (int i = spanStart(); i < end; i++) {
                 float w = mem[p + i];
+                float m0 = mem[m1 + i];
+                float v0 = mem[m2 + i];
                 float x = clampGrad(mem[g + i], clip) * scale + (i < decayEnd ? coupled : 0f) * w;
-                w -= (i < decayEnd ? shrink : 0f) * w;
-                float m = movingAverage(m1, i, x, beta1, c1);
-                float v = movingAverage(m2, i, x * x, beta2, c2);
-                mem[p + i] = w - stepSize * m / (sqrt(v) * invSqrtBc2 + eps);
+                float m = beta1 * m0 + c1 * x;
+                float v = beta2 * v0 + c2 * x * x;
+                float nw = w - (i < decayEnd ? shrink : 0f) * w - stepSize * m / (sqrt(v) * invSqrtBc2 + eps);
+                boolean ok = (nw - nw) + (m - m) + (v - v) == 0f;
+                mem[p + i] = ok ? nw : w;
+                mem[m1 + i] = ok ? m : m0;
+                mem[m2 + i] = ok ? v : v0;
+                held += ok ? 0 : 1;
             }
         }
+        flagHeldBack(held);
     }
 
     /** f4 = eps; the coefficient is the decayed learning rate. */
@@ -702,19 +747,19 @@ final class ArenaKernel extends Kernel {
         float scale = mem[i7 + 2];
         float clr = mem[i10];
         int end = spanEnd(i5);
+        int held = 0;
         for (int i = spanStart(); i < end; i++) {
+            float w = mem[p + i];
+            float s0 = mem[sum + i];
             float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-            float s = mem[sum + i] + x * x;
-            mem[sum + i] = s;
-            mem[p + i] -= clr * x / (sqrt(s) + eps);
+            float s = s0 + x * x;
+            float nw = w - clr * x / (sqrt(s) + eps);
+            boolean ok = (nw - nw) + (s - s) == 0f;
+            mem[p + i] = ok ? nw : w;
+            mem[sum + i] = ok ? s : s0;
+            held += ok ? 0 : 1;
         }
-    }
-
-    /** mem[at + i] = momentum * mem[at + i] + step, returned (a momentum buffer). */
-    private float accumulate(int at, int i, float step, float momentum) {
-        float b = momentum * mem[at + i] + step;
-        mem[at + i] = b;
-        return b;
+        flagHeldBack(held);
     }
 
     /** f3 = alpha, f4 = 1 - alpha, f5 = eps, f6 = momentum; state i2 square_avg, i3 grad_avg
@@ -739,33 +784,69 @@ final class ArenaKernel extends Kernel {
         float scale = mem[i7 + 2];
         int start = spanStart();
         int end = spanEnd(i5);
+        int held = 0;
         if (i8 == 0 && i9 == 0) {
             for (int i = start; i < end; i++) {
+                float w = mem[p + i];
+                float v0 = mem[sq + i];
                 float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-                float v = movingAverage(sq, i, x * x, alpha, keep);
-                mem[p + i] -= lr * (x / (sqrt(v) + eps));
+                float v = alpha * v0 + keep * x * x;
+                float nw = w - lr * (x / (sqrt(v) + eps));
+                boolean ok = (nw - nw) + (v - v) == 0f;
+                mem[p + i] = ok ? nw : w;
+                mem[sq + i] = ok ? v : v0;
+                held += ok ? 0 : 1;
             }
         } else if (i8 == 1 && i9 == 0) {
             for (int i = start; i < end; i++) {
+                float w = mem[p + i];
+                float v0 = mem[sq + i];
+                float a0 = mem[avg + i];
                 float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-                float v = movingAverage(sq, i, x * x, alpha, keep);
-                float mean = movingAverage(avg, i, x, alpha, keep);
-                mem[p + i] -= lr * (x / (sqrt(v - mean * mean) + eps));
+                float v = alpha * v0 + keep * x * x;
+                float mean = alpha * a0 + keep * x;
+                float nw = w - lr * (x / (sqrt(v - mean * mean) + eps));
+                boolean ok = (nw - nw) + (v - v) + (mean - mean) == 0f;
+                mem[p + i] = ok ? nw : w;
+                mem[sq + i] = ok ? v : v0;
+                mem[avg + i] = ok ? mean : a0;
+                held += ok ? 0 : 1;
             }
         } else if (i8 == 0) {
             for (int i = start; i < end; i++) {
+                float w = mem[p + i];
+                float v0 = mem[sq + i];
+                float b0 = mem[buf + i];
                 float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-                float v = movingAverage(sq, i, x * x, alpha, keep);
-                mem[p + i] -= lr * accumulate(buf, i, x / (sqrt(v) + eps), momentum);
+                float v = alpha * v0 + keep * x * x;
+                float b = momentum * b0 + x / (sqrt(v) + eps);
+                float nw = w - lr * b;
+                boolean ok = (nw - nw) + (v - v) + (b - b) == 0f;
+                mem[p + i] = ok ? nw : w;
+                mem[sq + i] = ok ? v : v0;
+                mem[buf + i] = ok ? b : b0;
+                held += ok ? 0 : 1;
             }
         } else {
             for (int i = start; i < end; i++) {
+                float w = mem[p + i];
+                float v0 = mem[sq + i];
+                float a0 = mem[avg + i];
+                float b0 = mem[buf + i];
                 float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-                float v = movingAverage(sq, i, x * x, alpha, keep);
-                float mean = movingAverage(avg, i, x, alpha, keep);
-                mem[p + i] -= lr * accumulate(buf, i, x / (sqrt(v - mean * mean) + eps), momentum);
+                float v = alpha * v0 + keep * x * x;
+                float mean = alpha * a0 + keep * x;
+                float b = momentum * b0 + x / (sqrt(v - mean * mean) + eps);
+                float nw = w - lr * b;
+                boolean ok = (nw - nw) + (v - v) + (mean - mean) + (b - b) == 0f;
+                mem[p + i] = ok ? nw : w;
+                mem[sq + i] = ok ? v : v0;
+                mem[avg + i] = ok ? mean : a0;
+                mem[buf + i] = ok ? b : b0;
+                held += ok ? 0 : 1;
             }
         }
+        flagHeldBack(held);
     }
 
     /** f3 = rho, f4 = 1 - rho, f5 = eps. */
@@ -786,14 +867,23 @@ final class ArenaKernel extends Kernel {
         float eps = f5;
         float scale = mem[i7 + 2];
         int end = spanEnd(i5);
+        int held = 0;
         for (int i = spanStart(); i < end; i++) {
-            float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-            float v = movingAverage(sq, i, x * x, rho, keep);
+            float w = mem[p + i];
+            float v0 = mem[sq + i];
             float a = mem[acc + i];
+            float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
+            float v = rho * v0 + keep * x * x;
             float dx = sqrt(a + eps) / sqrt(v + eps) * x;
-            mem[acc + i] = rho * a + keep * dx * dx;
-            mem[p + i] -= lr * dx;
+            float na = rho * a + keep * dx * dx;
+            float nw = w - lr * dx;
+            boolean ok = (nw - nw) + (v - v) + (na - na) == 0f;
+            mem[p + i] = ok ? nw : w;
+            mem[sq + i] = ok ? v : v0;
+            mem[acc + i] = ok ? na : a;
+            held += ok ? 0 : 1;
         }
+        flagHeldBack(held);
     }
 
     /** f3 = beta1, f4 = beta2, f5 = eps, f8, f9 = 1 - beta1, 1 - beta2; coefficients: 1/bc2,
@@ -819,12 +909,22 @@ final class ArenaKernel extends Kernel {
         float gradCoef = mem[i10 + 1];
         float momCoef = mem[i10 + 2];
         int end = spanEnd(i5);
+        int held = 0;
         for (int i = spanStart(); i < end; i++) {
+            float w = mem[p + i];
+            float m0 = mem[m1 + i];
+            float v0 = mem[m2 + i];
             float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-            float m = movingAverage(m1, i, x, beta1, c1);
-            float v = movingAverage(m2, i, x * x, beta2, c2);
-            mem[p + i] -= (gradCoef * x + momCoef * m) / (sqrt(v * invBc2) + eps);
+            float m = beta1 * m0 + c1 * x;
+            float v = beta2 * v0 + c2 * x * x;
+            float nw = w - (gradCoef * x + momCoef * m) / (sqrt(v * invBc2) + eps);
+            boolean ok = (nw - nw) + (m - m) + (v - v) == 0f;
+            mem[p + i] = ok ? nw : w;
+            mem[m1 + i] = ok ? m : m0;
+            mem[m2 + i] = ok ? v : v0;
+            held += ok ? 0 : 1;
         }
+        flagHeldBack(held);
     }
 
     /** f3 = beta1, f4 = beta2, f5 = eps, f8, f9 = 1 - beta1, 1 - beta2; coefficients: step
@@ -849,11 +949,21 @@ final class ArenaKernel extends Kernel {
         float coef = mem[i10];
         boolean rectify = mem[i10 + 1] == 1f;
         int end = spanEnd(i5);
+        int held = 0;
         for (int i = spanStart(); i < end; i++) {
+            float w = mem[p + i];
+            float m0 = mem[m1 + i];
+            float v0 = mem[m2 + i];
             float x = decayedGrad(p, g, decayEnd, i, clip, scale, wd);
-            float m = movingAverage(m1, i, x, beta1, c1);
-            float v = movingAverage(m2, i, x * x, beta2, c2);
-            mem[p + i] -= rectify ? coef * m / (sqrt(v) + eps) : coef * m;
+            float m = beta1 * m0 + c1 * x;
+            float v = beta2 * v0 + c2 * x * x;
+            float nw = w - (rectify ? coef * m / (sqrt(v) + eps) : coef * m);
+            boolean ok = (nw - nw) + (m - m) + (v - v) == 0f;
+            mem[p + i] = ok ? nw : w;
+            mem[m1 + i] = ok ? m : m0;
+            mem[m2 + i] = ok ? v : v0;
+            held += ok ? 0 : 1;
         }
+        flagHeldBack(held);
     }
 }

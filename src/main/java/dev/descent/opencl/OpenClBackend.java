@@ -20,6 +20,39 @@ import dev.descent.optim.OptimizerSpec;
  * launch that Aparapi would run on its Java thread pool instead of OpenCL is an error.
  */
 public final class OpenClBackend implements Backend {
+    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("opencl backend");
+
+    /**
+     * Aparapi keeps per-thread execution state in its kernel runner: a kernel launched from a
+     * second thread failed inside Aparapi (and crashed PoCL before the backend was locked), so
+     * the backend is confined to the thread that opened it, and says so.
+     */
+    private final Thread owner = Thread.currentThread();
+
+    private void checkUse() {
+        life.check();
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("the opencl backend was opened on thread '" + owner.getName()
+                    + "' and cannot be used from thread '" + Thread.currentThread().getName()
+                    + "' (Aparapi's kernel state is per thread): open one OpenCL backend per thread");
+        }
+    }
+
+    @Override
+    public void ensureOpen() {
+        checkUse();
+    }
+
+    @Override
+    public long availableBytes() {
+        return dev.descent.Memory.jvmAvailableBytes();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return life.isClosed();
+    }
+
 
     static final class ClBuf implements Buf {
         final int offset;
@@ -119,6 +152,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public Buf allocate(int length) {
+        checkUse();
         return new ClBuf(allocateOffset(Math.max(1, length)), length);
     }
 
@@ -137,6 +171,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length) {
+        checkUse();
         syncToHost();
         System.arraycopy(src, srcOffset, k.mem, b(dst).offset + dstOffset, length);
         hostNewer = true;
@@ -144,6 +179,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length) {
+        checkUse();
         syncToHost();
         System.arraycopy(k.mem, b(src).offset + srcOffset, dst, dstOffset, length);
     }
@@ -236,17 +272,20 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void fill(Buf buf, int offset, int length, float value) {
+        checkUse();
         launch1d(ArenaKernel.FILL, length, b(buf).offset + offset, length, value);
     }
 
     @Override
     public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
+        checkUse();
         k.i2 = length;
         launch1d(ArenaKernel.COPY, length, b(src).offset + srcOffset, b(dst).offset + dstOffset, 0f);
     }
 
     @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
+        checkUse();
         k.i2 = b(index).offset + indexOffset;
         k.i3 = rows;
         k.i4 = b(dst).offset;
@@ -256,6 +295,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k2, float alpha, Buf a, int aOffset, Buf bb,
                      int bOffset, float beta, Buf c, int cOffset) {
+        checkUse();
         if (m == 0 || n == 0) {
             return;
         }
@@ -326,6 +366,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
+        checkUse();
         k.i0 = b(grads).offset;
         k.i1 = length;
         k.i2 = partial;
@@ -346,12 +387,14 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
+        checkUse();
         updates.beginStep(spec, guard, batchIndex, rows, b(control).offset);
     }
 
     @Override
     public void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
                      float clipValue, Buf control) {
+        checkUse();
         int[] s = stateOffsets;
         for (int i = 0; i < s.length; i++) {
             s[i] = i < state.length ? b(state[i]).offset : -1;
@@ -366,6 +409,8 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void close() {
-        k.dispose();
+        if (life.close()) {
+            k.dispose();
+        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.descent.optim;
 
 import static dev.descent.Check.closedUnitInterval;
-import static dev.descent.Check.nonNegative;
-import static dev.descent.Check.positive;
+import static dev.descent.Check.nonNegativeFloat;
+import static dev.descent.Check.positiveFloat;
 
 import java.util.List;
 
@@ -12,10 +12,10 @@ import java.util.List;
 public record Adadelta(double lr, double rho, double eps, double weightDecay) implements OptimizerSpec {
 
     public Adadelta {
-        positive("lr", lr);
+        positiveFloat("lr", lr);
         closedUnitInterval("rho", rho);
-        positive("eps", eps);
-        nonNegative("weightDecay", weightDecay);
+        positiveFloat("eps", eps);
+        nonNegativeFloat("weightDecay", weightDecay);
     }
 
     public static Adadelta of(double lr) {

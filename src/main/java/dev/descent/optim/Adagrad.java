@@ -1,7 +1,7 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegative;
-import static dev.descent.Check.positive;
+import static dev.descent.Check.nonNegativeFloat;
+import static dev.descent.Check.positiveFloat;
 
 import java.util.List;
 
@@ -14,11 +14,11 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
         implements OptimizerSpec {
 
     public Adagrad {
-        positive("lr", lr);
-        nonNegative("lrDecay", lrDecay);
-        nonNegative("weightDecay", weightDecay);
-        nonNegative("initialAccumulatorValue", initialAccumulatorValue);
-        positive("eps", eps);
+        positiveFloat("lr", lr);
+        nonNegativeFloat("lrDecay", lrDecay);
+        nonNegativeFloat("weightDecay", weightDecay);
+        nonNegativeFloat("initialAccumulatorValue", initialAccumulatorValue);
+        positiveFloat("eps", eps);
     }
 
     public static Adagrad of(double lr) {

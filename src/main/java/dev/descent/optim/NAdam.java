@@ -1,7 +1,7 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegative;
-import static dev.descent.Check.positive;
+import static dev.descent.Check.nonNegativeFloat;
+import static dev.descent.Check.positiveFloat;
 import static dev.descent.Check.unitInterval;
 
 import java.util.List;
@@ -15,12 +15,12 @@ public record NAdam(double lr, double beta1, double beta2, double eps, double we
         implements OptimizerSpec {
 
     public NAdam {
-        positive("lr", lr);
+        positiveFloat("lr", lr);
         unitInterval("beta1", beta1);
         unitInterval("beta2", beta2);
-        positive("eps", eps);
-        nonNegative("weightDecay", weightDecay);
-        nonNegative("momentumDecay", momentumDecay);
+        positiveFloat("eps", eps);
+        nonNegativeFloat("weightDecay", weightDecay);
+        nonNegativeFloat("momentumDecay", momentumDecay);
     }
 
     public static NAdam of(double lr) {

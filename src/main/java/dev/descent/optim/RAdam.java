@@ -1,7 +1,7 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegative;
-import static dev.descent.Check.positive;
+import static dev.descent.Check.nonNegativeFloat;
+import static dev.descent.Check.positiveFloat;
 import static dev.descent.Check.unitInterval;
 
 import java.util.List;
@@ -14,11 +14,11 @@ import java.util.List;
 public record RAdam(double lr, double beta1, double beta2, double eps, double weightDecay) implements OptimizerSpec {
 
     public RAdam {
-        positive("lr", lr);
+        positiveFloat("lr", lr);
         unitInterval("beta1", beta1);
         unitInterval("beta2", beta2);
-        positive("eps", eps);
-        nonNegative("weightDecay", weightDecay);
+        positiveFloat("eps", eps);
+        nonNegativeFloat("weightDecay", weightDecay);
     }
 
     public static RAdam of(double lr) {

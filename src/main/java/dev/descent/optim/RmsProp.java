@@ -1,7 +1,7 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegative;
-import static dev.descent.Check.positive;
+import static dev.descent.Check.nonNegativeFloat;
+import static dev.descent.Check.positiveFloat;
 import static dev.descent.Check.unitInterval;
 
 import java.util.ArrayList;
@@ -16,11 +16,11 @@ public record RmsProp(double lr, double alpha, double eps, double weightDecay, d
         implements OptimizerSpec {
 
     public RmsProp {
-        positive("lr", lr);
+        positiveFloat("lr", lr);
         unitInterval("alpha", alpha);
-        positive("eps", eps);
-        nonNegative("weightDecay", weightDecay);
-        nonNegative("momentum", momentum);
+        positiveFloat("eps", eps);
+        nonNegativeFloat("weightDecay", weightDecay);
+        nonNegativeFloat("momentum", momentum);
     }
 
     public static RmsProp of(double lr) {

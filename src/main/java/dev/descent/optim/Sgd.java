@@ -1,7 +1,7 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegative;
-import static dev.descent.Check.positive;
+import static dev.descent.Check.nonNegativeFloat;
+import static dev.descent.Check.positiveFloat;
 
 import java.util.List;
 
@@ -15,10 +15,10 @@ public record Sgd(double lr, double momentum, double dampening, boolean nesterov
         implements OptimizerSpec {
 
     public Sgd {
-        positive("lr", lr);
-        nonNegative("momentum", momentum);
-        nonNegative("dampening", dampening);
-        nonNegative("weightDecay", weightDecay);
+        positiveFloat("lr", lr);
+        nonNegativeFloat("momentum", momentum);
+        nonNegativeFloat("dampening", dampening);
+        nonNegativeFloat("weightDecay", weightDecay);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("nesterov requires momentum > 0 and dampening = 0, got momentum="
                     + momentum + " dampening=" + dampening);

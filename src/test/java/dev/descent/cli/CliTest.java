@@ -122,7 +122,30 @@ class CliTest {
     void divergingRunHaltsWithExitThreeAndNamesTheBatch() {
         Result r = run(quick("--epochs", "1", "--optimizer", "sgd", "--lr", "1e30", "--max-bad-steps", "2"));
         assertEquals(3, r.code(), r.out() + r.err());
-        assertTrue(r.err().contains("training halted: 2 consecutive steps"), r.err());
+        assertTrue(r.err().contains("training halted: 2 consecutive bad steps"), r.err());
         assertTrue(r.err().matches("(?s).*epoch 1 batch \\d+ of 63.*"), r.err());
+    }
+
+    /** The reproductions: no NaN or Infinity ever printed, and no non-finite checkpoint. */
+    @Test
+    void divergingRunsNeverPrintNonFiniteNumbers() {
+        Result skipped = run(quick("--hidden", "16", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30",
+                "--max-bad-steps", "1000"));
+        assertEquals(0, skipped.code(), skipped.err());
+        assertTrue(skipped.out().contains("every step skipped"), skipped.out());
+        assertTrue(!skipped.out().contains("NaN") && !skipped.out().contains("Infinity"), skipped.out());
+        Path ck = dir.resolve("wd.ckpt");
+        Result decayed = run("train", "--quiet", "--hidden", "16", "--epochs", "2", "--optimizer", "sgd", "--lr", "10",
+                "--weight-decay", "1e38", "--batch-size", "full", "--schedule", "constant", "--checkpoint", ck.toString());
+        assertEquals(0, decayed.code(), decayed.err());
+        assertTrue(!decayed.out().contains("NaN") && !decayed.out().contains("Infinity"), decayed.out());
+        for (float v : Checkpoint.load(ck).parameters()) {
+            assertTrue(Float.isFinite(v), "checkpoint holds " + v);
+        }
+        Result halted = run(quick("--hidden", "16", "--epochs", "1", "--optimizer", "sgd", "--lr", "10",
+                "--weight-decay", "1e38", "--schedule", "constant"));
+        assertEquals(3, halted.code(), halted.err());
+        assertTrue(halted.err().contains("1 had an update that would have made parameters"), halted.err());
+        assertTrue(!halted.err().contains("last finite ones"), halted.err());
     }
 }

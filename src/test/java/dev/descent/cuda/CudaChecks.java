@@ -40,6 +40,20 @@ final class CudaChecks {
         return n;
     }
 
+    /** The step guard on the update's output: held-back elements, halting, finite parameters. */
+    static int outputGuard(Supplier<CudaBackend> open, java.nio.file.Path dir) {
+        int n;
+        try (CudaBackend cuda = open.get()) {
+            n = dev.descent.GuardChecks.overflowingUpdatesAreHeldBack(cuda, 61);
+        }
+        return n + dev.descent.GuardChecks.divergingRunHaltsWithFiniteParameters(open, dir);
+    }
+
+    /** Use after close and several threads on one backend: exceptions or serialised work, never a crash. */
+    static int misuse(Supplier<CudaBackend> open) throws Exception {
+        return dev.descent.MisuseChecks.useAfterCloseThrows(open) + dev.descent.MisuseChecks.sharedBackendAcrossThreads(open);
+    }
+
     /** Creates and closes 1,000 sessions of {@code model}; the device's bytes in use must not move. */
     static int thousandSessions(CudaBackend cuda, Model model) {
         cuda.synchronize();

@@ -90,6 +90,18 @@ class CudaEmulationTest {
     }
 
     @Test
+    @Order(3)
+    void overflowingUpdatesAreHeldBackAndHaltTraining(@org.junit.jupiter.api.io.TempDir Path dir) {
+        checks += CudaChecks.outputGuard(CudaEmulationTest::backend, dir);
+    }
+
+    @Test
+    @Order(3)
+    void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
+        checks += CudaChecks.misuse(CudaEmulationTest::backend);
+    }
+
+    @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
         checks += CudaChecks.shortTrainingMatchesCpu(CudaEmulationTest::backend);

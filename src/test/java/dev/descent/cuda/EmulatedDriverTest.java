@@ -95,6 +95,18 @@ class EmulatedDriverTest {
     }
 
     @Test
+    @Order(3)
+    void overflowingUpdatesAreHeldBackAndHaltTraining(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        checks += CudaChecks.outputGuard(CudaBackend::open, dir);
+    }
+
+    @Test
+    @Order(3)
+    void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
+        checks += CudaChecks.misuse(CudaBackend::open);
+    }
+
+    @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
         checks += CudaChecks.shortTrainingMatchesCpu(CudaBackend::open);

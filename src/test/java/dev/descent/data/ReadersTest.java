@@ -126,7 +126,9 @@ class ReadersTest {
         assertTrue(csvError("h\n1,2,3\n1,2\n").contains("line 3: 2 columns, expected 3"));
         assertTrue(csvError("h\n1,NaN\n").contains("non-finite"));
         assertTrue(csvError("h\n").contains("no data rows"));
-        assertTrue(csvError("h\n1.5,2\n").contains("not a non-negative integer"));
+        assertTrue(csvError("h\n1.5,2\n").contains("line 2 column 1: label '1.5' is not a class index"));
+        assertTrue(csvError("h\n1e9,2\n").contains("label '1e9' is not a class index"));
+        assertTrue(csvError("h\n5000000,2\n").contains("label 5000000 would make a model with 5000001 classes"));
         assertTrue(csvError("h\n7\n").contains("at least one feature"));
     }
 

@@ -12,6 +12,8 @@ import dev.descent.OptimizerParity;
 import dev.descent.Session;
 import dev.descent.StepProbe;
 import dev.descent.TrainingParity;
+import dev.descent.GuardChecks;
+import dev.descent.MisuseChecks;
 import dev.descent.cpu.CpuParityAccess;
 import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
@@ -74,6 +76,20 @@ class OpenClParityTest {
             assertEquals(OptimizerParity.expectedChecks(), n);
             checks += n;
         }
+    }
+
+    @Test
+    void overflowingUpdatesAreHeldBackAndHaltTraining(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        try (OpenClBackend cl = OpenClBackend.open()) {
+            checks += GuardChecks.overflowingUpdatesAreHeldBack(cl, 53);
+        }
+        checks += GuardChecks.divergingRunHaltsWithFiniteParameters(OpenClBackend::open, dir);
+    }
+
+    @Test
+    void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
+        checks += MisuseChecks.useAfterCloseThrows(OpenClBackend::open);
+        checks += MisuseChecks.confinedToItsThread(OpenClBackend::open);
     }
 
     @Test
