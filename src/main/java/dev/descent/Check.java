@@ -94,6 +94,26 @@ public final class Check {
         return String.valueOf(root.getMessage());
     }
 
+    /**
+     * Why an I/O operation failed, in words: java.nio's file-system exceptions carry only the
+     * path as their message, which alone would read as if the path were the error.
+     */
+    public static String ioReason(java.io.IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return String.valueOf(e.getMessage());
+    }
+
     /** The first line of a message, for one-line reports. */
     public static String firstLine(String message) {
         return message.lines().findFirst().orElse(message);

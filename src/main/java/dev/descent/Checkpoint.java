@@ -190,10 +190,7 @@ public final class Checkpoint {
     public static Checkpoint load(Path file) {
         byte[] all;
         try {
-            if (!Files.exists(file)) {
-                throw new NoSuchFileException(file.toString());
-            }
-            if (!Files.isRegularFile(file)) {
+            if (!Files.isRegularFile(file) && Files.exists(file)) {
                 throw new IllegalArgumentException("checkpoint " + file + " is not a regular file");
             }
             long size = Files.size(file);
@@ -205,10 +202,8 @@ public final class Checkpoint {
             all = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist");
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: permission denied");
         } catch (IOException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + e.getMessage());
+            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + Check.ioReason(e));
         }
         if (!startsWithMagic(all)) {
             throw new IllegalArgumentException(file + " is not a descent checkpoint");

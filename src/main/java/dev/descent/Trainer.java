@@ -74,10 +74,11 @@ public final class Trainer {
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
         int iters = (n + batch - 1) / batch;
         List<EpochStats> epochs = new ArrayList<>();
+        // Bad steps before the epoch: read once here, then taken from each epoch's closing read.
+        long badBefore = (long) session.control()[Control.BAD_TOTAL];
         for (int e = startEpoch; e < endEpoch; e++) {
             long t0 = System.nanoTime();
             session.resetEpochSums();
-            long badBefore = (long) session.control()[Control.BAD_TOTAL];
             if (config.shuffle()) {
                 train.shuffle(epochSeed(config.seed(), e));
             } else {
@@ -109,6 +110,7 @@ public final class Trainer {
                     held == null ? Double.NaN : held.loss(), held == null ? Double.NaN : held.accuracy(),
                     seconds, n / seconds, (long) c[Control.BAD_TOTAL], lr, (long) c[Control.STEP],
                     (long) c[Control.BAD_TOTAL] - badBefore, iters);
+            badBefore = (long) c[Control.BAD_TOTAL];
             epochs.add(stats);
             l.onEpoch(stats);
         }

@@ -39,8 +39,7 @@ final class OutputPaths {
             Files.delete(probe);
         } catch (IOException e) {
             throw new IllegalArgumentException(option + " " + file + ": cannot create files in " + dir + " ("
-                    + e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+                    + dev.descent.Check.ioReason(e) + ")");
         }
     }
 }

@@ -14,25 +14,7 @@ import dev.descent.optim.OptimizerSpec;
  * GEMM, fused bias + activation, and one fused pass over the arena per optimizer step. Needs no
  * JVM flags and no native code.
  */
-public final class CpuBackend implements Backend {
-    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("cpu backend");
-
-    @Override
-    public void ensureOpen() {
-        life.check();
-    }
-
-    @Override
-    public long availableBytes() {
-        return dev.descent.Memory.jvmAvailableBytes();
-    }
-
-    @Override
-    public boolean isClosed() {
-        return life.isClosed();
-    }
-
-
+public final class CpuBackend extends dev.descent.BackendBase {
     static final class FloatBuf implements Buf {
         final float[] data;
 
@@ -66,6 +48,7 @@ public final class CpuBackend implements Backend {
      *               scalar kernel by passing false)
      */
     public CpuBackend(int threads, boolean vector) {
+        super("cpu", true);
         this.par = new Parallel(threads);
         this.commit = new FiniteCommit(par.threads(), 4, FiniteCommit.chooseProbe(vector));
         this.gemm = GemmKernels.choose(vector);

@@ -16,29 +16,15 @@ import dev.descent.optim.ReferenceRules;
  * test and compare with relative L2 error. It is a full backend, so whole training runs can be
  * compared too.
  */
-public final class ReferenceBackend implements Backend {
-    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("reference backend");
-
-    @Override
-    public void ensureOpen() {
-        life.check();
-    }
-
-    @Override
-    public long availableBytes() {
-        return dev.descent.Memory.jvmAvailableBytes();
+public final class ReferenceBackend extends dev.descent.BackendBase {
+    public ReferenceBackend() {
+        super("reference", true);
     }
 
     @Override
     public int elementBytes() {
         return 8;
     }
-
-    @Override
-    public boolean isClosed() {
-        return life.isClosed();
-    }
-
 
     static final class DoubleBuf implements Buf {
         final double[] data;

@@ -17,19 +17,7 @@ import java.util.Set;
  * cuBLAS when JCublas loads, otherwise to descent's own tiled kernel; {@link #describe()} says
  * which, and why.
  */
-public final class CudaBackend implements Backend {
-    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("cuda backend");
-
-    @Override
-    public void ensureOpen() {
-        life.check();
-    }
-
-    @Override
-    public boolean isClosed() {
-        return life.isClosed();
-    }
-
+public final class CudaBackend extends dev.descent.BackendBase {
 
     static final class CudaBuf implements Buf {
         final DeviceMemory mem;
@@ -55,6 +43,7 @@ public final class CudaBackend implements Backend {
 
     /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
     public CudaBackend(CudaDevice device) {
+        super("cuda", false);
         this.device = device;
         this.launches = new CudaLaunches(device);
         this.updates = new CudaUpdates(device, launches.args);

@@ -48,10 +48,8 @@ public final class CsvReader {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException("CSV file " + file + " is not UTF-8 text (an invalid byte sequence;"
                     + " convert it, e.g. with iconv, or check it is a CSV file)");
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new IllegalArgumentException("CSV file " + file + " is unreadable: permission denied");
         } catch (IOException e) {
-            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + e.getMessage());
+            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + dev.descent.Check.ioReason(e));
         }
     }
 

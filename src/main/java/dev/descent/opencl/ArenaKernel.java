@@ -493,6 +493,18 @@ final class ArenaKernel extends Kernel {
      * maxBadSteps, i2 = rows, i3 = nadam (1/0), f0 = maxNorm, f1 = batch index, f2 = beta1,
      * f3 = momentum decay * ln(0.96).
      */
+    /** A bad step: the streak (and where it began), the run's total, and the halt latch at i1 in a row. */
+    private void countBadStep(int c, float batchIndex) {
+        if (mem[c + 9] == 0f) {
+            mem[c + 11] = batchIndex;
+        }
+        mem[c + 9] += 1f;
+        mem[c + 10] += 1f;
+        if (mem[c + 9] >= i1) {
+            mem[c + 15] = 1f;
+        }
+    }
+
     private void beginStep() {
         if (getGlobalId(0) != 0) {
             return;
@@ -504,14 +516,7 @@ final class ArenaKernel extends Kernel {
             if (mem[c + 17] != 0f) {
                 mem[c + 17] = 0f;
                 mem[c + 19] += 1f;
-                if (mem[c + 9] == 0f) {
-                    mem[c + 11] = mem[c + 18];
-                }
-                mem[c + 9] += 1f;
-                mem[c + 10] += 1f;
-                if (mem[c + 9] >= i1) {
-                    mem[c + 15] = 1f;
-                }
+                countBadStep(c, mem[c + 18]);
             } else {
                 mem[c + 9] = 0f;
             }
@@ -524,14 +529,7 @@ final class ArenaKernel extends Kernel {
         float normSq = mem[c + 3];
         if (!finite(loss) || !finite(normSq)) {
             mem[c + 1] = 1f;
-            if (mem[c + 9] == 0f) {
-                mem[c + 11] = f1;
-            }
-            mem[c + 9] += 1f;
-            mem[c + 10] += 1f;
-            if (mem[c + 9] >= i1) {
-                mem[c + 15] = 1f;
-            }
+            countBadStep(c, f1);
             return;
         }
         mem[c + 1] = 0f;

@@ -19,9 +19,7 @@ import dev.descent.optim.OptimizerSpec;
  * device in one transfer before the next launch, and a training step transfers nothing. A
  * launch that Aparapi would run on its Java thread pool instead of OpenCL is an error.
  */
-public final class OpenClBackend implements Backend {
-    private final dev.descent.Lifecycle life = new dev.descent.Lifecycle("opencl backend");
-
+public final class OpenClBackend extends dev.descent.BackendBase {
     /**
      * Aparapi keeps per-thread execution state in its kernel runner: a kernel launched from a
      * second thread failed inside Aparapi (and crashed PoCL before the backend was locked), so
@@ -41,16 +39,6 @@ public final class OpenClBackend implements Backend {
     @Override
     public void ensureOpen() {
         checkUse();
-    }
-
-    @Override
-    public long availableBytes() {
-        return dev.descent.Memory.jvmAvailableBytes();
-    }
-
-    @Override
-    public boolean isClosed() {
-        return life.isClosed();
     }
 
 
@@ -101,6 +89,7 @@ public final class OpenClBackend implements Backend {
     long launches;
 
     public OpenClBackend(OpenCLDevice device) {
+        super("opencl", true);
         this.device = device;
         this.ranges = new RangeCache(device);
         boolean cpu = device.getType() == com.aparapi.device.Device.TYPE.CPU;
