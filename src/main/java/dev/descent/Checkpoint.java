@@ -7,12 +7,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,39 +90,14 @@ public final class Checkpoint {
         session.setControl(control);
     }
 
-    /** Writes atomically: temp file in the same directory, fsync, rename. */
+    /** Writes atomically (see {@link dev.descent.io.AtomicFile}): a reader sees the old file or the new one. */
     public void save(Path file) {
         refuseNonFinite(file, "parameters", parameters);
         for (int i = 0; i < state.length; i++) {
             refuseNonFinite(file, "optimizer state " + stateNames.get(i), state[i]);
         }
         byte[] body = encode();
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(body);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            syncDirectory(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write checkpoint " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original error is the one worth reporting
-                }
-            }
-        }
+        dev.descent.io.AtomicFile.write(file, "checkpoint", out -> out.write(body));
     }
 
     /** The step guard keeps every value finite; should one get through anyway, no file records it. */
@@ -135,15 +107,6 @@ public final class Checkpoint {
                 throw new IllegalStateException("refusing to write checkpoint " + file + ": " + what + " element " + i
                         + " is " + values[i] + " (a checkpoint never holds non-finite values)");
             }
-        }
-    }
-
-    /** Makes the rename durable; not every platform can open a directory, which is harmless. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // best effort
         }
     }
 
@@ -251,7 +214,7 @@ public final class Checkpoint {
         } catch (EOFException | NegativeArraySizeException e) {
             throw new IllegalArgumentException("checkpoint " + file + " is malformed (ends early)");
         } catch (IOException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + e.getMessage());
+            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + Check.ioReason(e));
         }
     }
 

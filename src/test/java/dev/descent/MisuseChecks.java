@@ -72,6 +72,21 @@ public final class MisuseChecks {
         return 11;
     }
 
+    /**
+     * A model whose arena (32 GB with Adam) exceeds what the backend can give is refused before
+     * anything is allocated, with a message naming the backend and its limit; the backend stays usable.
+     */
+    public static int modelLargerThanTheBackendIsRefused(Supplier<? extends Backend> open) {
+        Model huge = Model.builder(40_000).dense(40_000, Activation.RELU).dense(10, Activation.IDENTITY).build();
+        try (Backend be = open.get()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Session.create(huge, be, Adam.adam(0.01), 16, 1));
+            assertTrue(e.getMessage().contains("on the " + be.name() + " backend, which has "), e.getMessage());
+            Session.create(MODEL, be, Adam.adam(0.01), 16, 1).close();
+        }
+        return 1;
+    }
+
     private static void expectClosed(String what, Executable call) {
         IllegalStateException e = assertThrows(IllegalStateException.class, call, what + " used after close");
         assertTrue(e.getMessage().contains(what + " is closed"), e.getMessage());

@@ -40,6 +40,8 @@ class OutputGuardTest {
         assertEquals(11, MisuseChecks.useAfterCloseThrows(ReferenceBackend::new));
         assertEquals(3, MisuseChecks.sharedBackendAcrossThreads(CpuBackend::new));
         assertEquals(3, MisuseChecks.sharedBackendAcrossThreads(ReferenceBackend::new));
+        assertEquals(1, MisuseChecks.modelLargerThanTheBackendIsRefused(CpuBackend::new));
+        assertEquals(1, MisuseChecks.modelLargerThanTheBackendIsRefused(ReferenceBackend::new));
     }
 
     @Test

@@ -8,10 +8,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
@@ -36,21 +33,11 @@ final class PlotWriter {
         panel(g, 0, "loss", history, EpochStats::trainLoss, EpochStats::heldOutLoss);
         panel(g, PANEL_W, "accuracy", history, EpochStats::trainAccuracy, EpochStats::heldOutAccuracy);
         g.dispose();
-        // Write beside the target and rename, so a failure never leaves half a PNG.
-        Path abs = file.toAbsolutePath();
-        try {
-            Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-            try {
-                if (!ImageIO.write(img, "png", tmp.toFile())) {
-                    throw new IOException("no PNG writer available");
-                }
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
+        dev.descent.io.AtomicFile.write(file, "plot", out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new java.io.IOException("no PNG writer available");
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write plot " + file + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     private static void panel(Graphics2D g, int x0, String title, List<EpochStats> h,

@@ -166,7 +166,9 @@ final class TrainCommand implements Callable<Integer> {
             } else {
                 System.out.println("backend: " + device.name() + " (" + device.describe() + ")");
             }
-            System.out.println("data: " + split.description());
+            // The class count is inferred from the largest label, so say it: a stray label shows up here.
+            System.out.println("data: " + split.description() + ", " + split.train().cols() + " features, " + classes
+                    + " classes");
             System.out.println("model: " + model.architecture() + ", " + spec + ", batch " + batch + ", " + epochs + " epochs");
             session.setGuard(guard);
             session.setParameters(model.initialParameters(seed));
@@ -222,6 +224,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (csv != null) {
             dev.descent.data.Dataset all = CsvReader.labelsFirst(true).read(csv);
+            if (all.rows() < 2) {
+                throw new IllegalArgumentException("--csv " + csv + " has " + all.rows() + " data row; at least 2 are"
+                        + " needed, since a fifth of the rows (at least one) is held out to score the model");
+            }
             return DataSources.randomSplit(all, Math.max(1, all.rows() / 5), seed);
         }
         return DataSources.embedded();

@@ -52,6 +52,13 @@ public final class CudaBackend extends dev.descent.BackendBase {
         this.gemmNote = cublas != null ? cublas.describe() : "descent tiled SGEMM (" + reason[0] + ")";
     }
 
+    /** Device memory, not the JVM heap, bounds what a model or dataset may take here. */
+    @Override
+    public long availableBytes() {
+        life.check();
+        return device.freeBytes();
+    }
+
     /** GPU 0 through the driver API. */
     public static CudaBackend open() {
         return new CudaBackend(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));

@@ -35,6 +35,9 @@ public interface CudaDevice extends AutoCloseable {
     /** Device memory this process holds (for leak checks). */
     long bytesInUse();
 
+    /** Bytes the device can still allocate: what {@code Memory.require} checks a model against. */
+    long freeBytes();
+
     @Override
     void close();
 }

@@ -119,6 +119,13 @@ public final class EmulatedDevice implements CudaDevice {
         // launches run to completion before returning
     }
 
+    /** The emulator allocates host memory outside the JVM heap, so the limit is the machine's free memory. */
+    @Override
+    public long freeBytes() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean hot ? hot.getFreeMemorySize() : Long.MAX_VALUE;
+    }
+
     @Override
     public long bytesInUse() {
         return nativeBytesInUse();

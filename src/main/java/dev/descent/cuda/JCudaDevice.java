@@ -267,6 +267,13 @@ public final class JCudaDevice implements CudaDevice {
     }
 
     @Override
+    public long freeBytes() {
+        long[] free = new long[1], total = new long[1];
+        cuMemGetInfo(free, total);
+        return free[0];
+    }
+
+    @Override
     public long bytesInUse() {
         long[] free = new long[1], total = new long[1];
         cuMemGetInfo(free, total);

@@ -40,7 +40,7 @@ public final class IdxReader {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("IDX file " + file + " does not exist");
         } catch (IOException e) {
-            throw new IllegalArgumentException("IDX file " + file + " is unreadable: " + e.getMessage());
+            throw new IllegalArgumentException("IDX file " + file + " is unreadable: " + dev.descent.Check.ioReason(e));
         }
     }
 
@@ -52,7 +52,8 @@ public final class IdxReader {
             int b0 = buffered.read();
             int b1 = buffered.read();
             buffered.reset();
-            InputStream in = (b0 == 0x1f && b1 == 0x8b) ? new GZIPInputStream(buffered, 1 << 16) : buffered;
+            boolean gzip = b0 == 0x1f && b1 == 0x8b;
+            InputStream in = gzip ? new GZIPInputStream(buffered, 1 << 16) : buffered;
             DataInputStream data = new DataInputStream(in);
             int magic = data.readInt();
             int type = (magic >>> 8) & 0xff;
@@ -73,16 +74,23 @@ public final class IdxReader {
                     throw new IllegalArgumentException(name + " declares " + size + " bytes, more than one array holds");
                 }
             }
+            // The header, not the file size, sets the allocation: a small gzip file can declare gigabytes.
+            // images() later holds the same count as floats, so ask for both at once.
+            dev.descent.Memory.requireHeap(size * (1 + Float.BYTES), name + " (" + size + " declared bytes, decoded to floats)");
             byte[] payload = new byte[(int) size];
             data.readFully(payload);
             if (data.read() != -1) {
-                throw new IllegalArgumentException(name + " has trailing bytes after the " + size + " declared");
+                throw new IllegalArgumentException(name + (gzip ? " decompresses to" : " has")
+                        + " more bytes than the " + size + " its header declares");
             }
             return new Idx(dims, payload);
+        } catch (java.util.zip.ZipException e) {
+            // Inflater and trailer errors (bad CRC, bad length, corrupt deflate block) come here.
+            throw new IllegalArgumentException(name + " is a corrupt gzip file: " + e.getMessage());
         } catch (EOFException e) {
             throw new IllegalArgumentException(name + " is truncated: fewer bytes than its header declares");
         } catch (IOException e) {
-            throw new IllegalArgumentException(name + " is unreadable: " + e.getMessage());
+            throw new IllegalArgumentException(name + " is unreadable: " + dev.descent.Check.ioReason(e));
         }
     }
 

@@ -21,6 +21,27 @@ public final class OpenClDevices {
 
     static {
         APARAPI_LOG.setLevel(Level.OFF);
+        preloadAparapi();
+    }
+
+    /**
+     * Aparapi extracts its JNI library into a new /tmp/Aparapi* directory on every run, and a killed
+     * process leaves it there. Loading the same library from descent's per-user cache first, and
+     * telling Aparapi it is already loaded ({@code com.aparapi.useAgent}, which only skips that
+     * extraction), keeps one copy. A user who set the property, a class-loader split or any failure
+     * leaves Aparapi to load it its own way.
+     */
+    private static void preloadAparapi() {
+        if (!dev.descent.io.NativeLibraries.isLinuxX64() || System.getProperty("com.aparapi.useAgent") != null
+                || OpenCLDevice.class.getClassLoader() != OpenClDevices.class.getClassLoader()) {
+            return;
+        }
+        try {
+            dev.descent.io.NativeLibraries.load(OpenCLDevice.class, "/linux/libaparapi_x86_64.so");
+            System.setProperty("com.aparapi.useAgent", "true");
+        } catch (Throwable e) {
+            // Aparapi's own loader runs and reports any real problem
+        }
     }
 
     private OpenClDevices() {}

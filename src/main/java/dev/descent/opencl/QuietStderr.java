@@ -1,9 +1,5 @@
 package dev.descent.opencl;
 
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.function.Supplier;
 
 /**
@@ -18,17 +14,11 @@ final class QuietStderr {
     private QuietStderr() {}
 
     private static boolean load() {
-        if (!"Linux".equals(System.getProperty("os.name")) || !"amd64".equals(System.getProperty("os.arch"))) {
+        if (!dev.descent.io.NativeLibraries.isLinuxX64()) {
             return false;
         }
-        try (InputStream in = QuietStderr.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                return false;
-            }
-            Path lib = Files.createTempFile("descent-quiet", ".so");
-            lib.toFile().deleteOnExit();
-            Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
-            System.load(lib.toAbsolutePath().toString());
+        try {
+            dev.descent.io.NativeLibraries.load(QuietStderr.class, RESOURCE);
             return true;
         } catch (Throwable e) {
             return false;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.Checkpoint;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,6 +90,14 @@ class CliTest {
     }
 
     @Test
+    void csvWithOneRowSaysItNeedsTwo() throws IOException {
+        Path csv = Files.writeString(dir.resolve("one.csv"), "label,a,b\n1,0.5,0.25\n");
+        Result r = run("train", "--csv", csv.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("has 1 data row; at least 2 are needed"), r.err());
+    }
+
+    @Test
     void trainPrintsEpochLinesAndTheExactFinalLineAndWritesPlotAndCheckpoint() throws Exception {
         Path png = dir.resolve("curves.png");
         Path ck = dir.resolve("run.ckpt");
@@ -97,6 +106,7 @@ class CliTest {
         assertTrue(r.out().contains("backend: auto chose cpu"), "auto must not pick an OpenCL CPU device: " + r.out());
         assertEquals(2, r.out().lines().filter(l -> l.startsWith("epoch ")).count(), r.out());
         assertTrue(r.lastLine().matches("test accuracy: 0\\.\\d{4}"), r.lastLine());
+        assertTrue(r.out().contains(", 784 features, 10 classes\n"), "the inferred class count is stated: " + r.out());
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head);
         assertEquals("2", Checkpoint.load(ck).metadata().get("epochs_completed"));

@@ -78,6 +78,11 @@ final class CountingDevice implements CudaDevice {
     }
 
     @Override
+    public long freeBytes() {
+        return inner.freeBytes();
+    }
+
+    @Override
     public long bytesInUse() {
         return inner.bytesInUse();
     }

@@ -51,7 +51,8 @@ final class CudaChecks {
 
     /** Use after close and several threads on one backend: exceptions or serialised work, never a crash. */
     static int misuse(Supplier<CudaBackend> open) throws Exception {
-        return dev.descent.MisuseChecks.useAfterCloseThrows(open) + dev.descent.MisuseChecks.sharedBackendAcrossThreads(open);
+        return dev.descent.MisuseChecks.useAfterCloseThrows(open) + dev.descent.MisuseChecks.sharedBackendAcrossThreads(open)
+                + dev.descent.MisuseChecks.modelLargerThanTheBackendIsRefused(open);
     }
 
     /** Creates and closes 1,000 sessions of {@code model}; the device's bytes in use must not move. */

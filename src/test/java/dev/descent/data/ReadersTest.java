@@ -68,7 +68,7 @@ class ReadersTest {
     void malformedIdxFilesAreRejectedWithTheReason() throws IOException {
         assertTrue(error(write("magic", new byte[] {0, 0, 0x0d, 1, 0, 0, 0, 1, 5})).contains("not an unsigned-byte IDX"));
         assertTrue(error(write("short", gzip(idx(new int[] {4, 3}, new byte[5])))).contains("truncated"));
-        assertTrue(error(write("long", idx(new int[] {1}, new byte[] {1, 2}))).contains("trailing"));
+        assertTrue(error(write("long", idx(new int[] {1}, new byte[] {1, 2}))).contains("more bytes than the 1 its header"));
         assertTrue(error(write("zero", idx(new int[] {0, 3}, new byte[0]))).contains("dimension 0 = 0"));
         assertTrue(error(write("empty", new byte[0])).contains("truncated"));
         assertTrue(error(dir.resolve("absent")).contains("does not exist"));
@@ -76,6 +76,27 @@ class ReadersTest {
         IdxReader.Idx labels = IdxReader.read(write("l", idx(new int[] {2}, new byte[2])));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> IdxReader.images(images, labels, "x"))
                 .getMessage().contains("3 images but 2 labels"));
+    }
+
+    @Test
+    void corruptGzipIsNamedAsSuch() throws IOException {
+        byte[] gz = gzip(idx(new int[] {3}, new byte[] {1, 2, 3}));
+        gz[gz.length - 8] ^= 0x5a; // the CRC32 in the gzip trailer
+        String msg = error(write("crc.gz", gz));
+        assertTrue(msg.contains("crc.gz is a corrupt gzip file"), msg);
+    }
+
+    @Test
+    void headerDeclaringMoreThanTheHeapIsRefusedBeforeAllocating() throws IOException {
+        // 20 bytes of gzip that declare 2^31 - 9 bytes: the tests' 4 GB heap cannot hold them as floats.
+        String msg = error(write("bomb.gz", gzip(idx(new int[] {Integer.MAX_VALUE - 9}, new byte[0]))));
+        assertTrue(msg.contains("bomb.gz (2147483638 declared bytes, decoded to floats) needs 10,240 MiB of JVM heap"), msg);
+    }
+
+    @Test
+    void ioErrorsNameTheCauseNotJustThePath() {
+        assertEquals("permission denied", dev.descent.Check.ioReason(new java.nio.file.AccessDeniedException("/x")));
+        assertTrue(error(dir).endsWith("is unreadable: Is a directory"), error(dir));
     }
 
     @Test

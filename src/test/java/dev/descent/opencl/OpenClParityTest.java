@@ -61,6 +61,17 @@ class OpenClParityTest {
     }
 
     @Test
+    void aparapiLoadsItsLibraryFromTheCacheNotAFreshTempDirectory() throws java.io.IOException {
+        Assumptions.assumeTrue(dev.descent.io.NativeLibraries.isLinuxX64(), "the cache is used on x86-64 Linux only");
+        String maps = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"));
+        String cache = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "descent-" + System.getProperty("user.name"))
+                + "/libaparapi_x86_64-";
+        assertTrue(maps.contains(cache), "libaparapi not mapped from " + cache);
+        assertTrue(!maps.contains("/Aparapi"), "Aparapi extracted its own copy as well");
+        checks++;
+    }
+
+    @Test
     void everyOpMatchesTheReference() {
         try (OpenClBackend cl = OpenClBackend.open()) {
             int n = new BackendParity(cl, 51).runAllOps();
@@ -90,6 +101,7 @@ class OpenClParityTest {
     void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
         checks += MisuseChecks.useAfterCloseThrows(OpenClBackend::open);
         checks += MisuseChecks.confinedToItsThread(OpenClBackend::open);
+        checks += MisuseChecks.modelLargerThanTheBackendIsRefused(OpenClBackend::open);
     }
 
     @Test
