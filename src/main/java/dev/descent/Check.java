@@ -73,6 +73,14 @@ public final class Check {
         }
     }
 
+    /** An index in [0, size). */
+    public static int index(String name, int value, int size) {
+        if (value < 0 || value >= size) {
+            throw new IllegalArgumentException(name + " must be in [0, " + size + "), got " + value);
+        }
+        return value;
+    }
+
     public static void length(String name, float[] array, int expected) {
         if (array == null) {
             throw new IllegalArgumentException(name + " must not be null");

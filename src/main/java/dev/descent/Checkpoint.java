@@ -1,51 +1,48 @@
 package dev.descent;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.descent.data.Normalization;
+import dev.descent.optim.OptimizerSpec;
+import dev.descent.optim.OptimizerSpecs;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
+import java.util.Optional;
 
 /**
- * A session's complete training state: architecture, optimizer name and state layout, the
- * parameter arena, every state arena, the control block (step count, NAdam's mu product...) and
- * free-form metadata (the CLI stores epochs completed, seed and batch size).
+ * A training run's complete state, self-describing: the model (architecture, loss, weight init),
+ * the optimizer with every hyperparameter and whether biases are decayed, the parameter arena,
+ * every optimizer-state arena, the control block (step count, NAdam's mu product...), the input
+ * normalisation and class labels of the data it was trained on, and free-form metadata (the CLI
+ * keeps its options, epochs done and a fingerprint of the training data there). A checkpoint
+ * alone rebuilds a training session ({@link #openSession}) or an inference-only
+ * {@link Predictor}.
  *
- * <p>File format: "DESCENT-CKPT" magic, version, UTF fields, float arrays, then a CRC-32 of
- * everything before it. Written to a temporary file in the target directory, fsynced, then
- * renamed over the target, so a crash leaves either the old checkpoint or the new one.
+ * <p>Written atomically ({@link dev.descent.io.AtomicFile}) in the binary format of
+ * {@link CheckpointCodec}, which ends with a CRC-32; a checkpoint never holds a non-finite value.
  */
 public final class Checkpoint {
-    private static final String MAGIC = "DESCENT-CKPT";
-    /** 2: the control block grew the slots that settle a step's output (v1 files are refused). */
-    private static final int VERSION = 2;
-
-    private final String architecture;
-    private final String optimizer;
-    private final List<String> stateNames;
+    private final Model model;
+    private final OptimizerSpec optimizer;
+    private final boolean decayBiases;
     private final float[] parameters;
     private final float[][] state;
     private final float[] control;
+    private final Normalization normalization;
+    private final List<String> classLabels;
     private final Map<String, String> metadata;
 
-    private Checkpoint(String architecture, String optimizer, List<String> stateNames, float[] parameters,
-                       float[][] state, float[] control, Map<String, String> metadata) {
-        this.architecture = architecture;
+    Checkpoint(Model model, OptimizerSpec optimizer, boolean decayBiases, float[] parameters, float[][] state,
+               float[] control, Normalization normalization, List<String> classLabels, Map<String, String> metadata) {
+        this.model = model;
         this.optimizer = optimizer;
-        this.stateNames = stateNames;
+        this.decayBiases = decayBiases;
         this.parameters = parameters;
         this.state = state;
         this.control = control;
-        this.metadata = metadata;
+        this.normalization = normalization;
+        this.classLabels = List.copyOf(classLabels);
+        this.metadata = new LinkedHashMap<>(metadata);
     }
 
     /** Snapshot of {@code session} (downloads parameters, state and control). */
@@ -54,13 +51,57 @@ public final class Checkpoint {
         for (int i = 0; i < state.length; i++) {
             state[i] = session.state(i);
         }
-        return new Checkpoint(session.model().architecture(), session.optimizer().name(),
-                session.optimizer().stateNames(), session.parameters(), state, session.control(),
-                new LinkedHashMap<>(metadata));
+        return new Checkpoint(session.model(), session.optimizer(), session.decaysBiases(), session.parameters(), state,
+                session.control(), null, List.of(), metadata);
     }
 
+    /**
+     * The same checkpoint recording how raw inputs were normalised before training ({@code null}:
+     * not at all) and the name of each class ({@code labels.get(c)} for output c; empty: the
+     * class indices themselves). Predictors apply the normalisation and report these names.
+     */
+    public Checkpoint withData(Normalization normalization, List<String> labels) {
+        if (normalization != null && normalization.width() != 1 && normalization.width() != model.inputWidth()) {
+            throw new IllegalArgumentException("normalization has " + normalization.width() + " columns, the model "
+                    + model.inputWidth() + " inputs");
+        }
+        if (!labels.isEmpty() && labels.size() != model.outputWidth()) {
+            throw new IllegalArgumentException(labels.size() + " class labels for a model with " + model.outputWidth()
+                    + " outputs");
+        }
+        return new Checkpoint(model, optimizer, decayBiases, parameters, state, control, normalization, labels,
+                metadata);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public OptimizerSpec optimizer() {
+        return optimizer;
+    }
+
+    /** Whether weight decay reaches the biases (the Session's {@code decayBiases}). */
+    public boolean decayBiases() {
+        return decayBiases;
+    }
+
+    public String architecture() {
+        return model.architecture();
+    }
+
+    public Optional<Normalization> normalization() {
+        return Optional.ofNullable(normalization);
+    }
+
+    /** Class names by output index; empty when the classes are just their indices. */
+    public List<String> classLabels() {
+        return classLabels;
+    }
+
+    /** A copy of the free-form metadata. */
     public Map<String, String> metadata() {
-        return metadata;
+        return new LinkedHashMap<>(metadata);
     }
 
     /** A copy of the stored parameter arena. */
@@ -68,18 +109,39 @@ public final class Checkpoint {
         return parameters.clone();
     }
 
-    public String architecture() {
-        return architecture;
+    float[][] stateArrays() {
+        return state;
+    }
+
+    float[] controlBlock() {
+        return control;
+    }
+
+    float[] parameterArray() {
+        return parameters;
+    }
+
+    /** A training session on {@code backend} in exactly the state this checkpoint recorded. */
+    public Session openSession(Backend backend, int maxBatch) {
+        Session s = new Session(model, backend, optimizer, maxBatch, decayBiases);
+        try {
+            restore(s);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** Loads parameters, optimizer state and control into {@code session} after checking they fit. */
     public void restore(Session session) {
-        if (!architecture.equals(session.model().architecture())) {
-            throw new IllegalArgumentException("checkpoint architecture " + architecture
+        if (!model.architecture().equals(session.model().architecture())) {
+            throw new IllegalArgumentException("checkpoint architecture " + model.architecture()
                     + " does not match the model's " + session.model().architecture());
         }
-        if (!optimizer.equals(session.optimizer().name()) || !stateNames.equals(session.optimizer().stateNames())) {
-            throw new IllegalArgumentException("checkpoint optimizer " + optimizer + " " + stateNames
+        if (!optimizer.name().equals(session.optimizer().name())
+                || !optimizer.stateNames().equals(session.optimizer().stateNames())) {
+            throw new IllegalArgumentException("checkpoint optimizer " + optimizer.name() + " " + optimizer.stateNames()
                     + " does not match the session's " + session.optimizer().name() + " "
                     + session.optimizer().stateNames());
         }
@@ -94,10 +156,20 @@ public final class Checkpoint {
     public void save(Path file) {
         refuseNonFinite(file, "parameters", parameters);
         for (int i = 0; i < state.length; i++) {
-            refuseNonFinite(file, "optimizer state " + stateNames.get(i), state[i]);
+            refuseNonFinite(file, "optimizer state " + optimizer.stateNames().get(i), state[i]);
         }
-        byte[] body = encode();
+        byte[] body = CheckpointCodec.encode(this);
         dev.descent.io.AtomicFile.write(file, "checkpoint", out -> out.write(body));
+    }
+
+    /** Reads and verifies a checkpoint; any damage is an IllegalArgumentException naming the file. */
+    public static Checkpoint load(Path file) {
+        return CheckpointCodec.decode(file);
+    }
+
+    /** The optimizer as name/value strings, the form the file stores. */
+    Map<String, String> optimizerDescription() {
+        return OptimizerSpecs.describe(optimizer);
     }
 
     /** The step guard keeps every value finite; should one get through anyway, no file records it. */
@@ -108,139 +180,5 @@ public final class Checkpoint {
                         + " is " + values[i] + " (a checkpoint never holds non-finite values)");
             }
         }
-    }
-
-    private byte[] encode() {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeUTF(MAGIC);
-            out.writeInt(VERSION);
-            out.writeUTF(architecture);
-            out.writeUTF(optimizer);
-            out.writeInt(stateNames.size());
-            for (String name : stateNames) {
-                out.writeUTF(name);
-            }
-            out.writeInt(metadata.size());
-            for (Map.Entry<String, String> e : metadata.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeUTF(e.getValue());
-            }
-            writeFloats(out, control);
-            writeFloats(out, parameters);
-            for (float[] s : state) {
-                writeFloats(out, s);
-            }
-            out.flush();
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
-        out.writeInt(values.length);
-        ByteBuffer buf = ByteBuffer.allocate(values.length * 4);
-        buf.asFloatBuffer().put(values);
-        out.write(buf.array());
-    }
-
-    /** Reads and verifies a checkpoint; any damage is an IllegalArgumentException naming the file. */
-    public static Checkpoint load(Path file) {
-        byte[] all;
-        try {
-            if (!Files.isRegularFile(file) && Files.exists(file)) {
-                throw new IllegalArgumentException("checkpoint " + file + " is not a regular file");
-            }
-            long size = Files.size(file);
-            Memory.requireHeap(size, "checkpoint " + file + " (" + size + " bytes)");
-            if (size > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("checkpoint " + file + " is " + size + " bytes, larger than any"
-                        + " checkpoint descent writes");
-            }
-            all = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " does not exist");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + Check.ioReason(e));
-        }
-        if (!startsWithMagic(all)) {
-            throw new IllegalArgumentException(file + " is not a descent checkpoint");
-        }
-        if (all.length < 8) {
-            throw new IllegalArgumentException("checkpoint " + file + " is truncated (" + all.length + " bytes)");
-        }
-        CRC32 crc = new CRC32();
-        crc.update(all, 0, all.length - 8);
-        long stored = ByteBuffer.wrap(all, all.length - 8, 8).getLong();
-        if (crc.getValue() != stored) {
-            throw new IllegalArgumentException("checkpoint " + file + " is corrupt: checksum mismatch");
-        }
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, 0, all.length - 8))) {
-            if (!MAGIC.equals(in.readUTF())) {
-                throw new IllegalArgumentException(file + " is not a descent checkpoint");
-            }
-            int version = in.readInt();
-            if (version < VERSION) {
-                throw new IllegalArgumentException("checkpoint " + file + " was written by an older format (version "
-                        + version + "); this build reads version " + VERSION + ": train again to write a new one");
-            }
-            if (version != VERSION) {
-                throw new IllegalArgumentException("checkpoint " + file + " has version " + version
-                        + "; this build reads version " + VERSION);
-            }
-            String architecture = in.readUTF();
-            String optimizer = in.readUTF();
-            String[] names = new String[in.readInt()];
-            for (int i = 0; i < names.length; i++) {
-                names[i] = in.readUTF();
-            }
-            int metaCount = in.readInt();
-            Map<String, String> meta = new LinkedHashMap<>();
-            for (int i = 0; i < metaCount; i++) {
-                meta.put(in.readUTF(), in.readUTF());
-            }
-            float[] control = readFloats(in);
-            float[] params = readFloats(in);
-            float[][] state = new float[names.length][];
-            for (int i = 0; i < names.length; i++) {
-                state[i] = readFloats(in);
-            }
-            return new Checkpoint(architecture, optimizer, List.of(names), params, state, control, meta);
-        } catch (EOFException | NegativeArraySizeException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " is malformed (ends early)");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + Check.ioReason(e));
-        }
-    }
-
-    /** The first bytes of every checkpoint: writeUTF's two-byte length, then the magic. */
-    private static boolean startsWithMagic(byte[] all) {
-        byte[] magic = MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        if (all.length < magic.length + 2 || all[0] != 0 || all[1] != magic.length) {
-            return false;
-        }
-        for (int i = 0; i < magic.length; i++) {
-            if (all[i + 2] != magic[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static float[] readFloats(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available() / 4) {
-            throw new EOFException();
-        }
-        byte[] raw = new byte[n * 4];
-        in.readFully(raw);
-        float[] values = new float[n];
-        ByteBuffer.wrap(raw).asFloatBuffer().get(values);
-        return values;
     }
 }

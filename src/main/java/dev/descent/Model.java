@@ -82,6 +82,30 @@ public final class Model {
                 .collect(Collectors.joining("-")) + "/" + loss.name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The model an {@link #architecture()} string describes, with weight init {@code init}. */
+    public static Model parse(String architecture, Init init) {
+        String[] lossSplit = architecture.split("/");
+        String[] parts = lossSplit[0].split("-");
+        try {
+            if (lossSplit.length != 2 || parts.length < 2) {
+                throw new IllegalArgumentException("expected INPUT-UNITS:ACTIVATION-.../LOSS");
+            }
+            Builder b = builder(Integer.parseInt(parts[0])).init(init)
+                    .loss(Loss.valueOf(lossSplit[1].toUpperCase(java.util.Locale.ROOT)));
+            for (int i = 1; i < parts.length; i++) {
+                String[] layer = parts[i].split(":");
+                if (layer.length != 2) {
+                    throw new IllegalArgumentException("layer '" + parts[i] + "' is not UNITS:ACTIVATION");
+                }
+                b.dense(Integer.parseInt(layer[0]), Activation.parse(layer[1]));
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // NumberFormatException is one too: every malformed string ends here with the string named.
+            throw new IllegalArgumentException("architecture '" + architecture + "' is malformed: " + e.getMessage());
+        }
+    }
+
     /** A fresh arena: weights drawn with {@link #init()} from {@code seed}, biases and padding zero. */
     public float[] initialParameters(long seed) {
         float[] arena = new float[parameterCount];

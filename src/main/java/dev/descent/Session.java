@@ -34,6 +34,7 @@ public final class Session implements AutoCloseable {
     private final Buf targets;
     private final int[] zOffset;
     private final int[] aOffset;
+    private final boolean training;
     private StepGuard guard = StepGuard.NONE;
     private final Lifecycle life = new Lifecycle("session");
 
@@ -42,9 +43,28 @@ public final class Session implements AutoCloseable {
      *                    recipes turn it off)
      */
     public Session(Model model, Backend backend, OptimizerSpec optimizer, int maxBatch, boolean decayBiases) {
-        if (model == null || backend == null || optimizer == null) {
-            throw new IllegalArgumentException("model, backend and optimizer must not be null");
+        this(model, backend, optimizer, maxBatch, decayBiases, true);
+        if (optimizer == null) {
+            close();
+            throw new IllegalArgumentException("optimizer must not be null (Session.forInference has none)");
         }
+    }
+
+    /**
+     * A session that only runs the network forward ({@link #predict}, {@link #evaluate}): no
+     * gradients, optimizer state or backward workspace are allocated, so it takes about a third
+     * of a training session's memory. Training methods throw IllegalStateException.
+     */
+    public static Session forInference(Model model, Backend backend, int maxBatch) {
+        return new Session(model, backend, null, maxBatch, false, false);
+    }
+
+    private Session(Model model, Backend backend, OptimizerSpec optimizer, int maxBatch, boolean decayBiases,
+                    boolean training) {
+        if (model == null || backend == null) {
+            throw new IllegalArgumentException("model and backend must not be null");
+        }
+        this.training = training && optimizer != null;
         this.model = model;
         this.backend = backend;
         this.optimizer = optimizer;
@@ -68,22 +88,28 @@ public final class Session implements AutoCloseable {
                     + " floats for model " + model.architecture() + ", over the " + Model.MAX_BUFFER
                     + "-float limit of one buffer (use a smaller batch or model)");
         }
-        long floats = (long) n * (2 + optimizer.stateCount()) + offset + 2 * scratch
-                + (long) maxBatch * model.loss().targetWidth(model.outputWidth()) + Control.SIZE;
-        Memory.require(backend, floats, "model " + model.architecture() + " with " + optimizer.name() + " at maxBatch "
-                + maxBatch + " (parameters, gradients, " + optimizer.stateCount() + " state buffers, workspace)");
+        int stateCount = this.training ? optimizer.stateCount() : 0;
+        long floats = this.training ? (long) n * (2 + stateCount) + offset + 2 * scratch : n + offset;
+        floats += (long) maxBatch * model.loss().targetWidth(model.outputWidth()) + Control.SIZE;
+        Memory.require(backend, floats, "model " + model.architecture() + (this.training ? " with " + optimizer.name()
+                + " at maxBatch " + maxBatch + " (parameters, gradients, " + stateCount + " state buffers, workspace)"
+                : " for inference at maxBatch " + maxBatch + " (parameters, workspace)"));
         params = backend.allocate(n);
-        grads = backend.allocate(n);
-        state = new Buf[optimizer.stateCount()];
+        grads = this.training ? backend.allocate(n) : null;
+        state = new Buf[stateCount];
         for (int i = 0; i < state.length; i++) {
             state[i] = backend.allocate(n);
         }
         control = backend.allocate(Control.SIZE);
         acts = backend.allocate((int) offset);
-        deltaA = backend.allocate((int) scratch);
-        deltaZ = backend.allocate((int) scratch);
+        deltaA = this.training ? backend.allocate((int) scratch) : null;
+        deltaZ = this.training ? backend.allocate((int) scratch) : null;
         targets = backend.allocate(maxBatch * model.loss().targetWidth(model.outputWidth()));
-        resetOptimizer();
+        if (this.training) {
+            resetOptimizer();
+        } else {
+            backend.upload(Control.initial(), 0, control, 0, Control.SIZE);
+        }
     }
 
     /** Session with weights drawn from {@code seed}. */
@@ -101,8 +127,27 @@ public final class Session implements AutoCloseable {
         return backend;
     }
 
+    /** The optimizer; an inference-only session has none and throws IllegalStateException. */
     public OptimizerSpec optimizer() {
+        requireTraining();
         return optimizer;
+    }
+
+    /** True for a session made by {@link #forInference}. */
+    public boolean isInferenceOnly() {
+        return !training;
+    }
+
+    /** Whether weight decay reaches the biases (the constructor's {@code decayBiases}). */
+    public boolean decaysBiases() {
+        return decayEnd == model.parameterCount();
+    }
+
+    private void requireTraining() {
+        if (!training) {
+            throw new IllegalStateException("this session is inference-only (Session.forInference): it has no"
+                    + " gradients or optimizer state");
+        }
     }
 
     public int maxBatch() {
@@ -126,6 +171,7 @@ public final class Session implements AutoCloseable {
     public void resetOptimizer() {
         synchronized (backend) {
             ensureOpen();
+            requireTraining();
             for (Buf s : state) {
                 backend.fill(s, 0, s.length(), (float) optimizer.initialState());
             }
@@ -213,6 +259,7 @@ public final class Session implements AutoCloseable {
     public void backward(int rows) {
         synchronized (backend) {
             ensureOpen();
+            requireTraining();
             checkRows(rows);
             List<Layer> layers = model.layers();
             int last = layers.size() - 1;
@@ -237,6 +284,7 @@ public final class Session implements AutoCloseable {
     public void step(float lr, long batchIndex, int rows) {
         synchronized (backend) {
             ensureOpen();
+            requireTraining();
             Check.positive("lr", lr);
             int n = model.parameterCount();
             float clip = (float) guard.clipValue();
@@ -250,6 +298,7 @@ public final class Session implements AutoCloseable {
     public void trainBatch(int rows, float lr, long batchIndex) {
         synchronized (backend) {
             ensureOpen();
+            requireTraining();
             forward(rows);
             backward(rows);
             step(lr, batchIndex, rows);
@@ -375,6 +424,7 @@ public final class Session implements AutoCloseable {
     public float[] gradients() {
         synchronized (backend) {
             ensureOpen();
+            requireTraining();
             return download(grads);
         }
     }
@@ -393,6 +443,7 @@ public final class Session implements AutoCloseable {
     public void setState(int i, float[] values) {
         synchronized (backend) {
             ensureOpen();
+            requireTraining();
             Check.length("state " + optimizer.stateNames().get(i), values, model.parameterCount());
             backend.upload(values, 0, state[i], 0, values.length);
         }
@@ -431,7 +482,9 @@ public final class Session implements AutoCloseable {
                 return;
             }
             for (Buf b : new Buf[] {params, grads, control, acts, deltaA, deltaZ, targets}) {
-                backend.free(b);
+                if (b != null) {
+                    backend.free(b);
+                }
             }
             for (Buf s : state) {
                 backend.free(s);

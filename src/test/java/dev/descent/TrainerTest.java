@@ -168,7 +168,7 @@ class TrainerTest {
 
     @Test
     void embeddedFashionMnistReachesEightyOnePercentInFiveEpochs() {
-        DataSources.Split split = DataSources.embedded();
+        DataSources.Split split = DataSources.embedded().normalized();
         Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
                 .dense(10, Activation.IDENTITY).build();
         try (Session s = Session.create(model, new CpuBackend(), Adam.adam(1e-3), 64, 42);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * caches cannot flatter the small sizes; device work is synchronized before the clock stops.
  * The JMH suite in benchmarks/ is the rigorous version of the same measurements.
  */
-@Command(name = "bench", description = "Measure copy bandwidth, optimizer updates and GEMM on one backend.")
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Measure copy bandwidth, optimizer updates and GEMM on one backend.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", split = ",",
             description = "one or more of auto, cpu, cuda, opencl, measured in this order (default: ${DEFAULT-VALUE})")

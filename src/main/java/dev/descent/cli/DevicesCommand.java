@@ -6,7 +6,7 @@ import dev.descent.opencl.OpenClDevices;
 import picocli.CommandLine.Command;
 
 /** Lists every backend with its availability and, when unavailable, the reason. */
-@Command(name = "devices", description = "List backends and whether each can run here.")
+@Command(name = "devices", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "List backends and whether each can run here.")
 final class DevicesCommand implements Runnable {
     @Override
     public void run() {

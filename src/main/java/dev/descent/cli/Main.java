@@ -8,9 +8,10 @@ import picocli.CommandLine.Command;
  * 2 for bad arguments, 1 for failures while running (unreadable data, unavailable backend),
  * 3 when the non-finite guard halted training.
  */
-@Command(name = "descent", mixinStandardHelpOptions = true, version = "descent 0.1.0",
-        description = "Train dense neural networks on CPU, CUDA or OpenCL.",
-        subcommands = {TrainCommand.class, DevicesCommand.class, BenchCommand.class})
+@Command(name = "descent", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Train dense neural networks on CPU, CUDA or OpenCL, then evaluate, predict with and export them.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, DevicesCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -21,7 +22,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, argv) -> {
-            ex.getCommandLine().getErr().println("descent: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("descent: " + ex.getMessage() + suggestion(ex));
             return 2;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -41,6 +42,15 @@ public final class Main implements Runnable {
                     + (Runtime.getRuntime().maxMemory() >> 20) + " MiB: raise it with -Xmx or use smaller sizes");
             return 1;
         }
+    }
+
+    /** For a misspelt option, the closest ones picocli knows ("did you mean --lr?"). */
+    private static String suggestion(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            return "; did you mean " + String.join(" or ", u.getSuggestions()) + "? (see "
+                    + u.getCommandLine().getCommandName() + " --help)";
+        }
+        return "";
     }
 
     @Override

@@ -8,10 +8,31 @@ import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.RAdam;
 import dev.descent.optim.RmsProp;
 import dev.descent.optim.Sgd;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The optimizer flags of {@code train}; unset values take PyTorch's defaults for the chosen rule. */
+/**
+ * The optimizer flags of {@code train}; unset values take PyTorch's defaults for the chosen rule.
+ * A flag the chosen optimizer does not have is an error, not silently ignored.
+ */
 final class OptimizerOptions {
+    /** The optimizers each rule-specific flag applies to (--lr and --weight-decay apply to all). */
+    private static final Map<String, List<String>> APPLIES_TO = Map.of(
+            "--momentum", List.of("sgd", "rmsprop"),
+            "--dampening", List.of("sgd"),
+            "--nesterov", List.of("sgd"),
+            "--beta1", List.of("adam", "adamw", "nadam", "radam"),
+            "--beta2", List.of("adam", "adamw", "nadam", "radam"),
+            "--amsgrad", List.of("adam", "adamw"),
+            "--centered", List.of("rmsprop"),
+            "--eps", List.of("adam", "adamw", "adagrad", "rmsprop", "adadelta", "nadam", "radam"));
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(names = "--optimizer", defaultValue = "adam",
             description = "sgd, adam, adamw, adagrad, rmsprop, adadelta, nadam, radam (default: ${DEFAULT-VALUE})")
     String name;
@@ -46,7 +67,21 @@ final class OptimizerOptions {
     @Option(names = "--centered", description = "rmsprop: centered variant")
     boolean centered;
 
+    /** Throws when the command line gave a flag that {@code name} does not have. */
+    private void refuseInapplicableFlags() {
+        if (command == null || command.commandLine() == null || command.commandLine().getParseResult() == null) {
+            return;
+        }
+        for (Map.Entry<String, List<String>> e : APPLIES_TO.entrySet()) {
+            if (command.commandLine().getParseResult().hasMatchedOption(e.getKey()) && !e.getValue().contains(name)) {
+                throw new IllegalArgumentException(e.getKey() + " does not apply to --optimizer " + name + " (it is an"
+                        + " option of " + String.join(", ", e.getValue()) + ")");
+            }
+        }
+    }
+
     OptimizerSpec build() {
+        refuseInapplicableFlags();
         double wd = weightDecay != null ? weightDecay : name.equals("adamw") ? 1e-2 : 0;
         switch (name) {
             case "sgd":

@@ -15,7 +15,6 @@ import dev.descent.StepGuard;
 import dev.descent.Trainer;
 import dev.descent.TrainingListener;
 import dev.descent.TrainingReport;
-import dev.descent.data.CsvReader;
 import dev.descent.data.DataSources;
 import dev.descent.optim.OptimizerSpec;
 import java.nio.file.Path;
@@ -24,13 +23,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
-/** {@code descent train}: trains an MLP classifier and ends with "test accuracy: 0.xxxx". */
-@Command(name = "train", description = "Train an MLP classifier (default: embedded Fashion-MNIST sample, CPU).")
+/**
+ * {@code descent train}: trains an MLP classifier and ends with "test accuracy: 0.xxxx". Its
+ * checkpoints record every option, so {@code --resume FILE} alone continues the run; only the
+ * options in {@link #RESUMABLE} may change on resume, any other that contradicts the checkpoint
+ * is an error naming both values.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = "Train an MLP classifier (default: the embedded Fashion-MNIST sample) and print its test"
+                + " accuracy.")
 final class TrainCommand implements Callable<Integer> {
+    /** What may change when resuming: how long to run, where output goes, which device, the guard's patience. */
+    static final Set<String> RESUMABLE = Set.of("--epochs", "--stop-after", "--checkpoint", "--resume", "--plot",
+            "--quiet", "--backend", "--opencl-device", "--max-bad-steps", "--help", "--version");
+    /** Metadata keys: the options as given, epochs done, and the training data's fingerprint. */
+    static final String OPTION_KEY = "option ";
+    static final String EPOCHS_DONE = "epochs_completed";
+    static final String FINGERPRINT = "data_fingerprint";
+
+    @Spec
+    CommandSpec spec;
+
     /** Widest hidden layer accepted: 784 x 2^20 weights is already 3 GiB. */
     static final int MAX_WIDTH = 1 << 20;
 
@@ -65,11 +87,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "seed for weights and shuffling (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--data", description = "directory with the four Fashion-MNIST/MNIST IDX files")
-    Path data;
-
-    @Option(names = "--csv", description = "CSV file, label in the first column, with a header line; 20% held out")
-    Path csv;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--clip-norm", defaultValue = "0", description = "clip gradients to this global L2 norm (0: off)")
     double clipNorm;
@@ -94,7 +113,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", description = "write a checkpoint here after every epoch (atomically)")
     Path checkpoint;
 
-    @Option(names = "--resume", description = "continue from this checkpoint")
+    @Option(names = "--resume", description = "continue the run this checkpoint recorded (no other option needs"
+            + " repeating; --epochs may extend it)")
     Path resume;
 
     @Option(names = "--stop-after", description = "end this invocation after this many epochs (with --checkpoint,"
@@ -109,26 +129,32 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
+        int startEpoch = resumed == null ? 0 : adoptCheckpointOptions(resumed);
         // Validate everything before any expensive work.
         OptimizerSpec spec = optimizer.build();
         Activation act = Activation.parse(activation);
         Init weightInit = Init.parse(init);
         Schedule sched = Schedule.warmup(warmup, Schedule.parse(schedule));
         StepGuard guard = new StepGuard(clipNorm, clipValue, maxBadSteps);
-        if (data != null && csv != null) {
-            throw new IllegalArgumentException("--data and --csv are exclusive");
-        }
+        data.check();
         if (plot != null && !plot.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
             throw new IllegalArgumentException("--plot must name a .png file, got " + plot);
         }
         if (epochs < 1 || epochs > 1_000_000) {
             throw new IllegalArgumentException("--epochs must be in [1, 1000000], got " + epochs);
         }
-        if (warmup > epochs) {
-            throw new IllegalArgumentException("--warmup " + warmup + " is longer than --epochs " + epochs);
+        if (warmup >= epochs && warmup > 0) {
+            throw new IllegalArgumentException("--warmup " + warmup + " must be shorter than --epochs " + epochs
+                    + " (the learning rate would never reach its base value)");
         }
-        if (stopAfter != null && (stopAfter < 1 || stopAfter > epochs)) {
-            throw new IllegalArgumentException("--stop-after must be in [1, " + epochs + "], got " + stopAfter);
+        if (epochs < startEpoch) {
+            throw new IllegalArgumentException("--epochs " + epochs + " is fewer than the " + startEpoch
+                    + " epochs checkpoint " + resume + " has already done");
+        }
+        if (stopAfter != null && (stopAfter < Math.max(1, startEpoch) || stopAfter > epochs)) {
+            throw new IllegalArgumentException("--stop-after must be in [" + Math.max(1, startEpoch) + ", " + epochs
+                    + "], got " + stopAfter);
         }
         if (stopAfter != null && stopAfter < epochs && checkpoint == null) {
             throw new IllegalArgumentException("--stop-after " + stopAfter + " without --checkpoint would discard the"
@@ -144,12 +170,18 @@ final class TrainCommand implements Callable<Integer> {
         }
         OutputPaths.checkWritable("--checkpoint", checkpoint);
         OutputPaths.checkWritable("--plot", plot);
-        Checkpoint resumed = resume == null ? null : Checkpoint.load(resume);
 
         if (openclDevice != null) {
             System.setProperty(dev.descent.opencl.OpenClDevices.PROPERTY, openclDevice);
         }
-        DataSources.Split split = loadData();
+        DataSources.Split raw = data.split(seed);
+        String fingerprint = raw.fingerprint();
+        if (resumed != null && !fingerprint.equals(resumed.metadata().get(FINGERPRINT))) {
+            throw new IllegalArgumentException("the training data from " + data.describe() + " differs from the data"
+                    + " checkpoint " + resume + " was trained on (fingerprint " + fingerprint + ", checkpoint "
+                    + resumed.metadata().get(FINGERPRINT) + ")");
+        }
+        DataSources.Split split = raw.normalized();
         int rows = split.train().rows();
         int batch = parseBatch(batchSize, rows);
         Model.Builder builder = Model.builder(split.train().cols()).init(weightInit);
@@ -158,6 +190,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         int classes = Math.max(split.train().classes(), split.heldOut().classes());
         Model model = builder.dense(classes, Activation.IDENTITY).build();
+        List<String> labels = raw.labels().size() == classes ? raw.labels() : List.of();
 
         try (Backend device = Backends.open(backend);
              Session session = new Session(model, device, spec, Math.max(batch, Math.min(rows, 1024)), !noDecayBias)) {
@@ -172,11 +205,10 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("model: " + model.architecture() + ", " + spec + ", batch " + batch + ", " + epochs + " epochs");
             session.setGuard(guard);
             session.setParameters(model.initialParameters(seed));
-            int startEpoch = 0;
             if (resumed != null) {
-                startEpoch = checkResume(resumed, batch);
                 resumed.restore(session);
                 System.out.println("resumed from " + resume + " after epoch " + startEpoch);
+                noteScheduleChange(resumed, sched);
             }
             Trainer trainer = new Trainer(session, new Trainer.Config(epochs, batch, spec.lr(), seed, sched, true));
             List<EpochStats> history = new ArrayList<>();
@@ -199,7 +231,8 @@ final class TrainCommand implements Callable<Integer> {
                         history.add(s);
                         System.out.println(EpochLine.format(s, epochs));
                         if (checkpoint != null) {
-                            Checkpoint.of(session, metadata(s.epoch(), batch)).save(checkpoint);
+                            Checkpoint.of(session, metadata(s.epoch(), fingerprint))
+                                    .withData(raw.normalization(), labels).save(checkpoint);
                         }
                     }
                 }, startEpoch, stopAfter == null ? epochs : stopAfter);
@@ -218,19 +251,78 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private DataSources.Split loadData() {
-        if (data != null) {
-            return DataSources.idxDirectory(data);
-        }
-        if (csv != null) {
-            dev.descent.data.Dataset all = CsvReader.labelsFirst(true).read(csv);
-            if (all.rows() < 2) {
-                throw new IllegalArgumentException("--csv " + csv + " has " + all.rows() + " data row; at least 2 are"
-                        + " needed, since a fifth of the rows (at least one) is held out to score the model");
+    /**
+     * Takes every option the user did not give from the checkpoint, and refuses one that
+     * contradicts it. Returns the epochs the checkpoint has done.
+     */
+    private int adoptCheckpointOptions(Checkpoint ck) {
+        Map<String, String> meta = ck.metadata();
+        Map<String, String> stored = new LinkedHashMap<>();
+        meta.forEach((k, v) -> {
+            if (k.startsWith(OPTION_KEY)) {
+                stored.put(k.substring(OPTION_KEY.length()), v);
             }
-            return DataSources.randomSplit(all, Math.max(1, all.rows() / 5), seed);
+        });
+        if (stored.isEmpty() || meta.get(EPOCHS_DONE) == null) {
+            throw new IllegalArgumentException("checkpoint " + resume + " records no training options (it was"
+                    + " written through the API, not by train), so train cannot resume it");
         }
-        return DataSources.embedded();
+        CommandSpec before = storedCommand(stored);
+        ParseResult given = spec.commandLine().getParseResult();
+        for (OptionSpec o : spec.options()) {
+            OptionSpec was = before.findOption(o.longestName());
+            if (RESUMABLE.contains(o.longestName()) || was == null) {
+                continue;
+            }
+            if (!given.hasMatchedOption(o)) {
+                o.setValue(was.getValue());
+            } else if (!java.util.Objects.equals(o.getValue(), was.getValue())) {
+                throw new IllegalArgumentException(o.longestName() + " " + show(o.getValue()) + " contradicts the"
+                        + " checkpoint's " + o.longestName() + " " + show(was.getValue()) + " (when resuming, only "
+                        + String.join(", ", new java.util.TreeSet<>(RESUMABLE)) + " may change)");
+            }
+        }
+        if (!given.hasMatchedOption("--epochs")) {
+            epochs = (Integer) before.findOption("--epochs").getValue();
+        }
+        return Integer.parseInt(meta.get(EPOCHS_DONE));
+    }
+
+    /** A train command parsed from the options a checkpoint stored. */
+    private CommandSpec storedCommand(Map<String, String> stored) {
+        List<String> args = new ArrayList<>();
+        stored.forEach((name, value) -> {
+            OptionSpec o = spec.findOption(name);
+            if (o != null && o.arity().max() == 0) {
+                if (Boolean.parseBoolean(value)) {
+                    args.add(name);
+                }
+            } else if (o != null) {
+                args.add(name);
+                args.add(value);
+            }
+        });
+        picocli.CommandLine cl = new picocli.CommandLine(new TrainCommand());
+        cl.parseArgs(args.toArray(new String[0]));
+        return cl.getCommandSpec();
+    }
+
+    private static String show(Object value) {
+        return value == null ? "(not given)" : value instanceof List<?> l ? joined(l) : String.valueOf(value);
+    }
+
+    private static String joined(List<?> values) {
+        return values.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** A schedule that spans the planned epochs changes shape when a resumed run extends the plan. */
+    private void noteScheduleChange(Checkpoint ck, Schedule sched) {
+        String planned = ck.metadata().get(OPTION_KEY + "--epochs");
+        if (planned != null && Integer.parseInt(planned) != epochs && sched != Schedule.CONSTANT) {
+            System.out.println("note: --epochs " + epochs + " extends the " + planned + " planned; the --schedule "
+                    + schedule + " is now spread over " + epochs + " epochs, so the remaining epochs differ from an"
+                    + " uninterrupted " + epochs + "-epoch run's (use --schedule constant for runs you extend)");
+        }
     }
 
     static int parseBatch(String text, int rows) {
@@ -248,28 +340,16 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, String> metadata(int epochsCompleted, int batch) {
+    /** Every option's value (those resuming may change included, as a record), epochs done, the data's fingerprint. */
+    private Map<String, String> metadata(int epochsCompleted, String fingerprint) {
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("epochs_completed", Integer.toString(epochsCompleted));
-        meta.put("seed", Long.toString(seed));
-        meta.put("batch_size", Integer.toString(batch));
+        for (OptionSpec o : spec.options()) {
+            if (o.getValue() != null && !o.usageHelp() && !o.versionHelp() && !o.longestName().equals("--resume")) {
+                meta.put(OPTION_KEY + o.longestName(), show(o.getValue()));
+            }
+        }
+        meta.put(EPOCHS_DONE, Integer.toString(epochsCompleted));
+        meta.put(FINGERPRINT, fingerprint);
         return meta;
-    }
-
-    /** The checkpoint must come from the same seed and batch size for the resumed run to match. */
-    private int checkResume(Checkpoint ck, int batch) {
-        Map<String, String> meta = ck.metadata();
-        if (!Long.toString(seed).equals(meta.get("seed"))) {
-            throw new IllegalArgumentException("--seed " + seed + " differs from the checkpoint's " + meta.get("seed"));
-        }
-        if (!Integer.toString(batch).equals(meta.get("batch_size"))) {
-            throw new IllegalArgumentException("--batch-size " + batch + " differs from the checkpoint's "
-                    + meta.get("batch_size"));
-        }
-        String done = meta.get("epochs_completed");
-        if (done == null) {
-            throw new IllegalArgumentException("checkpoint " + resume + " records no completed epochs");
-        }
-        return Math.min(Integer.parseInt(done), epochs);
     }
 }

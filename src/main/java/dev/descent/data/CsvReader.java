@@ -26,13 +26,21 @@ public final class CsvReader {
      * @param classification integer labels (classes = largest label + 1) or one regression target
      */
     public CsvReader(int labelColumn, boolean header, char delimiter, boolean classification) {
-        if (labelColumn < -1) {
+        if (labelColumn < FEATURES_ONLY) {
             throw new IllegalArgumentException("labelColumn must be >= -1 (-1 = last), got " + labelColumn);
         }
         this.labelColumn = labelColumn;
         this.header = header;
         this.delimiter = delimiter;
         this.classification = classification;
+    }
+
+    /** A labelColumn meaning "every column is a feature": the targets are one column of zeros. */
+    static final int FEATURES_ONLY = -2;
+
+    /** Every column a feature (data to predict on), comma-separated; the dataset's targets are zeros. */
+    public static CsvReader featuresOnly(boolean header) {
+        return new CsvReader(FEATURES_ONLY, header, ',', false);
     }
 
     /** Label in column 0, comma-separated, with a header line, classification. */
@@ -70,7 +78,7 @@ public final class CsvReader {
             String[] cells = split(line);
             if (width == -1) {
                 width = cells.length;
-                if (width < 2) {
+                if (width < (labelColumn == FEATURES_ONLY ? 1 : 2)) {
                     throw new IllegalArgumentException(name + " line " + lineNo + ": needs a label and at least one"
                             + " feature column, found " + width + " column(s)");
                 }
@@ -81,6 +89,15 @@ public final class CsvReader {
             } else if (cells.length != width) {
                 throw new IllegalArgumentException(name + " line " + lineNo + ": " + cells.length
                         + " columns, expected " + width);
+            }
+            if (labelColumn == FEATURES_ONLY) {
+                float[] x = new float[width];
+                for (int c = 0; c < width; c++) {
+                    x[c] = parse(cells[c], name, lineNo, c);
+                }
+                rows.add(x);
+                targets.add(0f);
+                continue;
             }
             int label = labelColumn == -1 ? width - 1 : labelColumn;
             float[] x = new float[width - 1];
@@ -96,7 +113,7 @@ public final class CsvReader {
         if (rows.isEmpty()) {
             throw new IllegalArgumentException(name + " has no data rows");
         }
-        int cols = width - 1;
+        int cols = labelColumn == FEATURES_ONLY ? width : width - 1;
         float[] features = new float[rows.size() * cols];
         for (int r = 0; r < rows.size(); r++) {
             System.arraycopy(rows.get(r), 0, features, r * cols, cols);

@@ -8,13 +8,37 @@ import java.nio.file.Path;
 /**
  * Where training data comes from: the Fashion-MNIST test split embedded in the jar (the default
  * workload, split into fixed 8,000 training / 2,000 held-out rows), a directory holding the four
- * standard IDX files, and seeded splits of any dataset.
+ * standard IDX files, and seeded splits of any dataset. Every split holds the raw values of its
+ * files together with the normalisation to train on them with ({@link Split#normalized()}), so a
+ * trained model can record it and apply it to raw inputs later.
  */
 public final class DataSources {
     private DataSources() {}
 
-    /** A training set and the held-out set it is scored on. */
-    public record Split(Dataset train, Dataset heldOut, String description) {}
+    /**
+     * A training set and the held-out set it is scored on, as raw values, with the normalisation
+     * fitted for them ({@code null}: none) and the class names ({@code empty}: the indices).
+     */
+    public record Split(Dataset train, Dataset heldOut, Normalization normalization, java.util.List<String> labels,
+                        String description) {
+        /** The fingerprints of both sets: changing any row of either changes it. */
+        public String fingerprint() {
+            return train.fingerprint() + "-" + heldOut.fingerprint();
+        }
+
+        /** Both sets with the normalisation applied: what a model trains on. */
+        public Split normalized() {
+            return normalization == null ? this : new Split(train.normalized(normalization),
+                    heldOut.normalized(normalization), null, labels, description);
+        }
+    }
+
+    /** Pixels are bytes: dividing by 255 maps them to [0, 1]. */
+    public static final Normalization PIXELS = Normalization.uniform(0, 255);
+
+    /** Fashion-MNIST's class names, by label. */
+    public static final java.util.List<String> FASHION_LABELS = java.util.List.of("T-shirt/top", "Trouser", "Pullover",
+            "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     public static final int EMBEDDED_TRAIN_ROWS = 8000;
     private static final String RESOURCE = "/dev/descent/data/";
@@ -23,8 +47,8 @@ public final class DataSources {
     public static Split embedded() {
         Dataset all = IdxReader.images(resource("t10k-images-idx3-ubyte.gz"), resource("t10k-labels-idx1-ubyte.gz"),
                 "embedded Fashion-MNIST");
-        return new Split(all.slice(0, EMBEDDED_TRAIN_ROWS), all.slice(EMBEDDED_TRAIN_ROWS, all.rows()),
-                "embedded Fashion-MNIST test split: 8000 train / 2000 held out");
+        return new Split(all.slice(0, EMBEDDED_TRAIN_ROWS), all.slice(EMBEDDED_TRAIN_ROWS, all.rows()), PIXELS,
+                FASHION_LABELS, "embedded Fashion-MNIST test split: 8000 train / 2000 held out");
     }
 
     private static IdxReader.Idx resource(String name) {
@@ -54,7 +78,8 @@ public final class DataSources {
             throw new IllegalArgumentException(dir + ": train images have " + train.cols() + " pixels, test images "
                     + test.cols());
         }
-        return new Split(train, test, dir + ": " + train.rows() + " train / " + test.rows() + " test");
+        return new Split(train, test, PIXELS, java.util.List.of(),
+                dir + ": " + train.rows() + " train / " + test.rows() + " test");
     }
 
     private static Path find(Path dir, String stem) {
@@ -67,7 +92,10 @@ public final class DataSources {
         throw new IllegalArgumentException("--data " + dir + " has no " + stem + ".gz or " + stem);
     }
 
-    /** A seeded split: {@code heldOutRows} rows drawn at random (Fisher-Yates from {@code seed}) are held out. */
+    /**
+     * A seeded split: {@code heldOutRows} rows drawn at random (Fisher-Yates from {@code seed}) are
+     * held out; the normalisation standardises each column with the training rows' statistics.
+     */
     public static Split randomSplit(Dataset data, int heldOutRows, long seed) {
         if (heldOutRows < 1 || heldOutRows >= data.rows()) {
             throw new IllegalArgumentException("heldOutRows must be in [1, " + (data.rows() - 1) + "], got " + heldOutRows);
@@ -84,8 +112,9 @@ public final class DataSources {
             order[j] = t;
         }
         int trainRows = data.rows() - heldOutRows;
-        return new Split(data.select(java.util.Arrays.copyOfRange(order, 0, trainRows)),
-                data.select(java.util.Arrays.copyOfRange(order, trainRows, order.length)),
+        Dataset train = data.select(java.util.Arrays.copyOfRange(order, 0, trainRows));
+        return new Split(train, data.select(java.util.Arrays.copyOfRange(order, trainRows, order.length)),
+                Normalization.standardize(train), java.util.List.of(),
                 "seeded split: " + trainRows + " train / " + heldOutRows + " held out");
     }
 }

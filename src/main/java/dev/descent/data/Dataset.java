@@ -117,6 +117,30 @@ public final class Dataset {
         return new Dataset(x, to - from, cols, t, targetWidth, classes);
     }
 
+    /**
+     * A short hash of the shape, features and targets (SHA-256, first 16 hex digits): a checkpoint
+     * records it so that resuming on other data is an error rather than a silently different run.
+     */
+    public String fingerprint() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(16).putInt(rows).putInt(cols).putInt(targetWidth)
+                    .putInt(classes);
+            sha.update(head.array());
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * 4096);
+            for (float[] a : new float[][] {features, targets}) {
+                for (int i = 0; i < a.length; i += 4096) {
+                    buf.clear();
+                    buf.asFloatBuffer().put(a, i, Math.min(4096, a.length - i));
+                    sha.update(buf.array(), 0, 4 * Math.min(4096, a.length - i));
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
     /** The rows listed in {@code order}, in that order (used for seeded splits). */
     public Dataset select(int[] order) {
         float[] x = new float[order.length * cols];

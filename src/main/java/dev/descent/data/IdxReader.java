@@ -95,8 +95,8 @@ public final class IdxReader {
     }
 
     /**
-     * Pairs an image file and a label file into a classification dataset with pixels scaled to
-     * [0, 1] and 10 classes (or the largest label + 1, if larger).
+     * Pairs an image file and a label file into a classification dataset of raw pixel values
+     * (0 to 255; {@link DataSources#PIXELS} scales them) and 10 classes (or the largest label + 1).
      */
     public static Dataset images(Idx images, Idx labels, String name) {
         if (images.dims().length < 2) {
@@ -113,7 +113,7 @@ public final class IdxReader {
         float[] x = new float[rows * cols];
         byte[] px = images.data();
         for (int i = 0; i < x.length; i++) {
-            x[i] = (px[i] & 0xff) / 255f;
+            x[i] = px[i] & 0xff;
         }
         int[] y = new int[rows];
         int classes = 10;

@@ -22,6 +22,46 @@ public final class Normalization {
         return new Normalization(new float[] {(float) shift}, new float[] {(float) scale});
     }
 
+    /**
+     * A stored map: {@code shift} and {@code scale} of equal length, one entry (every column) or one
+     * per column; scales must be positive and everything finite.
+     */
+    public static Normalization of(float[] shift, float[] scale) {
+        if (shift.length == 0 || shift.length != scale.length) {
+            throw new IllegalArgumentException("normalization needs as many shifts as scales (at least one), got "
+                    + shift.length + " and " + scale.length);
+        }
+        Check.finite("normalization shift", shift);
+        Check.finite("normalization scale", scale);
+        for (int c = 0; c < scale.length; c++) {
+            if (!(scale[c] > 0)) {
+                throw new IllegalArgumentException("normalization scale of column " + c + " is " + scale[c]
+                        + "; must be > 0");
+            }
+        }
+        return new Normalization(shift.clone(), scale.clone());
+    }
+
+    /** 1 when one map serves every column, otherwise the column count. */
+    public int width() {
+        return shift.length;
+    }
+
+    public float[] shift() {
+        return shift.clone();
+    }
+
+    public float[] scale() {
+        return scale.clone();
+    }
+
+    /** A normalised copy of the rows in {@code x}, {@code cols} values each. */
+    public float[] applied(float[] x, int cols) {
+        float[] copy = x.clone();
+        apply(copy, cols);
+        return copy;
+    }
+
     /** Per-column standardisation fitted on {@code data}; constant columns get scale 1. */
     public static Normalization standardize(Dataset data) {
         int cols = data.cols();

@@ -125,7 +125,95 @@ class CliTest {
         assertEquals(straight.lastLine(), resumed.lastLine());
         Result wrongSeed = run(quick("--epochs", "3", "--optimizer", "nadam", "--seed", "1", "--resume", ck.toString()));
         assertEquals(2, wrongSeed.code());
-        assertTrue(wrongSeed.err().contains("--seed 1 differs"), wrongSeed.err());
+        assertTrue(wrongSeed.err().contains("--seed 1 contradicts the checkpoint's --seed 42"), wrongSeed.err());
+        // --resume alone: every other option comes from the checkpoint.
+        Result alone = run("train", "--quiet", "--resume", ck.toString());
+        assertEquals(0, alone.code(), alone.err());
+        assertEquals(straight.lastLine(), alone.lastLine());
+    }
+
+    /** The epoch line without its timing fields, which differ from run to run. */
+    private static String lastEpoch(Result r) {
+        String line = r.out().lines().filter(l -> l.startsWith("epoch ")).reduce((a, b) -> b).orElseThrow();
+        return line.replaceAll("\\s+[0-9.]+ s\\s+[0-9]+ samples/s$", "");
+    }
+
+    @Test
+    void resumeWithMoreEpochsEqualsTheLongerRunAndChecksTheData() throws IOException {
+        Path ck = dir.resolve("short.ckpt");
+        Result longer = run(quick("--epochs", "3", "--schedule", "constant"));
+        Result shorter = run(quick("--epochs", "1", "--schedule", "constant", "--checkpoint", ck.toString()));
+        Result extended = run("train", "--quiet", "--resume", ck.toString(), "--epochs", "3");
+        assertEquals(0, shorter.code(), shorter.err());
+        assertEquals(0, extended.code(), extended.err());
+        assertEquals(lastEpoch(longer), lastEpoch(extended));
+        assertEquals(longer.lastLine(), extended.lastLine());
+        // Same --csv path, different contents: the fingerprint refuses it.
+        Path csv = Files.writeString(dir.resolve("d.csv"), "y,a,b\n0,1,2\n1,3,1\n0,1,3\n1,4,1\n0,0,2\n1,5,0\n");
+        Path csvCk = dir.resolve("csv.ckpt");
+        assertEquals(0, run("train", "--quiet", "--csv", csv.toString(), "--hidden", "4", "--epochs", "1",
+                "--checkpoint", csvCk.toString()).code());
+        Files.writeString(csv, "y,a,b\n0,1,2\n1,3,1\n0,1,3\n1,4,1\n0,0,2\n1,5,9\n");
+        Result changed = run("train", "--quiet", "--resume", csvCk.toString(), "--epochs", "2");
+        assertEquals(2, changed.code(), changed.out());
+        assertTrue(changed.err().contains("differs from the data checkpoint"), changed.err());
+    }
+
+    @Test
+    void evaluateReproducesTrainsAccuracyAndPredictWritesEveryRow() throws IOException {
+        Path ck = dir.resolve("m.ckpt");
+        Result trained = run(quick("--epochs", "2", "--checkpoint", ck.toString()));
+        assertEquals(0, trained.code(), trained.err());
+        String accuracy = trained.lastLine().substring("test accuracy: ".length());
+        Result eval = run("evaluate", "--checkpoint", ck.toString());
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("accuracy " + accuracy + " "), eval.out());
+        assertTrue(eval.out().contains("9 Ankle boot"), "confusion matrix with class names: " + eval.out());
+        Result json = run("evaluate", "--checkpoint", ck.toString(), "--json");
+        com.google.gson.JsonObject report = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
+        assertEquals(accuracy, String.format(java.util.Locale.ROOT, "%.4f", report.get("accuracy").getAsDouble()));
+        assertEquals(2000, report.get("rows").getAsInt());
+        assertEquals(10, report.getAsJsonArray("confusion_matrix").size());
+        Path out = dir.resolve("p.csv");
+        Result predict = run("predict", "--checkpoint", ck.toString(), "--output", out.toString());
+        assertEquals(0, predict.code(), predict.err());
+        java.util.List<String> lines = Files.readAllLines(out);
+        assertEquals(2001, lines.size());
+        assertEquals("predicted,label,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9", lines.get(0));
+        Result stdout = run("predict", "--checkpoint", ck.toString(), "--output", "-");
+        assertEquals(lines, stdout.out().lines().toList());
+    }
+
+    @Test
+    void everyCommandExplainsItself() {
+        String[][] helps = {{"train", "--help"}, {"help", "train"}, {"evaluate", "--help"}, {"predict", "--help"},
+            {"bench", "--help"}, {"devices", "--help"}, {"--help"}, {"train", "-h"}};
+        for (String[] args : helps) {
+            Result r = run(args);
+            assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.out().contains("Usage: descent") && r.out().contains("--help"), String.join(" ", args)
+                    + ": " + r.out());
+        }
+        assertTrue(run("train", "--help").out().contains("--momentum"));
+        Result version = run("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.out().matches("(?s)descent \\d+\\.\\d+\\.\\d+.*"), version.out());
+        Result typo = run("train", "--lrr", "3");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("did you mean --lr?"), typo.err());
+    }
+
+    @Test
+    void flagsTheOptimizerDoesNotHaveAreErrors() {
+        String[][] cases = {{"--optimizer", "adam", "--momentum", "0.9"}, {"--optimizer", "sgd", "--amsgrad"},
+            {"--optimizer", "sgd", "--beta2", "0.99"}, {"--optimizer", "adam", "--centered"},
+            {"--optimizer", "rmsprop", "--nesterov"}, {"--optimizer", "adagrad", "--dampening", "0.1"}};
+        for (String[] c : cases) {
+            Result r = run(quick(c));
+            assertEquals(2, r.code(), String.join(" ", c));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(c[2] + " does not apply to --optimizer " + c[1]), r.err());
+        }
     }
 
     @Test

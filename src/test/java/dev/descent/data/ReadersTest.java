@@ -60,7 +60,7 @@ class ReadersTest {
         Dataset d = IdxReader.images(plain, IdxReader.read(write("l.idx", idx(new int[] {2}, new byte[] {3, 9}))), "t");
         assertEquals(2, d.rows());
         assertEquals(6, d.cols());
-        assertEquals(1f, d.features()[11]);
+        assertEquals(255f, d.features()[11], "raw pixel values; DataSources.PIXELS scales them");
         assertEquals(9f, d.targets()[1]);
     }
 

@@ -1,0 +1,80 @@
+package dev.descent.optim;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes an optimizer spec as name/value strings and reads it back, for checkpoints. Every spec
+ * is a record, so its components are its hyperparameters: the map holds {@code name} plus one
+ * entry per component, and a spec added later needs only a line in {@link #TYPES}. Doubles are
+ * written with {@link Double#toString}, which reads back to the same bits.
+ */
+public final class OptimizerSpecs {
+    private OptimizerSpecs() {}
+
+    private static final Map<String, Class<? extends OptimizerSpec>> TYPES = Map.of(
+            "sgd", Sgd.class, "adam", Adam.class, "adamw", Adam.class, "adagrad", Adagrad.class,
+            "rmsprop", RmsProp.class, "adadelta", Adadelta.class, "nadam", NAdam.class, "radam", RAdam.class);
+
+    /** {@code name} then every hyperparameter, in the record's order. */
+    public static Map<String, String> describe(OptimizerSpec spec) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("name", spec.name());
+        for (RecordComponent c : spec.getClass().getRecordComponents()) {
+            try {
+                out.put(c.getName(), String.valueOf(c.getAccessor().invoke(spec)));
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("cannot read " + c.getName() + " of " + spec.name(), e);
+            }
+        }
+        return out;
+    }
+
+    /** The spec {@link #describe} wrote; an IllegalArgumentException names a missing or bad entry. */
+    public static OptimizerSpec parse(Map<String, String> described) {
+        String name = described.get("name");
+        Class<? extends OptimizerSpec> type = TYPES.get(name);
+        if (type == null) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "'; known: " + TYPES.keySet());
+        }
+        RecordComponent[] components = type.getRecordComponents();
+        Class<?>[] types = new Class<?>[components.length];
+        Object[] values = new Object[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            String text = described.get(components[i].getName());
+            if (text == null) {
+                throw new IllegalArgumentException("optimizer " + name + " has no " + components[i].getName());
+            }
+            values[i] = types[i] == boolean.class ? parseBoolean(components[i].getName(), text)
+                    : Double.valueOf(parseDouble(components[i].getName(), text));
+        }
+        try {
+            Constructor<? extends OptimizerSpec> ctor = type.getDeclaredConstructor(types);
+            return ctor.newInstance(values);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof IllegalArgumentException iae ? iae
+                    : new IllegalStateException("cannot build optimizer " + name, e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build optimizer " + name, e);
+        }
+    }
+
+    private static boolean parseBoolean(String key, String text) {
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new IllegalArgumentException("optimizer " + key + " must be true or false, got '" + text + "'");
+        }
+        return Boolean.parseBoolean(text);
+    }
+
+    private static double parseDouble(String key, String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("optimizer " + key + " must be a number, got '" + text + "'");
+        }
+    }
+}
