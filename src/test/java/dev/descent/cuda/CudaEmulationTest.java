@@ -102,6 +102,12 @@ class CudaEmulationTest {
     }
 
     @Test
+    @Order(3)
+    void predictorFromACheckpointMatchesTheCpu() {
+        checks += dev.descent.PredictorChecks.matchesCpu(CudaEmulationTest::backend);
+    }
+
+    @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
         checks += CudaChecks.shortTrainingMatchesCpu(CudaEmulationTest::backend);

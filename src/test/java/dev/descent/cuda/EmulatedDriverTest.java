@@ -107,6 +107,12 @@ class EmulatedDriverTest {
     }
 
     @Test
+    @Order(3)
+    void predictorFromACheckpointMatchesTheCpu() {
+        checks += dev.descent.PredictorChecks.matchesCpu(CudaBackend::open);
+    }
+
+    @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
         checks += CudaChecks.shortTrainingMatchesCpu(CudaBackend::open);

@@ -102,6 +102,7 @@ class OpenClParityTest {
         checks += MisuseChecks.useAfterCloseThrows(OpenClBackend::open);
         checks += MisuseChecks.confinedToItsThread(OpenClBackend::open);
         checks += MisuseChecks.modelLargerThanTheBackendIsRefused(OpenClBackend::open);
+        checks += dev.descent.PredictorChecks.matchesCpu(OpenClBackend::open);
     }
 
     @Test
