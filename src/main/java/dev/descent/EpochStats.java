@@ -1,5 +1,7 @@
 package dev.descent;
 
+import java.util.Locale;
+
 /**
  * One epoch's numbers. Training loss and accuracy are running values over the epoch's applied
  * steps, measured before each update (as most training loops report them); they are NaN when
@@ -19,5 +21,42 @@ public record EpochStats(int epoch, double trainLoss, double trainAccuracy, doub
     /** True when every step of the epoch was skipped, so there is no training loss to report. */
     public boolean noStepApplied() {
         return Double.isNaN(trainLoss);
+    }
+
+    /**
+     * The line {@code descent train} prints for this epoch ({@code epochs}: the planned count shown
+     * after the slash; 0 leaves it out). It never shows NaN or Infinity: an epoch whose every step
+     * was skipped says so instead of a training loss, and a held-out loss that overflowed is
+     * reported as such.
+     */
+    public String format(int epochs) {
+        StringBuilder line = new StringBuilder(epochs > 0 ? String.format(Locale.ROOT, "epoch %3d/%d  ", epoch(), epochs)
+                : String.format(Locale.ROOT, "epoch %d  ", epoch()));
+        if (noStepApplied()) {
+            line.append(String.format(Locale.ROOT, "every step skipped (%d of %d bad)", epochBadSteps(), batches()));
+        } else {
+            line.append(String.format(Locale.ROOT, "loss %.4f  train acc %.4f", trainLoss(), trainAccuracy()));
+        }
+        boolean noHeldOut = Double.isNaN(heldOutLoss()) && Double.isNaN(heldOutAccuracy());
+        if (Double.isFinite(heldOutLoss())) {
+            line.append(String.format(Locale.ROOT, "  held-out loss %.4f", heldOutLoss()));
+        } else if (!noHeldOut) {
+            line.append("  held-out loss overflows float32");
+        }
+        if (Double.isFinite(heldOutAccuracy())) {
+            line.append(String.format(Locale.ROOT, "  held-out acc %.4f", heldOutAccuracy()));
+        }
+        line.append(String.format(Locale.ROOT, "  lr %.3g  %.2f s  %.0f samples/s", lr(), seconds(),
+                samplesPerSecond()));
+        if (epochBadSteps() > 0 && !noStepApplied()) {
+            line.append(String.format(Locale.ROOT, "  bad steps %d of %d", epochBadSteps(), batches()));
+        }
+        return line.toString();
+    }
+
+    /** The CLI's epoch line without the planned epoch count. */
+    @Override
+    public String toString() {
+        return format(0);
     }
 }

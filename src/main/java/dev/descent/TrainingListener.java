@@ -1,13 +1,17 @@
 package dev.descent;
 
-/** Progress callbacks from {@link Trainer}; both run on the training thread. */
+/**
+ * Progress callbacks from {@link Trainer}; both run on the training thread. A lambda is an
+ * epoch listener: {@code trainer.fit(train, heldOut, stats -> System.out.println(stats))}.
+ */
+@FunctionalInterface
 public interface TrainingListener {
+
+    /** After each epoch's held-out evaluation. */
+    void onEpoch(EpochStats stats);
 
     /** After each batch has been launched (no device read happens for this call). */
     default void onBatch(int epoch, int batch, int batches) {}
 
-    /** After each epoch's held-out evaluation. */
-    default void onEpoch(EpochStats stats) {}
-
-    TrainingListener NONE = new TrainingListener() {};
+    TrainingListener NONE = stats -> { };
 }

@@ -48,6 +48,20 @@ class TrainerTest {
     }
 
     @Test
+    void aLambdaListensToEpochsAndStatsPrintLikeTheCli() {
+        Dataset data = blobs(64, 4);
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        try (Session s = Session.create(small(), new CpuBackend(), Adam.adam(0.01), 16, 2);
+             DeviceDataset d = s.upload(data)) {
+            new Trainer(s, new Trainer.Config(2, 16, 0.01, 2, Schedule.CONSTANT, true))
+                    .fit(d, null, stats -> lines.add(stats.toString()));
+        }
+        assertEquals(2, lines.size());
+        assertTrue(lines.get(1).matches("epoch 2  loss \\d\\.\\d{4}  train acc \\d\\.\\d{4}  lr 0\\.0100  .* samples/s"),
+                lines.get(1));
+    }
+
+    @Test
     void fullBatchMiniBatchAndStochasticAllLearn() {
         Dataset data = blobs(300, 1);
         for (int batch : new int[] {300, 32, 1}) {

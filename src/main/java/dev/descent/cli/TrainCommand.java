@@ -229,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
                             bar.clear();
                         }
                         history.add(s);
-                        System.out.println(EpochLine.format(s, epochs));
+                        System.out.println(s.format(epochs));
                         if (checkpoint != null) {
                             Checkpoint.of(session, metadata(s.epoch(), fingerprint))
                                     .withData(raw.normalization(), labels).save(checkpoint);
