@@ -2,7 +2,6 @@ package dev.descent;
 
 import dev.descent.data.Normalization;
 import dev.descent.optim.OptimizerSpec;
-import dev.descent.optim.OptimizerSpecs;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,11 +164,6 @@ public final class Checkpoint {
     /** Reads and verifies a checkpoint; any damage is an IllegalArgumentException naming the file. */
     public static Checkpoint load(Path file) {
         return CheckpointCodec.decode(file);
-    }
-
-    /** The optimizer as name/value strings, the form the file stores. */
-    Map<String, String> optimizerDescription() {
-        return OptimizerSpecs.describe(optimizer);
     }
 
     /** The step guard keeps every value finite; should one get through anyway, no file records it. */

@@ -51,7 +51,7 @@ final class CheckpointCodec {
             out.writeUTF(ck.architecture());
             out.writeUTF(ck.model().init().name());
             out.writeBoolean(ck.decayBiases());
-            writeMap(out, ck.optimizerDescription());
+            writeMap(out, OptimizerSpecs.describe(ck.optimizer()));
             writeList(out, ck.optimizer().stateNames());
             writeMap(out, ck.metadata());
             writeList(out, ck.classLabels());

@@ -83,6 +83,15 @@ public final class Predictor implements AutoCloseable {
         return argmax(outputs(rawFeatures, rows), outputWidth());
     }
 
+    /** Classes and probabilities of every row. */
+    public record Predictions(int[] classes, float[] probabilities) {}
+
+    /** {@link #classes} and {@link #probabilities} from one forward pass. */
+    public Predictions predict(float[] rawFeatures, int rows) {
+        float[] out = outputs(rawFeatures, rows);
+        return new Predictions(argmax(out, outputWidth()), softmax(out, outputWidth()));
+    }
+
     /** Mean loss and accuracy over raw {@code data}, as {@link Session#evaluate} reports them. */
     public Evaluation evaluate(Dataset rawData) {
         return session.evaluate(normalization == null ? rawData : rawData.normalized(normalization));

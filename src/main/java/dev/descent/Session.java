@@ -43,11 +43,15 @@ public final class Session implements AutoCloseable {
      *                    recipes turn it off)
      */
     public Session(Model model, Backend backend, OptimizerSpec optimizer, int maxBatch, boolean decayBiases) {
-        this(model, backend, optimizer, maxBatch, decayBiases, true);
+        this(model, backend, requireOptimizer(optimizer), maxBatch, decayBiases, true);
+    }
+
+    /** Checked before the constructor allocates anything. */
+    private static OptimizerSpec requireOptimizer(OptimizerSpec optimizer) {
         if (optimizer == null) {
-            close();
             throw new IllegalArgumentException("optimizer must not be null (Session.forInference has none)");
         }
+        return optimizer;
     }
 
     /**
@@ -64,7 +68,7 @@ public final class Session implements AutoCloseable {
         if (model == null || backend == null) {
             throw new IllegalArgumentException("model and backend must not be null");
         }
-        this.training = training && optimizer != null;
+        this.training = training;
         this.model = model;
         this.backend = backend;
         this.optimizer = optimizer;
@@ -327,19 +331,7 @@ public final class Session implements AutoCloseable {
 
     /** Argmax class per row. */
     public int[] predictClasses(float[] x, int rows) {
-        float[] y = predict(x, rows);
-        int out = model.outputWidth();
-        int[] classes = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            int best = 0;
-            for (int c = 1; c < out; c++) {
-                if (y[r * out + c] > y[r * out + best]) {
-                    best = c;
-                }
-            }
-            classes[r] = best;
-        }
-        return classes;
+        return Predictor.argmax(predict(x, rows), model.outputWidth());
     }
 
     /** Mean loss and accuracy over a whole dataset, in batches of maxBatch; parameters are not touched. */

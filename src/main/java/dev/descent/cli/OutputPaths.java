@@ -2,7 +2,6 @@ package dev.descent.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -17,11 +16,8 @@ final class OutputPaths {
         if (file == null) {
             return;
         }
+        dev.descent.io.AtomicFile.refuseNonRegular(option, file);
         Path abs = file.toAbsolutePath();
-        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException(option + " " + file + " exists and is not a regular file (a directory,"
-                    + " symlink, FIFO or device is never overwritten)");
-        }
         Path dir = abs.getParent();
         for (Path p = dir; p != null; p = p.getParent()) {
             if (Files.exists(p)) {

@@ -36,8 +36,9 @@ final class PredictCommand extends InferenceCommand {
         Checkpoint ck = loadCheckpoint();
         Dataset rows = inputs(ck);
         try (Backend be = Backends.open(backend); Predictor p = Predictor.open(ck, be)) {
-            float[] probabilities = p.probabilities(rows.features(), rows.rows());
-            int[] classes = p.classes(rows.features(), rows.rows());
+            Predictor.Predictions predictions = p.predict(rows.features(), rows.rows());
+            int[] classes = predictions.classes();
+            float[] probabilities = predictions.probabilities();
             if (out == null) {
                 try {
                     write(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), p, classes, probabilities);

@@ -48,11 +48,8 @@ public final class AtomicFile {
      * @throws UncheckedIOException naming what, the file and the cause
      */
     public static void write(Path file, String what, Body body) {
+        refuseNonRegular(what, file);
         Path abs = file.toAbsolutePath();
-        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException(what + " " + file + " exists and is not a regular file (a directory,"
-                    + " symlink, FIFO or device is never overwritten)");
-        }
         Path dir = abs.getParent();
         Path tmp = null;
         try {
@@ -79,6 +76,15 @@ public final class AtomicFile {
                     // the original error is the one worth reporting
                 }
             }
+        }
+    }
+
+    /** Throws when {@code file} exists and is not a regular file; {@code what} names it in the message. */
+    public static void refuseNonRegular(String what, Path file) {
+        Path abs = file.toAbsolutePath();
+        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(what + " " + file + " exists and is not a regular file (a directory,"
+                    + " symlink, FIFO or device is never overwritten)");
         }
     }
 
