@@ -5,6 +5,7 @@
 #   jre/                 a jlink-ed Java 17 runtime
 #   lib/descent.jar      the library and CLI with all runtime dependencies (JCuda natives included)
 #   lib/descent-tests.jar, lib/junit-console.jar   the test classes and JUnit's console launcher
+#   shim/libcublas.so.12 forwards JCublas's cuBLAS 12 calls to CUDA 13's libcublas.so.13 (see cublas12-shim.sh)
 #   pytorch/bench.py     the PyTorch side of the benchmarks
 #   run.sh               runs everything and writes a report to $OUT (or ./report)
 # Usage: bash benchmarks/gpu/make-bundle.sh   (from the repository root)
@@ -26,18 +27,24 @@ rm -rf "$slim/win" "$slim/osx" "$slim/linux/libaparapi_aarch64.so" "$slim/linux/
 jar cfm "$out/lib/descent.jar" "$slim/META-INF/MANIFEST.MF" -C "$slim" .
 rm -rf "$slim"
 jar cf "$out/lib/descent-tests.jar" -C target/test-classes .
-console=$(find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*-1.10.2.jar' | head -1)
+# find fails when the directory does not exist yet; that is the case the fallback is for.
+console_jar() {
+  find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*-1.10.2.jar' 2>/dev/null | head -1 || true
+}
+console=$(console_jar)
 if [ -z "$console" ]; then
   mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.10.2
-  console=$(find ~/.m2/repository/org/junit/platform/junit-platform-console-standalone -name '*-1.10.2.jar' | head -1)
+  console=$(console_jar)
 fi
 cp "$console" "$out/lib/junit-console.jar"
+bash benchmarks/gpu/cublas12-shim.sh target/descent.jar "$out/shim"
 cp benchmarks/pytorch/bench.py "$out/pytorch/"
 cp benchmarks/gpu/run.sh "$out/run.sh"
 chmod +x "$out/run.sh"
 
-# java.desktop: PNG plots; java.logging, java.management, java.xml: JUnit; jdk.unsupported: JCuda.
-jlink --add-modules java.base,java.desktop,java.logging,java.management,java.xml,jdk.unsupported \
+# java.desktop: PNG plots; java.logging, java.management, java.xml: JUnit; jdk.unsupported: JCuda;
+# jdk.incubator.vector: the CPU backend's Vector API GEMM, for the host-CPU comparison.
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.xml,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/jre"
 tar -C .bundle -cJf .bundle/descent-gpu.tar.xz descent-gpu
 rm -rf "$out"

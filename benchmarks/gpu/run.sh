@@ -1,63 +1,119 @@
 #!/usr/bin/env bash
-# Runs descent's GPU suite and GPU benchmarks from the bundle and writes a report.
+# Runs descent's GPU suites and GPU benchmarks from the bundle and writes a report.
 # Report directory: $OUT if set (the device tool's output folder), else ./report.
+# Exit status: 0 when every suite ran and passed; 2 when no CUDA GPU could be opened (a run that
+# tested nothing is not a pass); 1 when a suite failed. Each step has its own time limit, so one
+# that hangs (a GEMM on a slow device) cannot eat the rest of the run.
+# PYTHON picks the interpreter for the PyTorch side (default: python3 on PATH, which must import torch).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 report="${OUT:-$here/report}"
 mkdir -p "$report"
 java="$here/jre/bin/java"
 cp="$here/lib/descent.jar:$here/lib/descent-tests.jar"
+python="${PYTHON:-python3}"
+md="$report/report.md"
+status=0
+
+# cuBLAS: JCublas 12.6 links libcublas.so.12. Where only CUDA 13's libcublas.so.13 exists, the
+# bundle's forwarding library (cublas12-shim.sh) stands in for it; cuBLAS 13's directory goes on
+# the library path so the shim's dlopen finds it. Without either, descent uses its own SGEMM.
+cublas13=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu /opt /usr/local/lib \
+  -name 'libcublas.so.13' 2>/dev/null | head -1)
+cublas12=$(ldconfig -p 2>/dev/null | grep -c 'libcublas.so.12 ')
+if [ "$cublas12" = 0 ] && [ -n "$cublas13" ]; then
+  export LD_LIBRARY_PATH="$here/shim:$(dirname "$cublas13")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  cublas_note="libcublas.so.12 absent; descent's shim forwards to $cublas13"
+else
+  cublas_note="libcublas.so.12 on the loader path: $cublas12; libcublas.so.13: ${cublas13:-none}"
+fi
+
+# OpenCL on the GPU: the CUDA toolkit carries an ICD loader (libOpenCL.so.1) and the driver its
+# OpenCL library; where no ICD file names it, OCL_ICD_FILENAMES does.
+ocl_loader=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu -name 'libOpenCL.so.1' 2>/dev/null | head -1)
+nv_ocl=$(find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 -name 'libnvidia-opencl.so.1' 2>/dev/null | head -1)
+if [ -n "$ocl_loader" ]; then
+  export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$(dirname "$ocl_loader")"
+fi
+if [ -n "$nv_ocl" ] && ! grep -qs nvidia /etc/OpenCL/vendors/*.icd; then
+  export OCL_ICD_FILENAMES="$nv_ocl"
+fi
 
 {
   echo "# descent GPU report"
   echo
   echo "date: $(date -u +%FT%TZ)"
   echo "host: $(uname -srm), $(nproc) CPU threads"
-  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | sed 's/^/gpu: /'
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | sed 's/^/gpu: /'
   echo "java: $("$java" -version 2>&1 | head -1)"
+  echo "cuBLAS: $cublas_note"
+  echo "OpenCL: loader ${ocl_loader:-none}, NVIDIA ICD ${nv_ocl:-none}"
   echo
   echo "## devices"
   echo '```'
-  "$java" -jar "$here/lib/descent.jar" devices
+  timeout 60 "$java" -jar "$here/lib/descent.jar" devices 2>&1
   echo '```'
-} > "$report/report.md"
+} > "$md"
 
-# 1. The GPU parity suite (JUnit tag "gpu"): every op, every optimizer over 8 steps, 1000 sessions,
-#    and the default training run against the CPU backend.
-# Classes are selected by name: the console launcher does not scan classes inside a jar given with -cp.
-"$java" -jar "$here/lib/junit-console.jar" execute -cp "$cp" --select-class dev.descent.cuda.CudaGpuTest \
-  --details=tree --disable-banner --disable-ansi-colors --reports-dir "$report/junit" > "$report/gpu-tests.log" 2>&1
-tests_rc=$?
-{
-  echo
-  echo "## GPU test suite (exit $tests_rc)"
-  echo '```'
-  grep -E "\[(gpu|parity)\]|tests (found|successful|failed|skipped|aborted)" "$report/gpu-tests.log"
-  echo '```'
-} >> "$report/report.md"
+# One JUnit class on the console launcher (it does not scan classes inside a jar given with -cp).
+suite() {  # name, seconds, class, extra JVM options...
+  local name="$1" limit="$2" class="$3"
+  shift 3
+  timeout "$limit" "$java" "$@" -jar "$here/lib/junit-console.jar" execute -cp "$cp" --select-class "$class" \
+    --details=tree --disable-banner --disable-ansi-colors --reports-dir "$report/junit-$name" > "$report/$name.log" 2>&1
+  local rc=$?
+  [ "$rc" = 0 ] || status=1
+  {
+    echo
+    echo "## $name: $class $* (exit $rc)"
+    echo '```'
+    grep -E "\[(gpu|parity|opencl)\]|tests (found|successful|failed|skipped|aborted)|✘|Exception|Error" "$report/$name.log" | head -60
+    echo '```'
+  } >> "$md"
+}
 
-# 2. Benchmarks: descent on CUDA, then the same work in PyTorch.
-"$java" -jar "$here/lib/descent.jar" bench --backend cuda --suite copy,updates,gemm --sizes 16,20,24 \
-  --gemm 256,512,1024,2048,4096 --json "$report/descent-cuda.jsonl" > "$report/bench-cuda.log" 2>&1
-python3 "$here/pytorch/bench.py" > "$report/pytorch.jsonl" 2> "$report/pytorch.err"
-"$java" -jar "$here/lib/descent.jar" bench --backend cpu --suite copy,updates,gemm --sizes 24 \
-  --gemm 1024 --json "$report/descent-cpu.jsonl" > "$report/bench-cpu.log" 2>&1
-{
-  echo
-  echo "## descent bench, CUDA"
-  echo '```'
-  cat "$report/bench-cuda.log"
-  echo '```'
-  echo
-  echo "## PyTorch, same work"
-  echo '```'
-  cat "$report/pytorch.jsonl" "$report/pytorch.err"
-  echo '```'
-  echo
-  echo "## descent bench, CPU of this host"
-  echo '```'
-  cat "$report/bench-cpu.log"
-  echo '```'
-} >> "$report/report.md"
-cat "$report/report.md"
-exit $tests_rc
+bench() {  # name, seconds, descent bench arguments...
+  local name="$1" limit="$2"
+  shift 2
+  timeout "$limit" "$java" --add-modules jdk.incubator.vector "${JAVA_OPTS_BENCH[@]}" -jar "$here/lib/descent.jar" bench \
+    "$@" --json "$report/$name.jsonl" > "$report/$name.log" 2>&1
+  local rc=$?
+  { echo; echo "## bench $name (exit $rc): $*"; echo '```'; grep -v "^WARNING: Using incubator" "$report/$name.log"; echo '```'; } >> "$md"
+}
+
+# 1. Correctness: the CUDA suite with cuBLAS (when it loads) and with descent's own SGEMM, then
+#    the OpenCL parity suite on whatever OpenCL device comes first (the GPU where its ICD loads).
+suite gpu-tests 240 dev.descent.cuda.CudaGpuTest
+if grep -q "CUDA GPU tests skipped" "$report/gpu-tests.log"; then
+  echo "no CUDA GPU could be opened: $(grep -m1 'CUDA GPU tests skipped' "$report/gpu-tests.log")" | tee -a "$md"
+  cat "$md"
+  exit 2
+fi
+suite gpu-tests-tiled 240 dev.descent.cuda.CudaGpuTest -Ddescent.cuda.gemm=tiled
+suite opencl-tests 180 dev.descent.opencl.OpenClParityTest
+
+# 2. Benchmarks: descent on CUDA (cuBLAS, then its own SGEMM), OpenCL, the same work in PyTorch,
+#    and the host CPU for scale.
+JAVA_OPTS_BENCH=()
+bench cuda 200 --backend cuda --suite copy,updates,gemm,step --sizes 16,20,24 --gemm 256,512,1024,2048,4096
+JAVA_OPTS_BENCH=(-Ddescent.cuda.gemm=tiled)
+bench cuda-tiled 120 --backend cuda --suite gemm,step --gemm 256,512,1024,2048,4096
+JAVA_OPTS_BENCH=()
+bench opencl 150 --backend opencl --suite copy,updates,gemm,step --sizes 20,24 --gemm 256,1024,2048 --seconds 0.3
+if timeout 20 "$python" -c "import torch; assert torch.cuda.is_available()" 2>"$report/pytorch.err"; then
+  timeout 150 "$python" "$here/pytorch/bench.py" > "$report/pytorch.jsonl" 2>> "$report/pytorch.err"
+  { echo; echo "## PyTorch $("$python" -c 'import torch; print(torch.__version__)'), same work"; echo '```';
+    cat "$report/pytorch.jsonl"; echo '```'; } >> "$md"
+else
+  { echo; echo "## PyTorch: not run ($python cannot use torch on CUDA)"; echo '```'; cat "$report/pytorch.err"; echo '```'; } >> "$md"
+fi
+bench cpu 120 --backend cpu --suite gemm,step --gemm 1024 --batches 64,1024 --seconds 0.3
+
+# 3. The README's main job on the GPU and on this host's CPU, epoch lines with times.
+for be in cuda cpu; do
+  { echo; echo "## train --backend $be --epochs 10"; echo '```';
+    timeout 120 "$java" --add-modules jdk.incubator.vector -jar "$here/lib/descent.jar" train --backend "$be" --epochs 10 2>&1 \
+      | grep -v "^WARNING: Using incubator"; echo '```'; } >> "$md"
+done
+cat "$md"
+exit $status

@@ -5,6 +5,9 @@ Prints JSON lines like descent's --json output:
   copy:    device-to-device copy of n floats (8 bytes per element counted, as descent counts it)
   update:  fused Adam (torch.optim.Adam(fused=True)) over n parameters, 28 bytes per parameter
   gemm:    FP32 matmul n^3 with TF32 disabled (strict FP32, as descent's default)
+  step:    one training step of a ReLU MLP (index a batch from 8 on the device, forward, softmax
+           cross-entropy, backward, fused Adam), as descent's `bench --suite step`; descent's
+           step also computes the global gradient norm and its finite check, PyTorch's does not
 Timing uses CUDA events around repeated calls after a warm-up, best of three rounds.
 """
 import json
@@ -26,6 +29,33 @@ def timed(fn, reps=50):
         torch.cuda.synchronize()
         best = min(best, start.elapsed_time(end) / 1000 / reps)
     return best
+
+
+def step(dev, model, widths, batch):
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
+        if i < len(widths) - 2:
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4, fused=True)
+    x = torch.rand(8 * batch, widths[0], device=dev)
+    y = torch.randint(0, widths[-1], (8 * batch,), device=dev)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    index = [0]
+
+    def one():
+        b = index[0] % 8
+        index[0] += 1
+        xb, yb = x[b * batch:(b + 1) * batch], y[b * batch:(b + 1) * batch]
+        opt.zero_grad(set_to_none=False)
+        loss_fn(net(xb), yb).backward()
+        opt.step()
+
+    s = timed(one, reps=50)
+    flops = sum(6 * batch * widths[i] * widths[i + 1] for i in range(len(widths) - 1))
+    return {"suite": "step", "backend": "pytorch", "model": model, "batch": batch, "ms": s * 1e3,
+            "samples_per_s": batch / s, "gflops": flops / s / 1e9}
 
 
 def main():
@@ -50,6 +80,10 @@ def main():
         a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
         s = timed(lambda: torch.mm(a, b), reps=10 if n >= 2048 else 50)
         out.append({"suite": "gemm", "backend": "pytorch", "n": n, "gflops": 2 * n ** 3 / s / 1e9})
+    for model in ("784-256-128-10", "784-4096-4096-10"):
+        widths = [int(w) for w in model.split("-")]
+        for batch in (64, 1024):
+            out.append(step(dev, model, widths, batch))
     for line in out:
         print(json.dumps(line))
     sys.stdout.flush()

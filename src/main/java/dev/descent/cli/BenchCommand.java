@@ -30,14 +30,14 @@ import picocli.CommandLine.Option;
  * caches cannot flatter the small sizes; device work is synchronized before the clock stops.
  * The JMH suite in benchmarks/ is the rigorous version of the same measurements.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Measure copy bandwidth, optimizer updates and GEMM on one backend.")
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Measure copy bandwidth, optimizer updates, GEMM and whole training steps on one backend.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", split = ",",
             description = "one or more of auto, cpu, cuda, opencl, measured in this order (default: ${DEFAULT-VALUE})")
     List<String> backends;
 
     @Option(names = "--suite", defaultValue = "copy,updates,gemm", split = ",",
-            description = "copy, updates, gemm (default: ${DEFAULT-VALUE})")
+            description = "copy, updates, gemm, step (default: ${DEFAULT-VALUE})")
     List<String> suites;
 
     @Option(names = "--sizes", defaultValue = "16,20,24", split = ",",
@@ -47,6 +47,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gemm", defaultValue = "256,512,1024,2048", split = ",",
             description = "square GEMM sizes (default: ${DEFAULT-VALUE})")
     List<Integer> gemmSizes;
+
+    @Option(names = "--models", defaultValue = "784-256-128-10,784-4096-4096-10", split = ",",
+            description = "MLP widths for the step suite, input first (default: ${DEFAULT-VALUE})")
+    List<String> models;
+
+    @Option(names = "--batches", defaultValue = "64,1024", split = ",",
+            description = "batch sizes for the step suite (default: ${DEFAULT-VALUE})")
+    List<Integer> batches;
 
     @Option(names = "--seconds", defaultValue = "0.5", description = "target time per measurement (default: ${DEFAULT-VALUE})")
     double seconds;
@@ -75,6 +83,14 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--gemm sizes must be in [1, 32768], got " + n);
             }
             dev.descent.Memory.requireHeap(3L * n * n * 4, "--gemm " + n + " (three " + n + " x " + n + " matrices)");
+        }
+        for (int b : batches) {
+            if (b < 1 || b > 65536) {
+                throw new IllegalArgumentException("--batches must be in [1, 65536], got " + b);
+            }
+        }
+        for (String m : models) {
+            widths(m);
         }
         for (String name : backends) {
             try (Backend be = Backends.open(name)) {
@@ -108,6 +124,13 @@ final class BenchCommand implements Callable<Integer> {
                         double copyGbs = copy(be, 1 << log);
                         for (OptimizerSpec spec : RULES) {
                             update(be, spec, 1 << log, copyGbs);
+                        }
+                    }
+                    break;
+                case "step":
+                    for (String m : models) {
+                        for (int b : batches) {
+                            step(be, m, b);
                         }
                     }
                     break;
@@ -184,6 +207,42 @@ final class BenchCommand implements Callable<Integer> {
                 String.format(Locale.ROOT, "{\"suite\":\"gemm\",\"backend\":\"%s\",\"n\":%d,\"gflops\":%.2f}", be.name(), n, gflops));
     }
 
+    /** One training step (gather, forward, backward, norm, guard, Adam) of the MLP {@code model}. */
+    private void step(Backend be, String model, int batch) {
+        double s;
+        double flops;
+        try (Workload w = Workloads.trainStep(be, widths(model), batch)) {
+            s = time(be, w::run);
+            flops = w.flopsPerRun();
+        }
+        record(String.format(Locale.ROOT, "step      %-18s batch %5d %9.3f ms %10.0f samples/s %8.1f GFLOP/s",
+                        model, batch, s * 1e3, batch / s, flops / s / 1e9),
+                String.format(Locale.ROOT, "{\"suite\":\"step\",\"backend\":\"%s\",\"model\":\"%s\",\"batch\":%d,"
+                        + "\"ms\":%.4f,\"samples_per_s\":%.1f,\"gflops\":%.2f}", be.name(), model, batch, s * 1e3,
+                        batch / s, flops / s / 1e9));
+    }
+
+    /** "784-256-10" as widths; an exception naming --models for anything else. */
+    static int[] widths(String model) {
+        String[] parts = model.split("-");
+        int[] w = new int[parts.length];
+        try {
+            for (int i = 0; i < parts.length; i++) {
+                w[i] = Integer.parseInt(parts[i]);
+                if (w[i] < 1 || w[i] > 1 << 16) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            w = new int[0];
+        }
+        if (w.length < 2) {
+            throw new IllegalArgumentException("--models takes widths such as 784-256-10 (at least two, each in [1, 65536]); got '"
+                    + model + "'");
+        }
+        return w;
+    }
+
     private void record(String line, String jsonLine) {
         System.out.println(line);
         jsonLines.add(jsonLine);
@@ -195,8 +254,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void validateSuites(List<String> suites) {
         for (String s : suites) {
-            if (!List.of("copy", "updates", "gemm").contains(s)) {
-                throw new IllegalArgumentException("--suite must list copy, updates, gemm; got '" + s + "'");
+            if (!List.of("copy", "updates", "gemm", "step").contains(s)) {
+                throw new IllegalArgumentException("--suite must list copy, updates, gemm, step; got '" + s + "'");
             }
         }
     }

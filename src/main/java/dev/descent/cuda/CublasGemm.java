@@ -20,6 +20,12 @@ final class CublasGemm implements AutoCloseable {
 
     private final cublasHandle handle;
     private final boolean tf32;
+    // Reused for every call, so a GEMM allocates nothing: JCublas reads the cells at call time.
+    private final float[] alpha = new float[1];
+    private final float[] beta = new float[1];
+    private final Pointer alphaAt = Pointer.to(alpha);
+    private final Pointer betaAt = Pointer.to(beta);
+    private final DevicePointers pointers = new DevicePointers();
 
     private CublasGemm(cublasHandle handle, boolean tf32) {
         this.handle = handle;
@@ -55,11 +61,13 @@ final class CublasGemm implements AutoCloseable {
      * Row-major C = alpha op(A) op(B) + beta C is column-major C^T = alpha op(B)^T op(A)^T + beta C^T,
      * so cuBLAS gets the operands swapped and m, n exchanged.
      */
-    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr a, CUdeviceptr b,
-              float beta, CUdeviceptr c) {
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alphaValue, DeviceMemory aMem, long aOffset,
+              DeviceMemory bMem, long bOffset, float betaValue, DeviceMemory cMem, long cOffset) {
+        alpha[0] = alphaValue;
+        beta[0] = betaValue;
+        CUdeviceptr a = pointers.at(aMem, aOffset), b = pointers.at(bMem, bOffset), c = pointers.at(cMem, cOffset);
         JCublas2.cublasSgemm(handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
-                n, m, k, Pointer.to(new float[] {alpha}), b, transB ? k : n, a, transA ? m : k,
-                Pointer.to(new float[] {beta}), c, n);
+                n, m, k, alphaAt, b, transB ? k : n, a, transA ? m : k, betaAt, c, n);
     }
 
     @Override

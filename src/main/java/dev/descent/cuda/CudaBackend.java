@@ -47,10 +47,36 @@ public final class CudaBackend extends dev.descent.BackendBase {
         this.device = device;
         this.launches = new CudaLaunches(device);
         this.updates = new CudaUpdates(device, launches.args);
+        String choice = System.getProperty(GEMM_PROPERTY, "auto");
         String[] reason = {"cuBLAS not used on the CPU emulation"};
-        this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
+        switch (choice) {
+            case "auto":
+                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
+                break;
+            case "tiled":
+                this.cublas = null;
+                reason[0] = "-D" + GEMM_PROPERTY + "=tiled";
+                break;
+            case "cublas":
+                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
+                if (cublas == null) {
+                    device.close();
+                    throw new IllegalStateException("CUDA: -D" + GEMM_PROPERTY + "=cublas but " + reason[0]);
+                }
+                break;
+            default:
+                device.close();
+                throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas or tiled; got '" + choice + "'");
+        }
         this.gemmNote = cublas != null ? cublas.describe() : "descent tiled SGEMM (" + reason[0] + ")";
     }
+
+    /**
+     * Which SGEMM the backend uses: {@code auto} (cuBLAS where it loads, else descent's tiled
+     * kernel), {@code cublas} (fail if it does not load) or {@code tiled} (descent's kernel even
+     * where cuBLAS loads, so the GPU suite and benchmarks can check and time it).
+     */
+    public static final String GEMM_PROPERTY = "descent.cuda.gemm";
 
     /** Device memory, not the JVM heap, bounds what a model or dataset may take here. */
     @Override
@@ -76,6 +102,15 @@ public final class CudaBackend extends dev.descent.BackendBase {
     @Override
     public String describe() {
         return device.describe() + "; GEMM: " + gemmNote;
+    }
+
+    /** Device bytes this backend's live buffers hold: descent's own figure, exact, for leak checks. */
+    long liveBytes() {
+        long bytes = 0;
+        for (CudaBuf buf : live) {
+            bytes += buf.mem.bytes;
+        }
+        return bytes;
     }
 
     public CudaDevice device() {
@@ -135,14 +170,11 @@ public final class CudaBackend extends dev.descent.BackendBase {
             return;
         }
         if (cublas != null) {
-            cublas.gemm(transA, transB, m, n, k, alpha, dev(a, aOffset), dev(b, bOffset), beta, dev(c, cOffset));
+            device.makeCurrent();
+            cublas.gemm(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         } else {
             launches.gemmTiled(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         }
-    }
-
-    private static jcuda.driver.CUdeviceptr dev(Buf buf, int floatOffset) {
-        return ((jcuda.driver.CUdeviceptr) m(buf).handle).withByteOffset(floatOffset * 4L);
     }
 
     @Override

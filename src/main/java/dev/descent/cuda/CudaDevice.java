@@ -38,6 +38,13 @@ public interface CudaDevice extends AutoCloseable {
     /** Bytes the device can still allocate: what {@code Memory.require} checks a model against. */
     long freeBytes();
 
+    /**
+     * Makes the device's context current on the calling thread before a call that does not go
+     * through this interface (cuBLAS). The interface's own methods do it themselves.
+     */
+    default void makeCurrent() {
+    }
+
     @Override
     void close();
 }

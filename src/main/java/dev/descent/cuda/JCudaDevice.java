@@ -49,6 +49,9 @@ public final class JCudaDevice implements CudaDevice {
     static final List<String> MODULES = List.of("elementwise", "gemm", "optim", "reduce");
 
     private final CUdevice device;
+    private final CUcontext context = new CUcontext();
+    /** The thread this device last made its context current on (see makeCurrent). */
+    private volatile Thread boundTo;
     private final List<CUmodule> modules = new ArrayList<>();
     private final List<CUfunction> functions = new ArrayList<>();
     private final Map<String, Integer> functionIndex = new HashMap<>();
@@ -72,9 +75,8 @@ public final class JCudaDevice implements CudaDevice {
         }
         device = new CUdevice();
         cuDeviceGet(device, ordinal);
-        CUcontext context = new CUcontext();
         cuDevicePrimaryCtxRetain(context, device);
-        cuCtxSetCurrent(context);
+        makeCurrent();
         for (String name : MODULES) {
             CUmodule module = new CUmodule();
             try {
@@ -153,11 +155,31 @@ public final class JCudaDevice implements CudaDevice {
         return description;
     }
 
+    /**
+     * A CUDA context is current per thread, and the driver rejects calls from a thread where it
+     * is not (CUDA_ERROR_INVALID_CONTEXT). Every entry point makes it current when the calling
+     * thread differs from the last one; setting it again on a thread that had it is harmless, so
+     * one field is enough for threads that take turns (backends are used by one thread at a time).
+     */
+    @Override
+    public void makeCurrent() {
+        Thread caller = Thread.currentThread();
+        if (boundTo != caller) {
+            cuCtxSetCurrent(context);
+            boundTo = caller;
+        }
+    }
+
     /** A CUdeviceptr that can tell its raw device address (JCuda keeps it in a protected field). */
     private static final class AddressedPointer extends CUdeviceptr {
         long address() {
             return getNativePointer();
         }
+    }
+
+    /** The device address {@code floatOffset} floats into {@code mem}. */
+    static long address(DeviceMemory mem, long floatOffset) {
+        return ptr(mem).address() + floatOffset * 4;
     }
 
     private static AddressedPointer ptr(DeviceMemory mem) {
@@ -166,6 +188,7 @@ public final class JCudaDevice implements CudaDevice {
 
     @Override
     public DeviceMemory malloc(long bytes) {
+        makeCurrent();
         AddressedPointer p = new AddressedPointer();
         cuMemAlloc(p, Math.max(4, bytes));
         cuMemsetD32(p, 0, Math.max(1, bytes / 4));
@@ -174,29 +197,34 @@ public final class JCudaDevice implements CudaDevice {
 
     @Override
     public void free(DeviceMemory mem) {
+        makeCurrent();
         cuMemFree(ptr(mem));
     }
 
     @Override
     public void upload(float[] src, int srcOffset, DeviceMemory dst, long dstFloatOffset, int count) {
+        makeCurrent();
         cuMemcpyHtoD(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
                 count * 4L);
     }
 
     @Override
     public void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count) {
+        makeCurrent();
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
                 count * 4L);
     }
 
     @Override
     public void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
+        makeCurrent();
         cuMemcpyDtoDAsync(ptr(dst).withByteOffset(dstFloatOffset * 4), ptr(src).withByteOffset(srcFloatOffset * 4),
                 count * 4, null);
     }
 
     @Override
     public synchronized int function(String name) {
+        makeCurrent();
         Integer known = functionIndex.get(name);
         if (known != null) {
             return known;
@@ -224,6 +252,7 @@ public final class JCudaDevice implements CudaDevice {
      */
     @Override
     public synchronized void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
+        makeCurrent();
         if (args.count > slots.length) {
             growSlots(args.count);
         }
@@ -263,11 +292,13 @@ public final class JCudaDevice implements CudaDevice {
 
     @Override
     public void synchronize() {
+        makeCurrent();
         cuCtxSynchronize();
     }
 
     @Override
     public long freeBytes() {
+        makeCurrent();
         long[] free = new long[1], total = new long[1];
         cuMemGetInfo(free, total);
         return free[0];
@@ -275,6 +306,7 @@ public final class JCudaDevice implements CudaDevice {
 
     @Override
     public long bytesInUse() {
+        makeCurrent();
         long[] free = new long[1], total = new long[1];
         cuMemGetInfo(free, total);
         return total[0] - free[0];
@@ -282,6 +314,7 @@ public final class JCudaDevice implements CudaDevice {
 
     @Override
     public void close() {
+        makeCurrent();
         for (CUmodule m : modules) {
             cuModuleUnload(m);
         }

@@ -108,6 +108,12 @@ class CudaEmulationTest {
     }
 
     @Test
+    @Order(3)
+    void aBackendOpenedOnOneThreadTrainsIdenticallyOnAnother() throws Exception {
+        checks += CudaChecks.callsFromAnotherThread(CudaEmulationTest::backend);
+    }
+
+    @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
         checks += CudaChecks.shortTrainingMatchesCpu(CudaEmulationTest::backend);

@@ -83,9 +83,42 @@ class CudaGpuTest {
     }
 
     @Test
+    void overflowingUpdatesAreHeldBackAndHaltTraining(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        checks += CudaChecks.outputGuard(CudaBackend::open, dir);
+    }
+
+    @Test
+    void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
+        checks += CudaChecks.misuse(CudaBackend::open);
+    }
+
+    @Test
+    void predictorFromACheckpointMatchesTheCpu() {
+        checks += dev.descent.PredictorChecks.matchesCpu(CudaBackend::open);
+    }
+
+    @Test
+    void shortTrainingRunMatchesTheCpuBackend() {
+        checks += CudaChecks.shortTrainingMatchesCpu(CudaBackend::open);
+    }
+
+    @Test
+    void aBackendOpenedOnOneThreadTrainsIdenticallyOnAnother() throws Exception {
+        checks += CudaChecks.callsFromAnotherThread(CudaBackend::open);
+    }
+
+    @Test
     void trainingStepsOnlyLaunchKernels() {
         checks += CudaChecks.stepsStayOnTheDevice(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));
     }
+
+    /**
+     * Two float32 runs that differ only in summation order and FMA contraction (the GPU's GEMM
+     * against the CPU's) follow different trajectories after a few hundred steps, so their
+     * accuracies differ like two independently good models: about one percentage point on the
+     * 2,000 held-out rows. The bound is that, not a check of equality.
+     */
+    static final double ACCURACY_SPREAD = 0.01;
 
     @Test
     void defaultTrainingRunMatchesTheCpuAccuracy() {
@@ -103,7 +136,7 @@ class CudaGpuTest {
             }
         }
         System.out.printf("[gpu] held-out accuracy after 10 epochs: cuda %.4f, cpu %.4f%n", accuracy[0], accuracy[1]);
-        assertTrue(Math.abs(accuracy[0] - accuracy[1]) <= 0.005, "cuda " + accuracy[0] + " vs cpu " + accuracy[1]);
+        assertTrue(Math.abs(accuracy[0] - accuracy[1]) <= ACCURACY_SPREAD, "cuda " + accuracy[0] + " vs cpu " + accuracy[1]);
         checks++;
     }
 }

@@ -113,6 +113,12 @@ class EmulatedDriverTest {
     }
 
     @Test
+    @Order(3)
+    void aBackendOpenedOnOneThreadTrainsIdenticallyOnAnother() throws Exception {
+        checks += CudaChecks.callsFromAnotherThread(CudaBackend::open);
+    }
+
+    @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
         checks += CudaChecks.shortTrainingMatchesCpu(CudaBackend::open);
