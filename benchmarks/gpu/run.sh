@@ -83,36 +83,36 @@ bench() {  # name, seconds, descent bench arguments...
 
 # 1. Correctness: the CUDA suite with cuBLAS (when it loads) and with descent's own SGEMM, then
 #    the OpenCL parity suite on whatever OpenCL device comes first (the GPU where its ICD loads).
-suite gpu-tests 240 dev.descent.cuda.CudaGpuTest
+suite gpu-tests 150 dev.descent.cuda.CudaGpuTest
 if grep -q "CUDA GPU tests skipped" "$report/gpu-tests.log"; then
   echo "no CUDA GPU could be opened: $(grep -m1 'CUDA GPU tests skipped' "$report/gpu-tests.log")" | tee -a "$md"
   cat "$md"
   exit 2
 fi
-suite gpu-tests-tiled 240 dev.descent.cuda.CudaGpuTest -Ddescent.cuda.gemm=tiled
-suite opencl-tests 180 dev.descent.opencl.OpenClParityTest
+suite gpu-tests-tiled 150 dev.descent.cuda.CudaGpuTest -Ddescent.cuda.gemm=tiled
+suite opencl-tests 120 dev.descent.opencl.OpenClParityTest
 
 # 2. Benchmarks: descent on CUDA (cuBLAS, then its own SGEMM), OpenCL, the same work in PyTorch,
 #    and the host CPU for scale.
 JAVA_OPTS_BENCH=()
-bench cuda 200 --backend cuda --suite copy,updates,gemm,step --sizes 16,20,24 --gemm 256,512,1024,2048,4096
+bench cuda 150 --backend cuda --suite copy,updates,gemm,step --sizes 16,20,24 --gemm 256,512,1024,2048,4096
 JAVA_OPTS_BENCH=(-Ddescent.cuda.gemm=tiled)
-bench cuda-tiled 120 --backend cuda --suite gemm,step --gemm 256,512,1024,2048,4096
+bench cuda-tiled 90 --backend cuda --suite gemm,step --gemm 256,512,1024,2048,4096
 JAVA_OPTS_BENCH=()
-bench opencl 150 --backend opencl --suite copy,updates,gemm,step --sizes 20,24 --gemm 256,1024,2048 --seconds 0.3
+bench opencl 120 --backend opencl --suite copy,updates,gemm,step --sizes 20,24 --gemm 256,1024,2048 --seconds 0.3
 if timeout 20 "$python" -c "import torch; assert torch.cuda.is_available()" 2>"$report/pytorch.err"; then
-  timeout 150 "$python" "$here/pytorch/bench.py" > "$report/pytorch.jsonl" 2>> "$report/pytorch.err"
+  timeout 120 "$python" "$here/pytorch/bench.py" > "$report/pytorch.jsonl" 2>> "$report/pytorch.err"
   { echo; echo "## PyTorch $("$python" -c 'import torch; print(torch.__version__)'), same work"; echo '```';
     cat "$report/pytorch.jsonl"; echo '```'; } >> "$md"
 else
   { echo; echo "## PyTorch: not run ($python cannot use torch on CUDA)"; echo '```'; cat "$report/pytorch.err"; echo '```'; } >> "$md"
 fi
-bench cpu 120 --backend cpu --suite gemm,step --gemm 1024 --batches 64,1024 --seconds 0.3
+bench cpu 90 --backend cpu --suite gemm,step --gemm 1024 --batches 64,1024 --seconds 0.3
 
 # 3. The README's main job on the GPU and on this host's CPU, epoch lines with times.
 for be in cuda cpu; do
   { echo; echo "## train --backend $be --epochs 10"; echo '```';
-    timeout 120 "$java" --add-modules jdk.incubator.vector -jar "$here/lib/descent.jar" train --backend "$be" --epochs 10 2>&1 \
+    timeout 90 "$java" --add-modules jdk.incubator.vector -jar "$here/lib/descent.jar" train --backend "$be" --epochs 10 2>&1 \
       | grep -v "^WARNING: Using incubator"; echo '```'; } >> "$md"
 done
 cat "$md"
