@@ -42,9 +42,10 @@ cp benchmarks/pytorch/bench.py "$out/pytorch/"
 cp benchmarks/gpu/run.sh "$out/run.sh"
 chmod +x "$out/run.sh"
 
-# java.desktop: PNG plots; java.logging, java.management, java.xml: JUnit; jdk.unsupported: JCuda;
+# java.desktop: PNG plots; java.logging, java.management, java.xml: JUnit; jdk.management: the tests'
+# per-thread allocation counter (com.sun.management.ThreadMXBean); jdk.unsupported: JCuda;
 # jdk.incubator.vector: the CPU backend's Vector API GEMM, for the host-CPU comparison.
-jlink --add-modules java.base,java.desktop,java.logging,java.management,java.xml,jdk.unsupported,jdk.incubator.vector \
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.xml,jdk.management,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/jre"
 tar -C .bundle -cJf .bundle/descent-gpu.tar.xz descent-gpu
 rm -rf "$out"

@@ -5,6 +5,8 @@
 # tested nothing is not a pass); 1 when a suite failed. Each step has its own time limit, so one
 # that hangs (a GEMM on a slow device) cannot eat the rest of the run.
 # PYTHON picks the interpreter for the PyTorch side (default: python3 on PATH, which must import torch).
+# BENCH=0 runs the test suites only; SANITIZE=1 adds compute-sanitizer's memcheck and racecheck
+# over descent's own kernels (every op and every optimizer, own SGEMM).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 report="${OUT:-$here/report}"
@@ -91,6 +93,27 @@ if grep -q "CUDA GPU tests skipped" "$report/gpu-tests.log"; then
 fi
 suite gpu-tests-tiled 150 dev.descent.cuda.CudaGpuTest -Ddescent.cuda.gemm=tiled
 suite opencl-tests 120 dev.descent.opencl.OpenClParityTest
+
+sanitize() {  # tool, seconds
+  local tool="$1" limit="$2" log="$report/sanitize-$1.log"
+  timeout "$limit" compute-sanitizer --tool "$tool" --print-limit 20 --error-exitcode 9 "$java" -Ddescent.cuda.gemm=tiled \
+    -jar "$here/lib/junit-console.jar" execute -cp "$cp" \
+    --select-method dev.descent.cuda.CudaGpuTest#everyOpMatchesTheReference \
+    --select-method dev.descent.cuda.CudaGpuTest#everyOptimizerMatchesTheReferenceOverEightSteps \
+    --details=summary --disable-banner --disable-ansi-colors > "$log" 2>&1
+  local rc=$?
+  [ "$rc" = 0 ] || status=1
+  { echo; echo "## compute-sanitizer --tool $tool, every op and optimizer on descent's kernels (exit $rc)"; echo '```';
+    grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|Race|hazard|tests (successful|failed)|\[parity\]" "$log" | head -30; echo '```'; } >> "$md"
+}
+if [ "${SANITIZE:-0}" = 1 ]; then
+  sanitize memcheck 200
+  sanitize racecheck 200
+fi
+if [ "${BENCH:-1}" = 0 ]; then
+  cat "$md"
+  exit $status
+fi
 
 # 2. Benchmarks: descent on CUDA (cuBLAS, then its own SGEMM), OpenCL, the same work in PyTorch,
 #    and the host CPU for scale.

@@ -67,7 +67,7 @@ public final class OpenClBackend extends dev.descent.BackendBase {
 
     private final OpenCLDevice device;
     private final ArenaKernel k = new ArenaKernel();
-    private final OpenClHeap heap = new OpenClHeap();
+    private final OpenClHeap heap;
     private final RangeCache ranges;
     private final OpenClUpdates updates;
     private final int partial;
@@ -91,6 +91,7 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     public OpenClBackend(OpenCLDevice device) {
         super("opencl", true);
         this.device = device;
+        this.heap = new OpenClHeap(device.getMaxMemAllocSize());
         this.ranges = new RangeCache(device);
         boolean cpu = device.getType() == com.aparapi.device.Device.TYPE.CPU;
         maxSpan = cpu ? CPU_SPAN : 1;
@@ -119,6 +120,17 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     @Override
     public String name() {
         return "opencl";
+    }
+
+    /**
+     * The JVM heap (which mirrors every buffer) or the single device buffer behind all of them,
+     * whichever is smaller: the heap cannot grow past the device's largest allocation (a quarter of
+     * its memory on NVIDIA) or 2^31 floats, and a request beyond either must be refused up front,
+     * not fail inside a kernel launch.
+     */
+    @Override
+    public long availableBytes() {
+        return Math.min(super.availableBytes(), heap.roomFloats() * 4);
     }
 
     @Override

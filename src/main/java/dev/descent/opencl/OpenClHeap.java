@@ -16,9 +16,26 @@ final class OpenClHeap {
     /** Live blocks: offset -> length. */
     private final Map<Integer, Integer> used = new TreeMap<>();
     private int capacity;
+    private long usedFloats;
+    /**
+     * The most floats the heap may hold: one Java array (int-indexed) that is also one device
+     * buffer, so at most 2^31 - 8 floats and at most the device's largest allocation.
+     */
+    private final int limit;
+
+    /** {@code deviceMaxAllocBytes} <= 0 means the device did not say: only the array bound applies. */
+    OpenClHeap(long deviceMaxAllocBytes) {
+        long floats = deviceMaxAllocBytes > 0 ? deviceMaxAllocBytes / 4 : Long.MAX_VALUE;
+        this.limit = (int) Math.max(ALIGN, Math.min(Integer.MAX_VALUE - 8, floats));
+    }
 
     int capacity() {
         return capacity;
+    }
+
+    /** Floats a new block can still take, whether in free space or by growing. */
+    long roomFloats() {
+        return limit - usedFloats;
     }
 
     int allocate(int length) {
@@ -31,13 +48,15 @@ final class OpenClHeap {
                     free.put(offset + size, e.getValue() - size);
                 }
                 used.put(offset, size);
+                usedFloats += size;
                 return offset;
             }
         }
-        long grown = Math.max((long) capacity * 2, (long) capacity + size);
-        if (grown > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("OpenCL heap would exceed 2^31 floats (asked for " + length + ")");
+        if ((long) capacity + size > limit) {
+            throw new IllegalStateException("OpenCL heap would exceed its limit of " + limit + " floats (the device's"
+                    + " largest buffer, and at most 2^31) when asked for " + length);
         }
+        long grown = Math.min(limit, Math.max((long) capacity * 2, (long) capacity + size));
         int old = capacity;
         capacity = (int) grown;
         release(old, capacity - old);
@@ -49,6 +68,7 @@ final class OpenClHeap {
         if (size == null) {
             throw new IllegalArgumentException("OpenCL buffer at " + offset + " is not allocated (double free?)");
         }
+        usedFloats -= size;
         release(offset, size);
     }
 

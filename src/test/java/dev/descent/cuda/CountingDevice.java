@@ -13,8 +13,16 @@ final class CountingDevice implements CudaDevice {
     long synchronizes;
     long launches;
 
+    /** What freeBytes reports at most: a GPU larger than a test's premise can stand in for a smaller one. */
+    private final long freeBytesCap;
+
     CountingDevice(CudaDevice inner) {
+        this(inner, Long.MAX_VALUE);
+    }
+
+    CountingDevice(CudaDevice inner, long freeBytesCap) {
         this.inner = inner;
+        this.freeBytesCap = freeBytesCap;
     }
 
     void reset() {
@@ -79,7 +87,7 @@ final class CountingDevice implements CudaDevice {
 
     @Override
     public long freeBytes() {
-        return inner.freeBytes();
+        return Math.min(freeBytesCap, inner.freeBytes());
     }
 
     @Override

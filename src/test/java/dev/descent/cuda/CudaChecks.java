@@ -54,10 +54,16 @@ final class CudaChecks {
         return n + dev.descent.GuardChecks.divergingRunHaltsWithFiniteParameters(open, dir);
     }
 
-    /** Use after close and several threads on one backend: exceptions or serialised work, never a crash. */
-    static int misuse(Supplier<CudaBackend> open) throws Exception {
+    /**
+     * Use after close and several threads on one backend: exceptions or serialised work, never a
+     * crash. The too-large model is checked against a device that reports at most 16 GiB free,
+     * so that a GPU with more memory than the model needs still exercises the refusal.
+     */
+    static int misuse(Supplier<CudaDevice> devices) throws Exception {
+        Supplier<CudaBackend> open = () -> new CudaBackend(devices.get());
+        Supplier<CudaBackend> sixteenGiB = () -> new CudaBackend(new CountingDevice(devices.get(), 16L << 30));
         return dev.descent.MisuseChecks.useAfterCloseThrows(open) + dev.descent.MisuseChecks.sharedBackendAcrossThreads(open)
-                + dev.descent.MisuseChecks.modelLargerThanTheBackendIsRefused(open);
+                + dev.descent.MisuseChecks.modelLargerThanTheBackendIsRefused(sixteenGiB);
     }
 
     /**

@@ -98,7 +98,7 @@ class CudaEmulationTest {
     @Test
     @Order(3)
     void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
-        checks += CudaChecks.misuse(CudaEmulationTest::backend);
+        checks += CudaChecks.misuse(EmulatedDevice::open);
     }
 
     @Test

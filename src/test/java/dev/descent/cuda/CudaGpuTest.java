@@ -89,7 +89,7 @@ class CudaGpuTest {
 
     @Test
     void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
-        checks += CudaChecks.misuse(CudaBackend::open);
+        checks += CudaChecks.misuse(() -> JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));
     }
 
     @Test
