@@ -6,7 +6,7 @@
 # that hangs (a GEMM on a slow device) cannot eat the rest of the run.
 # PYTHON picks the interpreter for the PyTorch side (default: python3 on PATH, which must import torch).
 # BENCH=0 runs the test suites only; SANITIZE=1 adds compute-sanitizer's memcheck and racecheck
-# over descent's own kernels (every op and every optimizer, own SGEMM).
+# over descent's own kernels (every op, every optimizer, a short training run; own SGEMM).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 report="${OUT:-$here/report}"
@@ -100,10 +100,11 @@ sanitize() {  # tool, seconds
     -jar "$here/lib/junit-console.jar" execute -cp "$cp" \
     --select-method dev.descent.cuda.CudaGpuTest#everyOpMatchesTheReference \
     --select-method dev.descent.cuda.CudaGpuTest#everyOptimizerMatchesTheReferenceOverEightSteps \
+    --select-method dev.descent.cuda.CudaGpuTest#shortTrainingRunMatchesTheCpuBackend \
     --details=summary --disable-banner --disable-ansi-colors > "$log" 2>&1
   local rc=$?
   [ "$rc" = 0 ] || status=1
-  { echo; echo "## compute-sanitizer --tool $tool, every op and optimizer on descent's kernels (exit $rc)"; echo '```';
+  { echo; echo "## compute-sanitizer --tool $tool, every op, optimizer and a short training run on descent's kernels (exit $rc)"; echo '```';
     grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|Race|hazard|tests (successful|failed)|\[parity\]" "$log" | head -30; echo '```'; } >> "$md"
 }
 if [ "${SANITIZE:-0}" = 1 ]; then

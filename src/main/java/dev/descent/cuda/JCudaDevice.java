@@ -53,6 +53,8 @@ public final class JCudaDevice implements CudaDevice {
     /** The thread this device last made its context current on (see makeCurrent). */
     private volatile Thread boundTo;
     private final List<CUmodule> modules = new ArrayList<>();
+    /** Which module defines each kernel, read from the PTX's ".entry" lines. */
+    private final Map<String, CUmodule> moduleOf = new HashMap<>();
     private final List<CUfunction> functions = new ArrayList<>();
     private final Map<String, Integer> functionIndex = new HashMap<>();
     private final String description;
@@ -79,13 +81,17 @@ public final class JCudaDevice implements CudaDevice {
         makeCurrent();
         for (String name : MODULES) {
             CUmodule module = new CUmodule();
+            byte[] ptx = ptx(name);
             try {
-                cuModuleLoadData(module, ptx(name));
+                cuModuleLoadData(module, ptx);
             } catch (CudaException e) {
                 throw new IllegalStateException("CUDA: the driver rejected " + name + ".ptx (PTX ISA 8.0): "
                         + e.getMessage() + "; descent needs a CUDA 12.0 or newer driver (>= 525)", e);
             }
             modules.add(module);
+            for (String kernel : entries(ptx)) {
+                moduleOf.put(kernel, module);
+            }
         }
         description = describe(device);
         growSlots(24);
@@ -134,6 +140,21 @@ public final class JCudaDevice implements CudaDevice {
         } catch (IOException e) {
             throw new IllegalStateException("CUDA: cannot read " + name + ".ptx: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The kernels a PTX module defines, so that a kernel is looked up in its own module only:
+     * probing every module would make the driver report CUDA_ERROR_NOT_FOUND for the others,
+     * which compute-sanitizer counts as errors and which hides real ones in its report.
+     */
+    static List<String> entries(byte[] ptx) {
+        List<String> names = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.entry\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*\\(")
+                .matcher(new String(ptx, java.nio.charset.StandardCharsets.US_ASCII));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
     }
 
     private static String describe(CUdevice device) {
@@ -229,18 +250,15 @@ public final class JCudaDevice implements CudaDevice {
         if (known != null) {
             return known;
         }
-        for (CUmodule module : modules) {
-            CUfunction f = new CUfunction();
-            try {
-                cuModuleGetFunction(f, module, name);
-            } catch (CudaException notInThisModule) {
-                continue;
-            }
-            functions.add(f);
-            functionIndex.put(name, functions.size() - 1);
-            return functions.size() - 1;
+        CUmodule module = moduleOf.get(name);
+        if (module == null) {
+            throw new IllegalStateException("kernel " + name + " is in none of the PTX modules");
         }
-        throw new IllegalStateException("kernel " + name + " is in none of the PTX modules");
+        CUfunction f = new CUfunction();
+        cuModuleGetFunction(f, module, name);
+        functions.add(f);
+        functionIndex.put(name, functions.size() - 1);
+        return functions.size() - 1;
     }
 
     /**
