@@ -5,7 +5,6 @@
 #   jre/                 a jlink-ed Java 17 runtime
 #   lib/descent.jar      the library and CLI with all runtime dependencies (JCuda natives included)
 #   lib/descent-tests.jar, lib/junit-console.jar   the test classes and JUnit's console launcher
-#   shim/libcublas.so.12 forwards JCublas's cuBLAS 12 calls to CUDA 13's libcublas.so.13 (see cublas12-shim.sh)
 #   pytorch/bench.py     the PyTorch side of the benchmarks
 #   run.sh               runs everything and writes a report to $OUT (or ./report)
 # Usage: bash benchmarks/gpu/make-bundle.sh   (from the repository root)
@@ -37,7 +36,6 @@ if [ -z "$console" ]; then
   console=$(console_jar)
 fi
 cp "$console" "$out/lib/junit-console.jar"
-bash benchmarks/gpu/cublas12-shim.sh target/descent.jar "$out/shim"
 cp benchmarks/pytorch/bench.py "$out/pytorch/"
 cp benchmarks/gpu/run.sh "$out/run.sh"
 chmod +x "$out/run.sh"

@@ -18,14 +18,15 @@ md="$report/report.md"
 status=0
 
 # cuBLAS: JCublas 12.6 links libcublas.so.12. Where only CUDA 13's libcublas.so.13 exists, the
-# bundle's forwarding library (cublas12-shim.sh) stands in for it; cuBLAS 13's directory goes on
-# the library path so the shim's dlopen finds it. Without either, descent uses its own SGEMM.
+# jar's own forwarding library (native/cublas12) stands in for it, and needs cuBLAS 13 on the
+# loader's path: its directory goes on LD_LIBRARY_PATH, as a user would put it there.
 cublas13=$(find /usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /usr/lib/x86_64-linux-gnu /opt /usr/local/lib \
   -name 'libcublas.so.13' 2>/dev/null | head -1)
 cublas12=$(ldconfig -p 2>/dev/null | grep -c 'libcublas.so.12 ')
+cublas_default=$(timeout 60 "$java" -jar "$here/lib/descent.jar" devices 2>&1 | grep -o 'GEMM: .*' | head -1)
 if [ "$cublas12" = 0 ] && [ -n "$cublas13" ]; then
-  export LD_LIBRARY_PATH="$here/shim:$(dirname "$cublas13")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  cublas_note="libcublas.so.12 absent; descent's shim forwards to $cublas13"
+  export LD_LIBRARY_PATH="$(dirname "$cublas13")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  cublas_note="libcublas.so.12 absent; $cublas13 put on LD_LIBRARY_PATH (before that, descent chose ${cublas_default:-nothing})"
 else
   cublas_note="libcublas.so.12 on the loader path: $cublas12; libcublas.so.13: ${cublas13:-none}"
 fi

@@ -12,14 +12,17 @@ import jcuda.jcublas.cublasMath;
 /**
  * SGEMM through cuBLAS (JCublas2). Strict FP32 by default; TF32 tensor cores only when asked
  * ({@value #TF32_PROPERTY}=true), since TF32 keeps 10 mantissa bits and would fail the FP32
- * parity tolerances. JCublas 12.6 links libcublas.so.12: on a host with only CUDA 13's cuBLAS it
- * cannot load, and {@link #tryCreate} returns null with the reason.
+ * parity tolerances. JCublas 12.6 links libcublas.so.12; on a host with only CUDA 13's cuBLAS,
+ * {@link CublasLibrary} puts descent's forwarding library in its place first. Where neither
+ * loads, {@link #tryCreate} returns null with the reason.
  */
 final class CublasGemm implements AutoCloseable {
     static final String TF32_PROPERTY = "descent.cuda.tf32";
 
     private final cublasHandle handle;
     private final boolean tf32;
+    /** Which library serves the calls, when it is not a real libcublas.so.12 ("" then). */
+    private final String via;
     // Reused for every call, so a GEMM allocates nothing: JCublas reads the cells at call time.
     private final float[] alpha = new float[1];
     private final float[] beta = new float[1];
@@ -27,25 +30,27 @@ final class CublasGemm implements AutoCloseable {
     private final Pointer betaAt = Pointer.to(beta);
     private final DevicePointers pointers = new DevicePointers();
 
-    private CublasGemm(cublasHandle handle, boolean tf32) {
+    private CublasGemm(cublasHandle handle, boolean tf32, String via) {
         this.handle = handle;
         this.tf32 = tf32;
+        this.via = via;
     }
 
     /** cuBLAS on the current context, or null; {@code reason[0]} says why not. */
     static CublasGemm tryCreate(String[] reason) {
+        String via = CublasLibrary.arrange();
         try {
             JCublas2.setExceptionsEnabled(true);
             cublasHandle h = new cublasHandle();
             JCublas2.cublasCreate(h);
             boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
-            return new CublasGemm(h, tf32);
+            return new CublasGemm(h, tf32, via);
         } catch (UnsatisfiedLinkError e) {
             // As with libcuda, the missing library is named deep in the cause chain, not on line 1.
             String msg = dev.descent.Check.rootMessage(e);
             reason[0] = msg.contains("libcublas.so.12")
-                    ? "cuBLAS unavailable: libcublas.so.12 not found (JCublas 12.6 needs CUDA 12's cuBLAS)"
+                    ? "cuBLAS unavailable: " + (via.isEmpty() ? "libcublas.so.12 did not load" : via)
                     : "cuBLAS unavailable: " + dev.descent.Check.firstLine(msg);
         } catch (Throwable e) {
             reason[0] = "cuBLAS unavailable: " + e;
@@ -54,7 +59,8 @@ final class CublasGemm implements AutoCloseable {
     }
 
     String describe() {
-        return tf32 ? "cuBLAS (TF32 tensor cores)" : "cuBLAS (strict FP32)";
+        String mode = tf32 ? "TF32 tensor cores" : "strict FP32";
+        return via.isEmpty() ? "cuBLAS (" + mode + ")" : "cuBLAS (" + mode + "; " + via + ")";
     }
 
     /**
