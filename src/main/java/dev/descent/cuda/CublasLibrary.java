@@ -70,7 +70,11 @@ final class CublasLibrary {
         return inLoaderCache(name, loaderCache);
     }
 
-    /** ld.so.cache stores each library's name as a NUL-terminated string. */
+    /**
+     * ld.so.cache stores each library's name as a NUL-terminated string, but ldconfig shares
+     * string tails: the name "libcublas.so.13" is usually the end of its path
+     * ".../lib/libcublas.so.13", so a match may follow a '/' as well as a NUL.
+     */
     private static boolean inLoaderCache(String name, Path cache) {
         try {
             byte[] bytes = Files.readAllBytes(cache);
@@ -82,7 +86,7 @@ final class CublasLibrary {
                         continue outer;
                     }
                 }
-                if (i == 0 || bytes[i - 1] == 0) {
+                if (i == 0 || bytes[i - 1] == 0 || bytes[i - 1] == '/') {
                     return true;
                 }
             }
