@@ -185,9 +185,27 @@ class CliTest {
     }
 
     @Test
+    void exportWritesOnnxAndSafetensorsAndRefusesNothingToDo() throws IOException {
+        Path ck = dir.resolve("m.ckpt");
+        assertEquals(0, run(quick("--epochs", "1", "--checkpoint", ck.toString())).code());
+        Path onnx = dir.resolve("m.onnx"), st = dir.resolve("m.safetensors");
+        Result r = run("export", "--checkpoint", ck.toString(), "--onnx", onnx.toString(), "--safetensors", st.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("input features float32 [N, 784], raw features, normalised inside the graph; output"
+                + " logits [N, 10]"), r.out());
+        assertTrue(r.out().contains("layers.0.weight [32, 784]"), r.out());
+        assertTrue(Files.size(onnx) > 4 * 784 * 32 && Files.size(st) > 4 * 784 * 32);
+        Result none = run("export", "--checkpoint", ck.toString());
+        assertEquals(2, none.code(), "a usage error");
+        assertTrue(none.err().contains("export needs --onnx FILE, --safetensors FILE or both"), none.err());
+        Result same = run("export", "--checkpoint", ck.toString(), "--onnx", onnx.toString(), "--safetensors", onnx.toString());
+        assertTrue(same.err().contains("name the same file"), same.err());
+    }
+
+    @Test
     void everyCommandExplainsItself() {
         String[][] helps = {{"train", "--help"}, {"help", "train"}, {"evaluate", "--help"}, {"predict", "--help"},
-            {"bench", "--help"}, {"devices", "--help"}, {"--help"}, {"train", "-h"}};
+            {"export", "--help"}, {"bench", "--help"}, {"devices", "--help"}, {"--help"}, {"train", "-h"}};
         for (String[] args : helps) {
             Result r = run(args);
             assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
