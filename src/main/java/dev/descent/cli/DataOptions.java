@@ -17,7 +17,7 @@ final class DataOptions {
     Path data;
 
     @Option(names = "--csv", description = "CSV file with a header line and the label in the first column;"
-            + " a seeded 20% is held out")
+            + " a seeded 20%% is held out")
     Path csv;
 
     void check() {

@@ -209,6 +209,7 @@ class CliTest {
         for (String[] args : helps) {
             Result r = run(args);
             assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
+            assertEquals("", r.err(), String.join(" ", args) + " printed to stderr (a picocli format warning?)");
             assertTrue(r.out().contains("Usage: descent") && r.out().contains("--help"), String.join(" ", args)
                     + ": " + r.out());
         }
