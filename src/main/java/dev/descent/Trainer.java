@@ -16,14 +16,17 @@ public final class Trainer {
     public static final int CHECK_EVERY = 64;
 
     /**
+     * How to train; the learning rate is not here: the session's optimizer spec owns it, and the
+     * schedule scales that base (so {@code Adam.adam(3e-4)} trains at 3e-4).
+     *
      * @param batchSize rows per step; values above the training set's size mean full batch
+     * @param seed      the shuffling order's seed (the session's seed drew the initial weights)
      * @param shuffle   draw a new order every epoch (otherwise stored order)
      */
-    public record Config(int epochs, int batchSize, double lr, long seed, Schedule schedule, boolean shuffle) {
+    public record Config(int epochs, int batchSize, long seed, Schedule schedule, boolean shuffle) {
         public Config {
             Check.atLeast("epochs", epochs, 1);
             Check.atLeast("batchSize", batchSize, 1);
-            Check.positiveFloat("lr", lr);
             if (schedule == null) {
                 throw new IllegalArgumentException("schedule must not be null");
             }
@@ -71,6 +74,7 @@ public final class Trainer {
         if (startEpoch < 0 || startEpoch > config.epochs()) {
             throw new IllegalArgumentException("startEpoch must be in [0, " + config.epochs() + "], got " + startEpoch);
         }
+        double baseLr = session.optimizer().lr();
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
         int iters = (n + batch - 1) / batch;
         List<EpochStats> epochs = new ArrayList<>();
@@ -84,12 +88,12 @@ public final class Trainer {
             } else {
                 train.resetOrder();
             }
-            double lr = config.lr();
+            double lr = baseLr;
             for (int b = 0; b < iters; b++) {
                 int from = b * batch;
                 int rows = Math.min(batch, n - from);
                 long iteration = (long) e * iters + b;
-                lr = config.lr() * config.schedule().factor(iteration, iters, config.epochs());
+                lr = baseLr * config.schedule().factor(iteration, iters, config.epochs());
                 session.gatherBatch(train, from, rows);
                 session.trainBatch(rows, (float) lr, iteration);
                 l.onBatch(e + 1, b + 1, iters);

@@ -23,7 +23,7 @@ class CheckpointTest {
     Path dir;
 
     private static Trainer.Config config(int epochs, OptimizerSpec spec) {
-        return new Trainer.Config(epochs, 16, spec.lr(), 77, Schedule.warmup(1, Schedule.cosine(0.1)), true);
+        return new Trainer.Config(epochs, 16, 77, Schedule.warmup(1, Schedule.cosine(0.1)), true);
     }
 
     /** Trains {@code epochs} straight, or {@code split} epochs + checkpoint + a fresh session resuming the rest. */

@@ -116,7 +116,7 @@ public final class GuardChecks {
              Session s = Session.create(model, be, new Sgd(10, 0, 0, false, 1e38), 16, 3);
              DeviceDataset d = s.upload(data)) {
             s.setGuard(new StepGuard(0, 0, 4));
-            TrainingReport report = new Trainer(s, new Trainer.Config(3, 16, 10, 1, Schedule.CONSTANT, true))
+            TrainingReport report = new Trainer(s, new Trainer.Config(3, 16, 1, Schedule.CONSTANT, true))
                     .fit(d, d, null);
             String name = be.name();
             assertTrue(report.halted(), name + ": the run must halt");

@@ -46,7 +46,7 @@ class PredictorTest {
         try (Session s = new Session(MODEL, new CpuBackend(), spec, 16, false)) {
             s.setParameters(MODEL.initialParameters(5));
             try (DeviceDataset d = s.upload(four.normalized(norm))) {
-                new Trainer(s, new Trainer.Config(2, 16, spec.lr(), 1, Schedule.CONSTANT, true)).fit(d, null, null);
+                new Trainer(s, new Trainer.Config(2, 16, 1, Schedule.CONSTANT, true)).fit(d, null, null);
             }
             return Checkpoint.of(s, Map.of("k", "v")).withData(norm, List.of("a", "b,c", "d", "e"));
         }

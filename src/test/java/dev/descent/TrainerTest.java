@@ -42,9 +42,35 @@ class TrainerTest {
         Session s = Session.create(model, backend, spec, Math.min(batch, data.rows()), seed);
         out[0] = s;
         try (DeviceDataset d = s.upload(data)) {
-            return new Trainer(s, new Trainer.Config(epochs, batch, spec.lr(), seed, Schedule.CONSTANT, true))
+            return new Trainer(s, new Trainer.Config(epochs, batch, seed, Schedule.CONSTANT, true))
                     .fit(d, d, null);
         }
+    }
+
+    /** The optimizer spec owns the learning rate: plain SGD at twice the lr moves the parameters twice as far. */
+    @Test
+    void theOptimizersLearningRateIsTheBaseTheTrainerUses() {
+        Dataset data = blobs(16, 4);
+        float[][] moved = new float[2][];
+        double[] lrs = {0.05, 0.1};
+        for (int k = 0; k < 2; k++) {
+            try (Session s = Session.create(small(), new CpuBackend(), Sgd.of(lrs[k]), 16, 5);
+                 DeviceDataset d = s.upload(data)) {
+                float[] before = s.parameters();
+                new Trainer(s, new Trainer.Config(1, 16, 1, Schedule.CONSTANT, false)).fit(d, null, null);
+                float[] after = s.parameters();
+                moved[k] = new float[before.length];
+                for (int i = 0; i < before.length; i++) {
+                    moved[k][i] = after[i] - before[i];
+                }
+            }
+        }
+        double norm = 0;
+        for (int i = 0; i < moved[0].length; i++) {
+            assertEquals(2 * moved[0][i], moved[1][i], 1e-6 + 1e-4 * Math.abs(moved[1][i]), "parameter " + i);
+            norm += Math.abs(moved[0][i]);
+        }
+        assertTrue(norm > 0, "one full-batch SGD step moved nothing");
     }
 
     @Test
@@ -53,7 +79,7 @@ class TrainerTest {
         java.util.List<String> lines = new java.util.ArrayList<>();
         try (Session s = Session.create(small(), new CpuBackend(), Adam.adam(0.01), 16, 2);
              DeviceDataset d = s.upload(data)) {
-            new Trainer(s, new Trainer.Config(2, 16, 0.01, 2, Schedule.CONSTANT, true))
+            new Trainer(s, new Trainer.Config(2, 16, 2, Schedule.CONSTANT, true))
                     .fit(d, null, stats -> lines.add(stats.toString()));
         }
         assertEquals(2, lines.size());
@@ -133,7 +159,7 @@ class TrainerTest {
         float[] before = s.parameters();
         s.setGuard(new StepGuard(0, 0, 3));
         try (DeviceDataset d = s.upload(data)) {
-            TrainingReport report = new Trainer(s, new Trainer.Config(5, 8, 0.01, 1, Schedule.CONSTANT, false))
+            TrainingReport report = new Trainer(s, new Trainer.Config(5, 8, 1, Schedule.CONSTANT, false))
                     .fit(d, null, null);
             assertTrue(report.halted(), "training must halt");
             assertTrue(report.haltMessage().contains("3 consecutive bad steps"), report.haltMessage());
@@ -188,7 +214,7 @@ class TrainerTest {
         try (Session s = Session.create(model, new CpuBackend(), Adam.adam(1e-3), 64, 42);
              DeviceDataset train = s.upload(split.train());
              DeviceDataset held = s.upload(split.heldOut())) {
-            TrainingReport report = new Trainer(s, new Trainer.Config(5, 64, 1e-3, 42, Schedule.CONSTANT, true))
+            TrainingReport report = new Trainer(s, new Trainer.Config(5, 64, 42, Schedule.CONSTANT, true))
                     .fit(train, held, null);
             double acc = report.last().heldOutAccuracy();
             System.out.println("[train] embedded Fashion-MNIST, 5 epochs: held-out accuracy " + acc);

@@ -23,7 +23,7 @@ public final class TrainingParity {
         for (int b = 0; b < 2; b++) {
             try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(lr), batch, 4);
                  DeviceDataset d = s.upload(data)) {
-                TrainingReport report = new Trainer(s, new Trainer.Config(epochs, batch, lr, 4, Schedule.CONSTANT, true))
+                TrainingReport report = new Trainer(s, new Trainer.Config(epochs, batch, 4, Schedule.CONSTANT, true))
                         .fit(d, d, null);
                 params[b] = s.parameters();
                 acc[b] = report.last().heldOutAccuracy();

@@ -210,7 +210,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("resumed from " + resume + " after epoch " + startEpoch);
                 noteScheduleChange(resumed, sched);
             }
-            Trainer trainer = new Trainer(session, new Trainer.Config(epochs, batch, spec.lr(), seed, sched, true));
+            Trainer trainer = new Trainer(session, new Trainer.Config(epochs, batch, seed, sched, true));
             List<EpochStats> history = new ArrayList<>();
             try (DeviceDataset train = session.upload(split.train());
                  DeviceDataset heldOut = session.upload(split.heldOut())) {

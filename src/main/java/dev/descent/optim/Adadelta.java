@@ -36,4 +36,23 @@ public record Adadelta(double lr, double rho, double eps, double weightDecay) im
     public String name() {
         return "adadelta";
     }
+
+    /** PyTorch's defaults: lr 1.0, rho 0.9, eps 1e-6, weight_decay 0. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** PyTorch's argument names; validation happens in build(). */
+    public static final class Builder {
+        private double lr = 1.0, rho = 0.9, eps = 1e-6, weightDecay;
+
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder rho(double v) { rho = v; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+
+        public Adadelta build() {
+            return new Adadelta(lr, rho, eps, weightDecay);
+        }
+    }
 }

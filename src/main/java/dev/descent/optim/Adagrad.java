@@ -44,4 +44,24 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     public String name() {
         return "adagrad";
     }
+
+    /** PyTorch's defaults: lr 1e-2, lr_decay 0, weight_decay 0, initial_accumulator_value 0, eps 1e-10. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** PyTorch's argument names; validation happens in build(). */
+    public static final class Builder {
+        private double lr = 1e-2, lrDecay, weightDecay, initialAccumulatorValue, eps = 1e-10;
+
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder lrDecay(double v) { lrDecay = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder initialAccumulatorValue(double v) { initialAccumulatorValue = v; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+
+        public Adagrad build() {
+            return new Adagrad(lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+        }
+    }
 }

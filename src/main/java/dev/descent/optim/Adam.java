@@ -53,4 +53,36 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
     public String name() {
         return decoupled ? "adamw" : "adam";
     }
+
+    /** Adam with PyTorch's defaults; {@code Adam.builder().lr(3e-4).weightDecay(0.01).build()}. */
+    public static Builder builder() {
+        return new Builder(false, 0);
+    }
+
+    /** AdamW with PyTorch's defaults (weight decay 0.01, decoupled). */
+    public static Builder adamWBuilder() {
+        return new Builder(true, 1e-2);
+    }
+
+    /** PyTorch's argument names; validation happens in build(). */
+    public static final class Builder {
+        private double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay;
+        private boolean amsgrad;
+        private final boolean decoupled;
+
+        private Builder(boolean decoupled, double weightDecay) {
+            this.decoupled = decoupled;
+            this.weightDecay = weightDecay;
+        }
+
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder amsgrad(boolean v) { amsgrad = v; return this; }
+
+        public Adam build() {
+            return new Adam(lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled);
+        }
+    }
 }

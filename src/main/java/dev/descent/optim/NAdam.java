@@ -46,4 +46,24 @@ public record NAdam(double lr, double beta1, double beta2, double eps, double we
     public String name() {
         return "nadam";
     }
+
+    /** PyTorch's defaults: lr 2e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, momentum_decay 4e-3. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** PyTorch's argument names; validation happens in build(). */
+    public static final class Builder {
+        private double lr = 2e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay, momentumDecay = 4e-3;
+
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder momentumDecay(double v) { momentumDecay = v; return this; }
+
+        public NAdam build() {
+            return new NAdam(lr, beta1, beta2, eps, weightDecay, momentumDecay);
+        }
+    }
 }

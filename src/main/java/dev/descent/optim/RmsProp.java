@@ -48,4 +48,26 @@ public record RmsProp(double lr, double alpha, double eps, double weightDecay, d
     public String name() {
         return "rmsprop";
     }
+
+    /** PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no decay, no momentum, not centered. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** PyTorch's argument names; validation happens in build(). */
+    public static final class Builder {
+        private double lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay, momentum;
+        private boolean centered;
+
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder alpha(double v) { alpha = v; return this; }
+        public Builder eps(double v) { eps = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder centered(boolean v) { centered = v; return this; }
+
+        public RmsProp build() {
+            return new RmsProp(lr, alpha, eps, weightDecay, momentum, centered);
+        }
+    }
 }

@@ -48,4 +48,25 @@ public record Sgd(double lr, double momentum, double dampening, boolean nesterov
     public String name() {
         return "sgd";
     }
+
+    /** PyTorch's defaults (lr 1e-3 as in torch.optim.SGD; the CLI's --lr default for sgd is 0.01). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** PyTorch's argument names; validation happens in build(). */
+    public static final class Builder {
+        private double lr = 1e-3, momentum, dampening, weightDecay;
+        private boolean nesterov;
+
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder dampening(double v) { dampening = v; return this; }
+        public Builder nesterov(boolean v) { nesterov = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+
+        public Sgd build() {
+            return new Sgd(lr, momentum, dampening, nesterov, weightDecay);
+        }
+    }
 }

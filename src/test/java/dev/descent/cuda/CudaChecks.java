@@ -113,7 +113,7 @@ final class CudaChecks {
     private static float[] trainBriefly(CudaBackend cuda, Model model, Dataset data) {
         try (cuda; Session s = Session.create(model, cuda, Adam.adam(1e-2), 16, 3);
              DeviceDataset train = s.upload(data)) {
-            new Trainer(s, new Trainer.Config(2, 16, 1e-2, 3, Schedule.CONSTANT, true))
+            new Trainer(s, new Trainer.Config(2, 16, 3, Schedule.CONSTANT, true))
                     .fit(train, null, null);
             return s.parameters();
         }

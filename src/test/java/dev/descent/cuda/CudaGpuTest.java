@@ -130,7 +130,7 @@ class CudaGpuTest {
         for (int b = 0; b < 2; b++) {
             try (Backend be = backends[b]; Session s = Session.create(model, be, Adam.adam(1e-3), 64, 42);
                  DeviceDataset train = s.upload(split.train()); DeviceDataset held = s.upload(split.heldOut())) {
-                TrainingReport r = new Trainer(s, new Trainer.Config(10, 64, 1e-3, 42, Schedule.CONSTANT, true))
+                TrainingReport r = new Trainer(s, new Trainer.Config(10, 64, 42, Schedule.CONSTANT, true))
                         .fit(train, held, null);
                 accuracy[b] = r.last().heldOutAccuracy();
             }

@@ -61,7 +61,7 @@ class OnnxExportTest {
         Checkpoint ck;
         try (Session s = Session.create(model, new CpuBackend(), Adam.adam(1e-3), 64, 3);
              DeviceDataset train = s.upload(split.normalized().train())) {
-            new Trainer(s, new Trainer.Config(1, 64, 1e-3, 3, Schedule.CONSTANT, true)).fit(train, null, null);
+            new Trainer(s, new Trainer.Config(1, 64, 3, Schedule.CONSTANT, true)).fit(train, null, null);
             ck = Checkpoint.of(s, Map.of()).withData(split.normalization(), split.labels());
         }
         // The whole 10,000-image Fashion-MNIST test set: the 8,000 rows trained on and the 2,000 held out.

@@ -51,7 +51,7 @@ public class EpochBench {
 
     @Benchmark
     public double epoch() {
-        Trainer t = new Trainer(session, new Trainer.Config(1, 64, 1e-3, 42 + epoch++, Schedule.CONSTANT, true));
+        Trainer t = new Trainer(session, new Trainer.Config(1, 64, 42 + epoch++, Schedule.CONSTANT, true));
         return t.fit(train, heldOut, null).last().heldOutAccuracy();
     }
 }
