@@ -30,6 +30,11 @@ public record EpochStats(int epoch, double trainLoss, double trainAccuracy, doub
      * reported as such.
      */
     public String format(int epochs) {
+        return format(epochs, "held-out");
+    }
+
+    /** As {@link #format(int)}, naming the per-epoch evaluation set {@code heldOutName} ("val" for a validation split). */
+    public String format(int epochs, String heldOutName) {
         StringBuilder line = new StringBuilder(epochs > 0 ? String.format(Locale.ROOT, "epoch %3d/%d  ", epoch(), epochs)
                 : String.format(Locale.ROOT, "epoch %d  ", epoch()));
         if (noStepApplied()) {
@@ -39,12 +44,12 @@ public record EpochStats(int epoch, double trainLoss, double trainAccuracy, doub
         }
         boolean noHeldOut = Double.isNaN(heldOutLoss()) && Double.isNaN(heldOutAccuracy());
         if (Double.isFinite(heldOutLoss())) {
-            line.append(String.format(Locale.ROOT, "  held-out loss %.4f", heldOutLoss()));
+            line.append(String.format(Locale.ROOT, "  %s loss %.4f", heldOutName, heldOutLoss()));
         } else if (!noHeldOut) {
-            line.append("  held-out loss overflows float32");
+            line.append("  ").append(heldOutName).append(" loss overflows float32");
         }
         if (Double.isFinite(heldOutAccuracy())) {
-            line.append(String.format(Locale.ROOT, "  held-out acc %.4f", heldOutAccuracy()));
+            line.append(String.format(Locale.ROOT, "  %s acc %.4f", heldOutName, heldOutAccuracy()));
         }
         line.append(String.format(Locale.ROOT, "  lr %.3g  %.2f s  %.0f samples/s", lr(), seconds(),
                 samplesPerSecond()));

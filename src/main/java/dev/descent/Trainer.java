@@ -117,6 +117,9 @@ public final class Trainer {
             badBefore = (long) c[Control.BAD_TOTAL];
             epochs.add(stats);
             l.onEpoch(stats);
+            if (l.stopRequested()) {
+                break;
+            }
         }
         return new TrainingReport(List.copyOf(epochs), false, null);
     }

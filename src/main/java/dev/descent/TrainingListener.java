@@ -13,5 +13,13 @@ public interface TrainingListener {
     /** After each batch has been launched (no device read happens for this call). */
     default void onBatch(int epoch, int batch, int batches) {}
 
+    /**
+     * Asked after each {@link #onEpoch}: true ends training there (early stopping). The report
+     * then holds the epochs run so far and is not marked halted.
+     */
+    default boolean stopRequested() {
+        return false;
+    }
+
     TrainingListener NONE = stats -> { };
 }

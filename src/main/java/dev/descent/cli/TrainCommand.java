@@ -5,6 +5,7 @@ import dev.descent.Backend;
 import dev.descent.Backends;
 import dev.descent.Checkpoint;
 import dev.descent.DeviceDataset;
+import dev.descent.EarlyStopping;
 import dev.descent.EpochStats;
 import dev.descent.Evaluation;
 import dev.descent.Init;
@@ -16,6 +17,7 @@ import dev.descent.Trainer;
 import dev.descent.TrainingListener;
 import dev.descent.TrainingReport;
 import dev.descent.data.DataSources;
+import dev.descent.data.Dataset;
 import dev.descent.optim.OptimizerSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +46,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
     /** What may change when resuming: how long to run, where output goes, which device, the guard's patience. */
     static final Set<String> RESUMABLE = Set.of("--epochs", "--stop-after", "--checkpoint", "--resume", "--plot",
-            "--quiet", "--backend", "--opencl-device", "--max-bad-steps", "--help", "--version");
+            "--metrics", "--quiet", "--backend", "--opencl-device", "--max-bad-steps", "--help", "--version");
     /** Metadata keys: the options as given, epochs done, and the training data's fingerprint. */
     static final String OPTION_KEY = "option ";
     static final String EPOCHS_DONE = "epochs_completed";
@@ -124,6 +126,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plot", description = "write loss and accuracy curves to this PNG")
     Path plot;
 
+    @Option(names = "--metrics", paramLabel = "FILE.jsonl", description = "write one JSON object per epoch (losses,"
+            + " accuracies, lr, seconds, samples/s, skipped steps) here, flushed as each epoch ends")
+    Path metrics;
+
+    @Option(names = "--val-split", paramLabel = "FRACTION", description = "hold out this seeded, stratified fraction"
+            + " of the training rows for the per-epoch figures; the test split is then scored once, at the end")
+    Double valSplit;
+
+    @Option(names = "--patience", paramLabel = "N", description = "stop when the per-epoch held-out (or --val-split)"
+            + " loss has not improved for N epochs, and keep the best epoch (--checkpoint then holds it)")
+    Integer patience;
+
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
@@ -168,8 +182,15 @@ final class TrainCommand implements Callable<Integer> {
         if (!batchSize.equals("full")) {
             parseBatch(batchSize, Integer.MAX_VALUE);
         }
+        if (valSplit != null && !(valSplit > 0 && valSplit < 1)) {
+            throw new IllegalArgumentException("--val-split must be a fraction in (0, 1), got " + valSplit);
+        }
+        if (patience != null && patience < 1) {
+            throw new IllegalArgumentException("--patience must be at least 1, got " + patience);
+        }
         OutputPaths.checkWritable("--checkpoint", checkpoint);
         OutputPaths.checkWritable("--plot", plot);
+        OutputPaths.checkWritable("--metrics", metrics);
 
         if (openclDevice != null) {
             System.setProperty(dev.descent.opencl.OpenClDevices.PROPERTY, openclDevice);
@@ -182,7 +203,16 @@ final class TrainCommand implements Callable<Integer> {
                     + resumed.metadata().get(FINGERPRINT) + ")");
         }
         DataSources.Split split = raw.normalized();
-        int rows = split.train().rows();
+        // Per-epoch figures come from a validation part of the training rows when asked; the
+        // test split is then touched once, after training.
+        Dataset trainRows = split.train();
+        Dataset perEpoch = split.heldOut();
+        if (valSplit != null) {
+            Dataset[] parts = trainRows.stratifiedSplit(valSplit, seed);
+            trainRows = parts[0];
+            perEpoch = parts[1];
+        }
+        int rows = trainRows.rows();
         int batch = parseBatch(batchSize, rows);
         Model.Builder builder = Model.builder(split.train().cols()).init(weightInit);
         for (int width : hidden) {
@@ -201,7 +231,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             // The class count is inferred from the largest label, so say it: a stray label shows up here.
             System.out.println("data: " + split.description() + ", " + split.train().cols() + " features, " + classes
-                    + " classes");
+                    + " classes" + (valSplit == null ? "" : "; validation: " + perEpoch.rows() + " of the training rows"
+                    + " (--val-split " + valSplit + "), test split scored once at the end"));
             System.out.println("model: " + model.architecture() + ", " + spec + ", batch " + batch + ", " + epochs + " epochs");
             session.setGuard(guard);
             session.setParameters(model.initialParameters(seed));
@@ -212,8 +243,12 @@ final class TrainCommand implements Callable<Integer> {
             }
             Trainer trainer = new Trainer(session, new Trainer.Config(epochs, batch, seed, sched, true));
             List<EpochStats> history = new ArrayList<>();
-            try (DeviceDataset train = session.upload(split.train());
-                 DeviceDataset heldOut = session.upload(split.heldOut())) {
+            EarlyStopping early = patience == null ? null : new EarlyStopping(session, patience);
+            try (DeviceDataset train = session.upload(trainRows);
+                 DeviceDataset heldOut = session.upload(perEpoch);
+                 DeviceDataset test = valSplit == null ? null : session.upload(split.heldOut());
+                 MetricsFile metricsOut = metrics == null ? null
+                         : new MetricsFile(metrics, resumed != null, valSplit == null ? "held_out" : "val")) {
                 ProgressBar bar = quiet ? null : ProgressBar.forConsole();
                 TrainingReport report = trainer.fit(train, heldOut, new TrainingListener() {
                     @Override
@@ -229,11 +264,23 @@ final class TrainCommand implements Callable<Integer> {
                             bar.clear();
                         }
                         history.add(s);
-                        System.out.println(s.format(epochs));
-                        if (checkpoint != null) {
+                        System.out.println(s.format(epochs, valSplit == null ? "held-out" : "val"));
+                        if (metricsOut != null) {
+                            metricsOut.write(s);
+                        }
+                        if (early != null) {
+                            early.observe(s);
+                        }
+                        // With --patience the checkpoint holds the best epoch: it is written only when one improves.
+                        if (checkpoint != null && (early == null || early.improved())) {
                             Checkpoint.of(session, metadata(s.epoch(), fingerprint))
                                     .withData(raw.normalization(), labels).save(checkpoint);
                         }
+                    }
+
+                    @Override
+                    public boolean stopRequested() {
+                        return early != null && early.stopRequested();
                     }
                 }, startEpoch, stopAfter == null ? epochs : stopAfter);
                 if (plot != null && !history.isEmpty()) {
@@ -244,8 +291,15 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.println("descent: " + report.haltMessage());
                     return 3;
                 }
-                Evaluation test = session.evaluate(heldOut);
-                System.out.printf("test accuracy: %.4f%n", test.accuracy());
+                if (early != null && early.bestEpoch() > 0) {
+                    if (early.stopRequested()) {
+                        System.out.printf("early stop: no lower %s loss for %d epochs; keeping epoch %d (loss %.4f)%n",
+                                valSplit == null ? "held-out" : "validation", patience, early.bestEpoch(), early.bestLoss());
+                    }
+                    early.restoreBest();
+                }
+                Evaluation scored = session.evaluate(test == null ? heldOut : test);
+                System.out.printf("test accuracy: %.4f%n", scored.accuracy());
             }
         }
         return 0;

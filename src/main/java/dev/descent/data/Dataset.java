@@ -141,6 +141,53 @@ public final class Dataset {
         }
     }
 
+    /**
+     * A seeded split into {@code [kept, heldOut]} with {@code fraction} of the rows held out. For
+     * classification each class contributes its own share (stratified: the held-out class mix
+     * matches the whole), rounded so every class with at least two rows keeps at least one and
+     * gives at least one; regression rows are drawn uniformly.
+     */
+    public Dataset[] stratifiedSplit(double fraction, long seed) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("the held-out fraction must be in (0, 1), got " + fraction);
+        }
+        java.util.Random random = new java.util.Random(seed);
+        int groups = classes > 0 ? classes : 1;
+        java.util.List<java.util.List<Integer>> byClass = new java.util.ArrayList<>();
+        for (int c = 0; c < groups; c++) {
+            byClass.add(new java.util.ArrayList<>());
+        }
+        for (int r = 0; r < rows; r++) {
+            byClass.get(classes > 0 ? (int) targets[r * targetWidth] : 0).add(r);
+        }
+        int[] kept = new int[rows];
+        int[] held = new int[rows];
+        int k = 0, h = 0;
+        for (java.util.List<Integer> members : byClass) {
+            java.util.Collections.shuffle(members, random);
+            int take = (int) Math.round(members.size() * fraction);
+            if (members.size() >= 2) {
+                take = Math.max(1, Math.min(members.size() - 1, take));
+            }
+            for (int i = 0; i < members.size(); i++) {
+                if (i < take) {
+                    held[h++] = members.get(i);
+                } else {
+                    kept[k++] = members.get(i);
+                }
+            }
+        }
+        int[] keptRows = java.util.Arrays.copyOf(kept, k);
+        int[] heldRows = java.util.Arrays.copyOf(held, h);
+        java.util.Arrays.sort(keptRows);   // stored order, so the trainer's own shuffle decides the order
+        java.util.Arrays.sort(heldRows);
+        if (keptRows.length == 0 || heldRows.length == 0) {
+            throw new IllegalArgumentException("holding out " + fraction + " of " + rows + " rows leaves "
+                    + keptRows.length + " to train on and " + heldRows.length + " held out; both need at least one");
+        }
+        return new Dataset[] {select(keptRows), select(heldRows)};
+    }
+
     /** The rows listed in {@code order}, in that order (used for seeded splits). */
     public Dataset select(int[] order) {
         float[] x = new float[order.length * cols];

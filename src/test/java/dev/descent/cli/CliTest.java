@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -200,6 +201,46 @@ class CliTest {
         assertTrue(none.err().contains("export needs --onnx FILE, --safetensors FILE or both"), none.err());
         Result same = run("export", "--checkpoint", ck.toString(), "--onnx", onnx.toString(), "--safetensors", onnx.toString());
         assertTrue(same.err().contains("name the same file"), same.err());
+    }
+
+    /**
+     * --val-split takes the per-epoch figures from part of the training rows, --patience keeps the
+     * best epoch (which the checkpoint then holds), and --metrics has one JSON line per epoch run.
+     */
+    @Test
+    void validationSplitPatienceAndMetrics() throws IOException {
+        Path ck = dir.resolve("best.ckpt"), metricsFile = dir.resolve("m.jsonl");
+        Result r = run(quick("--epochs", "25", "--val-split", "0.25", "--patience", "1", "--schedule", "constant",
+                "--lr", "0.02", "--metrics", metricsFile.toString(), "--checkpoint", ck.toString()));
+        assertEquals(0, r.code(), r.err());
+        // A quarter of each class, rounded per class: 2,000 give or take one row per class.
+        assertTrue(r.out().matches("(?s).*validation: (199\\d|200\\d|2010) of the training rows \\(--val-split 0.25\\).*"),
+                r.out());
+        long epochLines = r.out().lines().filter(l -> l.startsWith("epoch ")).count();
+        assertTrue(r.out().lines().filter(l -> l.startsWith("epoch ")).allMatch(l -> l.contains(" val loss ")), r.out());
+        List<String> lines = Files.readAllLines(metricsFile);
+        assertEquals(epochLines, lines.size(), "one metrics line per epoch run");
+        double best = Double.MAX_VALUE;
+        int bestEpoch = 0;
+        for (String line : lines) {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            for (String key : List.of("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
+                    "samples_per_s", "skipped_steps")) {
+                assertTrue(o.has(key), key + " missing from " + line);
+            }
+            if (o.get("val_loss").getAsDouble() < best) {
+                best = o.get("val_loss").getAsDouble();
+                bestEpoch = o.get("epoch").getAsInt();
+            }
+        }
+        assertTrue(epochLines < 25, "patience 1 stopped early: " + r.out());
+        assertTrue(r.out().contains("keeping epoch " + bestEpoch + " "), r.out());
+        // The checkpoint holds the best epoch: evaluate on the test split reproduces the final line.
+        Result eval = run("evaluate", "--checkpoint", ck.toString());
+        assertTrue(eval.out().contains("accuracy " + r.lastLine().substring("test accuracy: ".length())), eval.out()
+                + " vs " + r.lastLine());
+        assertEquals(2, run(quick("--val-split", "1.5")).code());
+        assertEquals(2, run(quick("--patience", "0")).code());
     }
 
     @Test
