@@ -175,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
             cpuCopy.put(n, gbs);
         }
         record(String.format(Locale.ROOT, "copy      n=2^%-2d %10.2f GB/s", log2(n), gbs),
-                String.format(Locale.ROOT, "{\"suite\":\"copy\",\"backend\":\"%s\",\"n\":%d,\"gbs\":%.3f}", be.name(), n, gbs));
+                json("copy", be, "n", n, "gbs", gbs));
         return gbs;
     }
 
@@ -193,9 +193,8 @@ final class BenchCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, " %5.1f%% of CPU copy", 100 * gbs / machine);
         record(String.format(Locale.ROOT, "update    n=2^%-2d %-15s %8.3g params/s %8.2f GB/s (%d B/param) %5.1f%% of copy%s",
                         log2(n), name, n / s, gbs, bytes, 100 * gbs / copyGbs, vsCpu),
-                String.format(Locale.ROOT, "{\"suite\":\"update\",\"backend\":\"%s\",\"rule\":\"%s\",\"n\":%d,\"params_per_s\":%.4g,"
-                        + "\"gbs\":%.3f,\"bytes_per_param\":%d,\"copy_fraction\":%.4f}", be.name(), name, n, n / s, gbs,
-                        bytes, gbs / copyGbs));
+                json("update", be, "rule", name, "n", n, "params_per_s", n / s, "gbs", gbs, "bytes_per_param", bytes,
+                        "copy_fraction", gbs / copyGbs));
     }
 
     private void gemm(Backend be, int n) {
@@ -204,7 +203,7 @@ final class BenchCommand implements Callable<Integer> {
             gflops = w.flopsPerRun() / time(be, w::run) / 1e9;
         }
         record(String.format(Locale.ROOT, "gemm      %5d^3          %10.1f GFLOP/s", n, gflops),
-                String.format(Locale.ROOT, "{\"suite\":\"gemm\",\"backend\":\"%s\",\"n\":%d,\"gflops\":%.2f}", be.name(), n, gflops));
+                json("gemm", be, "n", n, "gflops", gflops));
     }
 
     /** One training step (gather, forward, backward, norm, guard, Adam) of the MLP {@code model}. */
@@ -217,9 +216,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         record(String.format(Locale.ROOT, "step      %-18s batch %5d %9.3f ms %10.0f samples/s %8.1f GFLOP/s",
                         model, batch, s * 1e3, batch / s, flops / s / 1e9),
-                String.format(Locale.ROOT, "{\"suite\":\"step\",\"backend\":\"%s\",\"model\":\"%s\",\"batch\":%d,"
-                        + "\"ms\":%.4f,\"samples_per_s\":%.1f,\"gflops\":%.2f}", be.name(), model, batch, s * 1e3,
-                        batch / s, flops / s / 1e9));
+                json("step", be, "model", model, "batch", batch, "ms", s * 1e3, "samples_per_s", batch / s,
+                        "gflops", flops / s / 1e9));
     }
 
     /** "784-256-10" as widths; an exception naming --models for anything else. */
@@ -242,6 +240,19 @@ final class BenchCommand implements Callable<Integer> {
         }
         return w;
     }
+
+    /** One JSON line: the suite, the backend, then name/value pairs in order. */
+    private static String json(String suite, Backend be, Object... pairs) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("suite", suite);
+        m.put("backend", be.name());
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put((String) pairs[i], pairs[i + 1]);
+        }
+        return GSON.toJson(m);
+    }
+
+    private static final com.google.gson.Gson GSON = new com.google.gson.Gson();
 
     private void record(String line, String jsonLine) {
         System.out.println(line);
