@@ -16,14 +16,42 @@ final class DataOptions {
             + " (train-* to train on, t10k-* held out)")
     Path data;
 
-    @Option(names = "--csv", description = "CSV file with a header line and the label in the first column;"
-            + " a seeded 20%% is held out")
+    @Option(names = "--csv", description = "CSV file, one sample per line (quoted fields allowed); a seeded 20%%"
+            + " is held out. Labels are class indices or words (mapped to classes, kept in the checkpoint)")
     Path csv;
+
+    @Option(names = "--csv-header", defaultValue = "auto", description = "yes, no, or auto: a first line with a"
+            + " non-numeric feature cell is a header (default: ${DEFAULT-VALUE})")
+    String csvHeader;
+
+    @Option(names = "--label-column", defaultValue = "1", description = "the label's column: N (counting from 1),"
+            + " last, or a header name (default: ${DEFAULT-VALUE})")
+    String labelColumn;
+
+    @Option(names = "--csv-delimiter", defaultValue = "auto", description = "one character, tab, or auto: the"
+            + " most frequent of , ; and tab in the first line (default: ${DEFAULT-VALUE})")
+    String csvDelimiter;
 
     void check() {
         if (data != null && csv != null) {
             throw new IllegalArgumentException("--data and --csv are exclusive");
         }
+        reader();
+    }
+
+    /** The CSV reader the options describe (classification, label column as given). */
+    CsvReader reader() {
+        CsvReader.Header header;
+        try {
+            header = CsvReader.Header.valueOf(csvHeader.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--csv-header must be yes, no or auto, got '" + csvHeader + "'");
+        }
+        if (labelColumn.isBlank() || labelColumn.equals("0")) {
+            throw new IllegalArgumentException("--label-column must be N (counting from 1), last, or a header name, got '"
+                    + labelColumn + "'");
+        }
+        return new CsvReader(header, labelColumn, CsvReader.delimiter(csvDelimiter), true, null);
     }
 
     boolean given() {
@@ -37,12 +65,13 @@ final class DataOptions {
             return DataSources.idxDirectory(data);
         }
         if (csv != null) {
-            Dataset all = CsvReader.labelsFirst(true).read(csv);
+            CsvReader.Table table = reader().readTable(csv);
+            Dataset all = table.data();
             if (all.rows() < 2) {
                 throw new IllegalArgumentException("--csv " + csv + " has " + all.rows() + " data row; at least 2 are"
                         + " needed, since a fifth of the rows (at least one) is held out to score the model");
             }
-            return DataSources.randomSplit(all, Math.max(1, all.rows() / 5), seed);
+            return DataSources.randomSplit(all, Math.max(1, all.rows() / 5), seed, table.classNames());
         }
         return DataSources.embedded();
     }

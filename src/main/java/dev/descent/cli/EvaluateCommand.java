@@ -7,7 +7,6 @@ import dev.descent.Checkpoint;
 import dev.descent.ConfusionMatrix;
 import dev.descent.Evaluation;
 import dev.descent.Predictor;
-import dev.descent.data.CsvReader;
 import dev.descent.data.Dataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +35,7 @@ final class EvaluateCommand extends InferenceCommand {
         Dataset rows;
         String what;
         if (data.csv != null && !ts.sameAsTraining()) {
-            rows = CsvReader.labelsFirst(true).read(data.csv);
+            rows = data.reader().withClasses(ck.classLabels()).read(data.csv);
             what = "every row of --csv " + data.csv;
         } else {
             rows = ts.split().heldOut();

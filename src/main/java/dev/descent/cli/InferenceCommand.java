@@ -32,6 +32,10 @@ abstract class InferenceCommand implements Callable<Integer> {
             String csv = ck.metadata().get(TrainCommand.OPTION_KEY + "--csv");
             data.data = dir == null ? null : Path.of(dir);
             data.csv = csv == null ? null : Path.of(csv);
+            // Read the file as train read it.
+            data.csvHeader = ck.metadata().getOrDefault(TrainCommand.OPTION_KEY + "--csv-header", data.csvHeader);
+            data.labelColumn = ck.metadata().getOrDefault(TrainCommand.OPTION_KEY + "--label-column", data.labelColumn);
+            data.csvDelimiter = ck.metadata().getOrDefault(TrainCommand.OPTION_KEY + "--csv-delimiter", data.csvDelimiter);
         }
         return ck;
     }

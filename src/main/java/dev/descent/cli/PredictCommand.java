@@ -59,16 +59,17 @@ final class PredictCommand extends InferenceCommand {
         if (data.csv == null) {
             return trainingSplit(ck).split().heldOut();
         }
-        Dataset table = CsvReader.featuresOnly(true).read(data.csv);
+        CsvReader reader = data.reader().withClasses(ck.classLabels());
+        int cols = reader.columns(data.csv);
         int want = ck.model().inputWidth();
-        if (table.cols() == want) {
-            return table;
+        if (cols == want) {
+            return reader.featuresOnly().read(data.csv);
         }
-        if (table.cols() == want + 1) {
-            return CsvReader.labelsFirst(true).read(data.csv);
+        if (cols == want + 1) {
+            return reader.read(data.csv);
         }
-        throw new IllegalArgumentException("--csv " + data.csv + " has " + table.cols() + " columns; the model takes "
-                + want + " features (give " + want + " columns, or " + (want + 1) + " with the label first)");
+        throw new IllegalArgumentException("--csv " + data.csv + " has " + cols + " columns; the model takes "
+                + want + " features (give " + want + " columns, or " + (want + 1) + " with the label in --label-column)");
     }
 
     private static Writer writer(OutputStream stream) {

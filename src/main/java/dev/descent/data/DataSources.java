@@ -97,6 +97,11 @@ public final class DataSources {
      * held out; the normalisation standardises each column with the training rows' statistics.
      */
     public static Split randomSplit(Dataset data, int heldOutRows, long seed) {
+        return randomSplit(data, heldOutRows, seed, java.util.List.of());
+    }
+
+    /** As {@link #randomSplit(Dataset, int, long)}, with class names (from word labels) kept in the split. */
+    public static Split randomSplit(Dataset data, int heldOutRows, long seed, java.util.List<String> labels) {
         if (heldOutRows < 1 || heldOutRows >= data.rows()) {
             throw new IllegalArgumentException("heldOutRows must be in [1, " + (data.rows() - 1) + "], got " + heldOutRows);
         }
@@ -114,7 +119,7 @@ public final class DataSources {
         int trainRows = data.rows() - heldOutRows;
         Dataset train = data.select(java.util.Arrays.copyOfRange(order, 0, trainRows));
         return new Split(train, data.select(java.util.Arrays.copyOfRange(order, trainRows, order.length)),
-                Normalization.standardize(train), java.util.List.of(),
+                Normalization.standardize(train), java.util.List.copyOf(labels),
                 "seeded split: " + trainRows + " train / " + heldOutRows + " held out");
     }
 }

@@ -243,6 +243,39 @@ class CliTest {
         assertEquals(2, run(quick("--patience", "0")).code());
     }
 
+    /** A semicolon CSV with word labels in a named column: the names reach the checkpoint and predict's output. */
+    @Test
+    void csvWithWordLabelsNamedColumnAndSemicolons() throws IOException {
+        StringBuilder csv = new StringBuilder("x1;species;x2\n");
+        java.util.Random r = new java.util.Random(3);
+        String[] names = {"setosa", "virginica", "versicolor"};
+        for (int i = 0; i < 150; i++) {
+            int c = i % 3;
+            csv.append(String.format(java.util.Locale.ROOT, "%.3f;%s;%.3f%n", c + r.nextGaussian() * 0.3, names[c],
+                    2 * c + r.nextGaussian() * 0.3));
+        }
+        Path file = dir.resolve("flowers.csv"), ck = dir.resolve("f.ckpt"), out = dir.resolve("p.csv");
+        Files.writeString(file, csv);
+        Result train = run("train", "--csv", file.toString(), "--label-column", "species", "--epochs", "30",
+                "--hidden", "8", "--batch-size", "16", "--lr", "0.05", "--quiet", "--checkpoint", ck.toString());
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("2 features, 3 classes"), train.out());
+        double accuracy = Double.parseDouble(train.lastLine().substring("test accuracy: ".length()));
+        assertTrue(accuracy >= 0.9, "three separated clusters: " + train.out());
+        // evaluate and predict read the file as train did (options from the checkpoint), names included.
+        Result eval = run("evaluate", "--checkpoint", ck.toString());
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("setosa") && eval.out().contains("versicolor"), eval.out());
+        assertEquals(0, run("predict", "--checkpoint", ck.toString(), "--csv", file.toString(), "--label-column",
+                "species", "--output", out.toString()).code());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(151, lines.size());
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.matches("\\d,(setosa|versicolor|virginica),.*")), lines.get(1));
+        Result badHeader = run(quick("--csv", file.toString(), "--csv-header", "maybe"));
+        assertEquals(2, badHeader.code());
+        assertTrue(badHeader.err().contains("--csv-header must be yes, no or auto, got 'maybe'"), badHeader.err());
+    }
+
     @Test
     void everyCommandExplainsItself() {
         String[][] helps = {{"train", "--help"}, {"help", "train"}, {"evaluate", "--help"}, {"predict", "--help"},

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,6 +140,43 @@ class ReadersTest {
         assertEquals(3, last.classes());
         Dataset reg = csv("1.5,2\n-0.25,4\n", new CsvReader(0, false, ',', false));
         assertArrayEquals(new float[] {1.5f, -0.25f}, reg.targets());
+    }
+
+    @Test
+    void csvDialectsQuotingHeadersAndWordLabels() throws IOException {
+        // Semicolons and a quoted header cell, detected; the label named in the header; words as labels.
+        CsvReader byName = new CsvReader(CsvReader.Header.AUTO, "kind", null, true, null);
+        Path f = write("w.csv", "\"width; cm\";kind;height\n1,5;cat;2\n3;dog;4\n\n5;cat;6\n".replace("1,5", "1.5")
+                .getBytes(StandardCharsets.UTF_8));
+        CsvReader.Table t = byName.readTable(f);
+        assertEquals(List.of("cat", "dog"), t.classNames(), "sorted distinct words");
+        assertArrayEquals(new float[] {1.5f, 2, 3, 4, 5, 6}, t.data().features());
+        assertArrayEquals(new float[] {0, 1, 0}, t.data().targets());
+        // Mapped onto a model's classes; a word the model does not know is an error naming it.
+        Dataset mapped = byName.withClasses(List.of("bird", "cat", "dog")).read(f);
+        assertArrayEquals(new float[] {1, 2, 1}, mapped.targets());
+        String unknown = assertThrows(IllegalArgumentException.class,
+                () -> byName.withClasses(List.of("dog")).read(f)).getMessage();
+        assertTrue(unknown.contains("line 2 column 2: label 'cat' is not one of the model's classes [dog]"), unknown);
+        // Tabs, no header (AUTO sees numbers), label last; quoted numbers are numbers.
+        Dataset tabs = new CsvReader(CsvReader.Header.AUTO, "last", null, true, null)
+                .read(write("t.csv", "0.5\t\"2\"\t1\n-1\t3\t0\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(2, tabs.rows());
+        assertArrayEquals(new float[] {0.5f, 2, -1, 3}, tabs.features());
+        assertArrayEquals(new float[] {1, 0}, tabs.targets());
+        // A quoted field may hold the delimiter.
+        Dataset quoted = CsvReader.labelsFirst(true).read(write("q.csv", "label,\"a,b\"\n1,\"2.5\"\n"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertArrayEquals(new float[] {2.5f}, quoted.features());
+        String noHeader = assertThrows(IllegalArgumentException.class, () -> new CsvReader(CsvReader.Header.NO, "kind",
+                ',', true, null).read(write("n.csv", "1,2\n".getBytes(StandardCharsets.UTF_8)))).getMessage();
+        assertTrue(noHeader.contains("label column 'kind' is a name, but the file has no header line"), noHeader);
+        String missing = assertThrows(IllegalArgumentException.class, () -> new CsvReader(CsvReader.Header.YES, "size",
+                ',', true, null).read(write("m.csv", "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8)))).getMessage();
+        assertTrue(missing.contains("no column named 'size' in the header [a, b]"), missing);
+        assertEquals('\t', CsvReader.delimiter("tab"));
+        assertEquals(null, CsvReader.delimiter("auto"));
+        assertThrows(IllegalArgumentException.class, () -> CsvReader.delimiter(",;"));
     }
 
     @Test
