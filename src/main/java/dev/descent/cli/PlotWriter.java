@@ -4,99 +4,115 @@ import dev.descent.EpochStats;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
+import java.awt.geom.Ellipse2D;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.CombinedDomainXYPlot;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
-/** Draws loss and accuracy per epoch (train and held-out) side by side into a PNG, with Java2D only. */
+/**
+ * {@code train --plot}: loss (log scale) above accuracy, against a shared epoch axis, train and
+ * held-out (or validation) curves in both, drawn with JFreeChart. Points are marked, so a
+ * one-epoch run shows its values; the legend sits under the plots, never over a curve.
+ */
 final class PlotWriter {
     private PlotWriter() {}
 
-    private static final int PANEL_W = 480;
-    private static final int H = 360;
-    private static final int MARGIN = 50;
     private static final Color TRAIN = new Color(31, 119, 180);
     private static final Color HELD_OUT = new Color(255, 127, 14);
 
     static void write(Path file, List<EpochStats> history) {
+        write(file, history, "held-out");
+    }
+
+    static void write(Path file, List<EpochStats> history, String heldOutName) {
         System.setProperty("java.awt.headless", "true");
-        BufferedImage img = new BufferedImage(2 * PANEL_W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, img.getWidth(), H);
-        panel(g, 0, "loss", history, EpochStats::trainLoss, EpochStats::heldOutLoss);
-        panel(g, PANEL_W, "accuracy", history, EpochStats::trainAccuracy, EpochStats::heldOutAccuracy);
-        g.dispose();
-        dev.descent.io.AtomicFile.write(file, "plot", out -> {
-            if (!ImageIO.write(img, "png", out)) {
-                throw new java.io.IOException("no PNG writer available");
-            }
-        });
+        JFreeChart chart = chart(history, heldOutName);
+        dev.descent.io.AtomicFile.write(file, "plot", out -> ChartUtils.writeChartAsPNG(out, chart, 800, 640));
     }
 
-    private static void panel(Graphics2D g, int x0, String title, List<EpochStats> h,
-                              ToDoubleFunction<EpochStats> train, ToDoubleFunction<EpochStats> heldOut) {
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (EpochStats s : h) {
-            for (double v : new double[] {train.applyAsDouble(s), heldOut.applyAsDouble(s)}) {
-                if (Double.isFinite(v)) {
-                    min = Math.min(min, v);
-                    max = Math.max(max, v);
-                }
-            }
-        }
-        if (!(max > min)) {
-            max = min + 1;
-        }
-        int left = x0 + MARGIN;
-        int right = x0 + PANEL_W - 20;
-        int top = 40;
-        int bottom = H - MARGIN;
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, left, 25);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        g.drawRect(left, top, right - left, bottom - top);
-        g.drawString(String.format("%.3f", max), x0 + 5, top + 5);
-        g.drawString(String.format("%.3f", min), x0 + 5, bottom);
-        g.drawString("epoch 1", left, bottom + 15);
-        g.drawString("epoch " + h.get(h.size() - 1).epoch(), right - 50, bottom + 15);
-        series(g, h, train, TRAIN, min, max, left, right, top, bottom);
-        series(g, h, heldOut, HELD_OUT, min, max, left, right, top, bottom);
-        g.setColor(TRAIN);
-        g.drawString("train", right - 110, top + 15);
-        g.setColor(HELD_OUT);
-        g.drawString("held-out", right - 70, top + 15);
+    static JFreeChart chart(List<EpochStats> history, String heldOutName) {
+        NumberAxis epochs = new NumberAxis("epoch");
+        epochs.setTickUnit(new NumberTickUnit(Math.max(1, Math.ceil(history.size() / 10.0))));
+        int first = history.get(0).epoch();
+        int last = history.get(history.size() - 1).epoch();
+        epochs.setRange(first - 0.5, last + 0.5);
+
+        LogAxis lossAxis = new LogAxis("loss (log scale)");
+        lossAxis.setBase(10);
+        lossAxis.setSmallestValue(1e-12);
+        lossAxis.setStandardTickUnits(NumberAxis.createStandardTickUnits());  // steps in powers of 10, any fraction
+        lossAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.0##", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
+        lossAxis.setMinorTickCount(0);
+        lossAxis.setLowerMargin(0.08);
+        lossAxis.setUpperMargin(0.08);
+        XYPlot loss = plot(history, lossAxis, heldOutName, EpochStats::trainLoss, EpochStats::heldOutLoss, true);
+
+        NumberAxis accuracyAxis = new NumberAxis("accuracy");
+        accuracyAxis.setAutoRangeIncludesZero(false);
+        accuracyAxis.setLowerMargin(0.08);
+        accuracyAxis.setUpperMargin(0.08);
+        XYPlot accuracy = plot(history, accuracyAxis, heldOutName, EpochStats::trainAccuracy,
+                EpochStats::heldOutAccuracy, false);
+
+        CombinedDomainXYPlot combined = new CombinedDomainXYPlot(epochs);
+        combined.setGap(12);
+        combined.add(loss, 1);
+        combined.add(accuracy, 1);
+        JFreeChart chart = new JFreeChart("descent: training curves", new Font(Font.SANS_SERIF, Font.BOLD, 16),
+                combined, false);
+        LegendTitle legend = new LegendTitle(accuracy);
+        legend.setPosition(RectangleEdge.BOTTOM);
+        chart.addLegend(legend);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
     }
 
-    private static void series(Graphics2D g, List<EpochStats> h, ToDoubleFunction<EpochStats> f, Color color,
-                               double min, double max, int left, int right, int top, int bottom) {
-        g.setColor(color);
-        g.setStroke(new BasicStroke(2f));
-        int prevX = -1;
-        int prevY = -1;
-        for (int i = 0; i < h.size(); i++) {
-            double v = f.applyAsDouble(h.get(i));
-            if (!Double.isFinite(v)) {
-                prevX = -1;
-                continue;
-            }
-            int x = h.size() == 1 ? (left + right) / 2 : left + (right - left) * i / (h.size() - 1);
-            int y = (int) (bottom - (bottom - top) * (v - min) / (max - min));
-            g.fillOval(x - 3, y - 3, 6, 6);
-            if (prevX >= 0) {
-                g.drawLine(prevX, prevY, x, y);
-            }
-            prevX = x;
-            prevY = y;
+    private static XYPlot plot(List<EpochStats> history, org.jfree.chart.axis.ValueAxis axis, String heldOutName,
+                               ToDoubleFunction<EpochStats> train, ToDoubleFunction<EpochStats> heldOut, boolean positive) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        data.addSeries(series("train", history, train, positive));
+        XYSeries held = series(heldOutName, history, heldOut, positive);
+        if (held.getItemCount() > 0) {
+            data.addSeries(held);
         }
-        g.setStroke(new BasicStroke(1f));
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        Color[] colors = {TRAIN, HELD_OUT};
+        for (int s = 0; s < data.getSeriesCount(); s++) {
+            renderer.setSeriesPaint(s, colors[s]);
+            renderer.setSeriesStroke(s, new BasicStroke(2f));
+            renderer.setSeriesShape(s, new Ellipse2D.Double(-3, -3, 6, 6));
+        }
+        XYPlot plot = new XYPlot(data, null, axis, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(220, 220, 220));
+        plot.setRangeGridlinePaint(new Color(220, 220, 220));
+        plot.setDomainGridlinesVisible(true);
+        plot.setRangeGridlinesVisible(true);
+        return plot;
+    }
+
+    /** The finite values (positive ones only for a log axis); epochs without one are gaps. */
+    private static XYSeries series(String name, List<EpochStats> history, ToDoubleFunction<EpochStats> value,
+                                   boolean positive) {
+        XYSeries s = new XYSeries(name);
+        for (EpochStats e : history) {
+            double v = value.applyAsDouble(e);
+            if (Double.isFinite(v) && (!positive || v > 0)) {
+                s.add(e.epoch(), v);
+            }
+        }
+        return s;
     }
 }

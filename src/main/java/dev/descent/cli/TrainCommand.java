@@ -284,7 +284,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }, startEpoch, stopAfter == null ? epochs : stopAfter);
                 if (plot != null && !history.isEmpty()) {
-                    PlotWriter.write(plot, history);
+                    PlotWriter.write(plot, history, valSplit == null ? "held-out" : "val");
                     System.out.println("plot: " + plot);
                 }
                 if (report.halted()) {
