@@ -1,7 +1,7 @@
 // SGEMM for hosts where cuBLAS cannot load: C = alpha * op(A) * op(B) + beta * C, row-major,
 // op(A) m x k (A stored k x m when transA), op(B) k x n (B stored n x k when transB).
 //
-// Version 1 (this one): 128 x 128 output tile per block, K in steps of 8 through shared memory,
+// Variant 1 (gemm_tiled): 128 x 128 output tile per block, K in steps of 8 through shared memory,
 // 256 threads each holding an 8 x 8 register block (two 4-wide strips in each direction so the
 // shared-memory reads are float4 and broadcast-friendly). Edge tiles load zeros outside the
 // matrix, so any shape is correct; stores are bounds-checked. Global loads are mapped so that
@@ -59,6 +59,104 @@ extern "C" __global__ void gemm_tiled(int transA, int transB, int m, int n, int 
                 for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
         }
         __syncthreads();
+    }
+    for (int i = 0; i < 8; i++) {
+        int r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
+        if (r >= m) continue;
+        for (int j = 0; j < 8; j++) {
+            int c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + (j - 4));
+            if (c >= n) continue;
+            long long idx = (long long)r * n + c;
+            C[idx] = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * C[idx]);
+        }
+    }
+}
+
+// Variant 2 (gemm_tiled2): variant 1's tiles and register blocking, plus
+//  - 16-byte global loads: each thread fetches 4 consecutive floats of A and 4 of B per k-step
+//    where the rows are 16-byte aligned and the tile lies inside the matrix, scalar loads with
+//    zero fill elsewhere (so any shape and offset stays correct);
+//  - double buffering: the next k-tile is loaded into registers while the current one is
+//    multiplied out of shared memory, then stored to the other half of the shared buffers, so
+//    global latency hides behind the FMAs and each k-step needs one barrier instead of two.
+
+// Four consecutive elements of row r, starting at column c, of a rows x cols row-major matrix.
+__device__ __forceinline__ float4 load4(const float* M, long long ld, int r, int c, int rows, int cols, bool vec) {
+    if (vec && r < rows && c + 3 < cols) {
+        return *reinterpret_cast<const float4*>(M + (long long)r * ld + c);
+    }
+    float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (r < rows) {
+        const float* p = M + (long long)r * ld;
+        if (c < cols) v.x = p[c];
+        if (c + 1 < cols) v.y = p[c + 1];
+        if (c + 2 < cols) v.z = p[c + 2];
+        if (c + 3 < cols) v.w = p[c + 3];
+    }
+    return v;
+}
+
+extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int transB, int m, int n, int k, float alpha,
+                                                           const float* A, const float* B, float beta, float* C) {
+    __shared__ __align__(16) float As[2][BK][BM];
+    __shared__ __align__(16) float Bs[2][BK][BN];
+    const int tid = threadIdx.x;
+    const int tx = tid % 16;
+    const int ty = tid / 16;
+    const int row0 = blockIdx.y * BM;
+    const int col0 = blockIdx.x * BN;
+    // Vector loads need 16-byte aligned rows: an aligned base and a leading dimension divisible by 4.
+    const long long lda = transA ? m : k;
+    const long long ldb = transB ? k : n;
+    const bool vecA = ((reinterpret_cast<unsigned long long>(A) & 15) == 0) && (lda % 4 == 0);
+    const bool vecB = ((reinterpret_cast<unsigned long long>(B) & 15) == 0) && (ldb % 4 == 0);
+    // Each thread's share of a k-tile: one float4 of A and one of B, laid along the stored rows.
+    // A not transposed (m x k): row row0 + tid/2, k offset (tid%2)*4. Transposed (k x m): k row tid/32, m offset (tid%32)*4.
+    // B not transposed (k x n): k row tid/32, n offset (tid%32)*4. Transposed (n x k): n row tid/2, k offset (tid%2)*4.
+    const int aR = transA ? tid / 32 : tid / 2, aC = transA ? (tid % 32) * 4 : (tid % 2) * 4;
+    const int bR = transB ? tid / 2 : tid / 32, bC = transB ? (tid % 2) * 4 : (tid % 32) * 4;
+
+    float acc[8][8];
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
+
+    float4 a4, b4;
+    // Registers -> shared buffer `buf`, transposing where the stored layout runs along k.
+    auto stage = [&](int buf) {
+        if (transA) { *reinterpret_cast<float4*>(&As[buf][aR][aC]) = a4; }
+        else { As[buf][aC][aR] = a4.x; As[buf][aC + 1][aR] = a4.y; As[buf][aC + 2][aR] = a4.z; As[buf][aC + 3][aR] = a4.w; }
+        if (transB) { Bs[buf][bC][bR] = b4.x; Bs[buf][bC + 1][bR] = b4.y; Bs[buf][bC + 2][bR] = b4.z; Bs[buf][bC + 3][bR] = b4.w; }
+        else { *reinterpret_cast<float4*>(&Bs[buf][bR][bC]) = b4; }
+    };
+    auto fetch = [&](int kb) {
+        a4 = transA ? load4(A, lda, kb + aR, row0 + aC, k, m, vecA) : load4(A, lda, row0 + aR, kb + aC, m, k, vecA);
+        b4 = transB ? load4(B, ldb, col0 + bR, kb + bC, n, k, vecB) : load4(B, ldb, kb + bR, col0 + bC, k, n, vecB);
+    };
+
+    fetch(0);
+    stage(0);
+    __syncthreads();
+    int buf = 0;
+    for (int kb = 0; kb < k; kb += BK) {
+        const bool more = kb + BK < k;
+        if (more) fetch(kb + BK);
+        for (int kk = 0; kk < BK; kk++) {
+            float4 a0 = *reinterpret_cast<const float4*>(&As[buf][kk][ty * 4]);
+            float4 a1 = *reinterpret_cast<const float4*>(&As[buf][kk][64 + ty * 4]);
+            float4 b0 = *reinterpret_cast<const float4*>(&Bs[buf][kk][tx * 4]);
+            float4 b1 = *reinterpret_cast<const float4*>(&Bs[buf][kk][64 + tx * 4]);
+            float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+            float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+            for (int i = 0; i < 8; i++)
+                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        if (more) {
+            // The other buffer was last read in the previous step, which every thread has left
+            // (the barrier at its end), so it can be overwritten now.
+            stage(buf ^ 1);
+            __syncthreads();
+            buf ^= 1;
+        }
     }
     for (int i = 0; i < 8; i++) {
         int r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));

@@ -43,6 +43,9 @@ void syncthreads();
 #define __host__
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
+#define __forceinline__ inline
+// Launch bounds only guide the GPU's register allocation; the emulator has nothing to bound.
+#define __launch_bounds__(...)
 
 inline void __syncthreads() { emu::syncthreads(); }
 

@@ -16,8 +16,14 @@ public final class BackendParity {
     /** Ragged sizes: 1, odd, prime, just past powers of two, none a multiple of any tile. */
     public static final int[] SIZES = {1, 7, 33, 257, 4099};
     /** (m, n, k) for GEMM. */
+    /**
+     * (m, n, k). Ragged shapes take the kernels' edge paths; {132, 260, 136} has every dimension a
+     * multiple of 4 and several whole 128-wide tiles, so the GPU kernels' 16-byte load path runs too.
+     */
     public static final int[][] GEMM_SHAPES = {{1, 1, 1}, {1, 257, 33}, {7, 33, 257}, {33, 7, 1}, {65, 129, 31},
-        {257, 10, 128}};
+        {257, 10, 128}, {132, 260, 136}};
+    /** Every combination of transposes: NN (forward), TN (weight gradient), NT (input gradient), TT. */
+    public static final boolean[][] GEMM_MODES = {{false, false}, {false, true}, {true, false}, {true, true}};
     /** (rows, cols) for row-wise ops. */
     public static final int[][] ROW_SHAPES = {{1, 1}, {1, 10}, {7, 33}, {33, 257}, {129, 10}};
 
@@ -107,10 +113,9 @@ public final class BackendParity {
     }
 
     public void gemm() {
-        boolean[][] modes = {{false, false}, {false, true}, {true, false}};
         for (int[] s : GEMM_SHAPES) {
             int m = s[0], n = s[1], k = s[2];
-            for (boolean[] mode : modes) {
+            for (boolean[] mode : GEMM_MODES) {
                 for (float[] ab : new float[][] {{1f, 0f}, {0.5f, 1.5f}}) {
                     Pair a = pair(m * k, 1), b = pair(k * n, 1), c = pair(m * n, 1);
                     if (ab[1] == 0) {
@@ -131,6 +136,16 @@ public final class BackendParity {
         test.gemm(false, false, 7, 9, 33, 1f, a.t, 3, b.t, 5, 0f, c.t, 11);
         ref.gemm(false, false, 7, 9, 33, 1f, a.r, 3, b.r, 5, 0f, c.r, 11);
         compare("gemm NN with offsets", c, Tolerances.GEMM);
+        a.free();
+        b.free();
+        c.free();
+        // Offsets that keep 16-byte alignment (the arena's), with the transposed layouts.
+        a = pair(4 + 68 * 20, 1);
+        b = pair(8 + 20 * 36, 1);
+        c = pair(12 + 68 * 36, 1);
+        test.gemm(true, true, 68, 36, 20, 1f, a.t, 4, b.t, 8, 0f, c.t, 12);
+        ref.gemm(true, true, 68, 36, 20, 1f, a.r, 4, b.r, 8, 0f, c.r, 12);
+        compare("gemm TT with aligned offsets", c, Tolerances.GEMM);
     }
 
     public void biasActivation() {

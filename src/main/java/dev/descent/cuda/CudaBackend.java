@@ -38,24 +38,34 @@ public final class CudaBackend extends dev.descent.BackendBase {
     private final CudaLaunches launches;
     private final CudaUpdates updates;
     private final CublasGemm cublas;
+    /** Which of descent's SGEMM variants runs when cuBLAS does not. */
+    private final int ownGemm;
     private final String gemmNote;
     private final Set<CudaBuf> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
     public CudaBackend(CudaDevice device) {
+        this(device, System.getProperty(GEMM_PROPERTY, "auto"));
+    }
+
+    /** {@code gemm}: a {@link #GEMM_PROPERTY} value. */
+    CudaBackend(CudaDevice device, String gemm) {
         super("cuda", false);
         this.device = device;
         this.launches = new CudaLaunches(device);
         this.updates = new CudaUpdates(device, launches.args);
-        String choice = System.getProperty(GEMM_PROPERTY, "auto");
+        String choice = gemm;
         String[] reason = {"cuBLAS not used on the CPU emulation"};
+        this.ownGemm = choice.equals("tiled1") ? 1 : 2;
         switch (choice) {
             case "auto":
                 this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
                 break;
             case "tiled":
+            case "tiled1":
+            case "tiled2":
                 this.cublas = null;
-                reason[0] = "-D" + GEMM_PROPERTY + "=tiled";
+                reason[0] = "-D" + GEMM_PROPERTY + "=" + choice;
                 break;
             case "cublas":
                 this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
@@ -66,15 +76,18 @@ public final class CudaBackend extends dev.descent.BackendBase {
                 break;
             default:
                 device.close();
-                throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas or tiled; got '" + choice + "'");
+                throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas, tiled, tiled1 or tiled2; got '"
+                        + choice + "'");
         }
-        this.gemmNote = cublas != null ? cublas.describe() : "descent tiled SGEMM (" + reason[0] + ")";
+        this.gemmNote = cublas != null ? cublas.describe()
+                : "descent tiled SGEMM, variant " + ownGemm + " (" + reason[0] + ")";
     }
 
     /**
      * Which SGEMM the backend uses: {@code auto} (cuBLAS where it loads, else descent's tiled
      * kernel), {@code cublas} (fail if it does not load) or {@code tiled} (descent's kernel even
-     * where cuBLAS loads, so the GPU suite and benchmarks can check and time it).
+     * where cuBLAS loads, so the GPU suite and benchmarks can check and time it). {@code tiled1}
+     * and {@code tiled2} pick a variant of descent's kernel (kernels/cuda/gemm.cu; 2 by default).
      */
     public static final String GEMM_PROPERTY = "descent.cuda.gemm";
 
@@ -173,7 +186,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
             device.makeCurrent();
             cublas.gemm(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         } else {
-            launches.gemmTiled(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
+            launches.gemmTiled(ownGemm, transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         }
     }
 

@@ -22,7 +22,7 @@ final class CudaLaunches {
     final KernelArgs args = new KernelArgs();
     /** Stage-1 partial sums of the reductions: two series of REDUCE_BLOCKS doubles. */
     private final DeviceMemory partial;
-    private final int fill, gather, biasActivation, activationBackward, gemmTiled, biasGradient, normPartial,
+    private final int fill, gather, biasActivation, activationBackward, gemmTiled, gemmTiled2, biasGradient, normPartial,
             finishSum, softmaxXent, mse, beginStep;
 
     CudaLaunches(CudaDevice device) {
@@ -33,6 +33,7 @@ final class CudaLaunches {
         biasActivation = device.function("bias_activation");
         activationBackward = device.function("activation_backward");
         gemmTiled = device.function("gemm_tiled");
+        gemmTiled2 = device.function("gemm_tiled2");
         biasGradient = device.function("bias_gradient");
         normPartial = device.function("norm_partial");
         finishSum = device.function("finish_sum");
@@ -66,10 +67,11 @@ final class CudaLaunches {
                 args.clear().i(act.ordinal()).l(n).ptr(z, zOff).ptr(go, goOff).ptr(gz, gzOff));
     }
 
-    /** descent's own tiled SGEMM: 128 x 128 tiles, 256 threads (see kernels/cuda/gemm.cu). */
-    void gemmTiled(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceMemory a, int aOff,
-                   DeviceMemory b, int bOff, float beta, DeviceMemory c, int cOff) {
-        device.launch(gemmTiled, (n + 127) / 128, (m + 127) / 128, THREADS, args.clear().flag(transA).flag(transB)
+    /** descent's own tiled SGEMM, variant 1 or 2: 128 x 128 tiles, 256 threads (see kernels/cuda/gemm.cu). */
+    void gemmTiled(int variant, boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceMemory a,
+                   int aOff, DeviceMemory b, int bOff, float beta, DeviceMemory c, int cOff) {
+        device.launch(variant == 1 ? gemmTiled : gemmTiled2, (n + 127) / 128, (m + 127) / 128, THREADS,
+                args.clear().flag(transA).flag(transB)
                 .i(m).i(n).i(k).f(alpha).ptr(a, aOff).ptr(b, bOff).f(beta).ptr(c, cOff));
     }
 

@@ -22,7 +22,7 @@ class CpuParityTest {
     /** Comparisons the op harness makes, derived from its shape tables. */
     static int expectedOpChecks() {
         int acts = Activation.values().length;
-        int gemm = BackendParity.GEMM_SHAPES.length * 3 * 2 + 1;
+        int gemm = BackendParity.GEMM_SHAPES.length * BackendParity.GEMM_MODES.length * 2 + 2;
         int biasAct = acts * BackendParity.ROW_SHAPES.length * 2;
         int actBack = acts * BackendParity.SIZES.length;
         int biasGrad = BackendParity.ROW_SHAPES.length;
@@ -54,7 +54,7 @@ class CpuParityTest {
                 assertEquals(vector, cpu.describe().contains("Vector API"), cpu.describe());
                 BackendParity p = new BackendParity(cpu, 3000);
                 p.gemm();
-                assertEquals(BackendParity.GEMM_SHAPES.length * 3 * 2 + 1, p.checks());
+                assertEquals(BackendParity.GEMM_SHAPES.length * BackendParity.GEMM_MODES.length * 2 + 2, p.checks());
                 total += p.checks();
             }
         }

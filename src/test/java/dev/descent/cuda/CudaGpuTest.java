@@ -67,6 +67,16 @@ class CudaGpuTest {
         }
     }
 
+    /** descent's own SGEMM variants, whichever GEMM the suite otherwise uses. */
+    @Test
+    void everyOpMatchesTheReferenceWithEachOwnSgemmVariant() {
+        for (String variant : new String[] {"tiled1", "tiled2"}) {
+            try (CudaBackend cuda = new CudaBackend(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)), variant)) {
+                checks += CudaChecks.everyOp(cuda, 44);
+            }
+        }
+    }
+
     @Test
     void everyOptimizerMatchesTheReferenceOverEightSteps() {
         try (CudaBackend cuda = CudaBackend.open()) {
