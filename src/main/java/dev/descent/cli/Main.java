@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int relaunched = VectorRelaunch.runWithVectorApi(args);
+        System.exit(relaunched >= 0 ? relaunched : run(args));
     }
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */

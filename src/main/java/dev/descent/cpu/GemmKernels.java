@@ -31,6 +31,13 @@ final class GemmKernels {
         }
     };
 
+    /** The JDK has the module, but this JVM was started without it (and the scalar GEMM was not asked for). */
+    static boolean vectorApiAvailableButNotAdded() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                && !"false".equals(System.getProperty("descent.cpu.vector"))
+                && java.lang.module.ModuleFinder.ofSystem().find("jdk.incubator.vector").isPresent();
+    }
+
     static boolean vectorApiPresent() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
                 && !"false".equals(System.getProperty("descent.cpu.vector"));

@@ -276,6 +276,28 @@ class CliTest {
         assertTrue(badHeader.err().contains("--csv-header must be yes, no or auto, got 'maybe'"), badHeader.err());
     }
 
+    /** Started like `java -jar` (no --add-modules), the CLI relaunches itself with the Vector API GEMM. */
+    @Test
+    void theCliRelaunchesWithTheVectorApiModule() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.lang.module.ModuleFinder.ofSystem().find("jdk.incubator.vector").isPresent(), "this JDK lacks the module");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "train", "--epochs", "1", "--hidden", "8",
+                "--quiet", "--backend", "cpu").redirectErrorStream(true);
+        pb.environment().remove(VectorRelaunch.GUARD);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("GEMM: Vector API"), out);
+        assertTrue(out.trim().endsWith(out.lines().filter(l -> l.startsWith("test accuracy: ")).findFirst().orElse("?")),
+                out);
+        pb.environment().put(VectorRelaunch.GUARD, "1");
+        Process single = pb.start();
+        String plain = new String(single.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, single.waitFor(), plain);
+        assertTrue(plain.contains("GEMM: auto-vectorized") && plain.contains("--add-modules jdk.incubator.vector"), plain);
+    }
+
     @Test
     void everyCommandExplainsItself() {
         String[][] helps = {{"train", "--help"}, {"help", "train"}, {"evaluate", "--help"}, {"predict", "--help"},
