@@ -43,6 +43,9 @@ public final class Backends {
                     return new BackendInfo("cuda", false, e.getMessage());
                 }
             case "opencl":
+                if (!Bindings.openClPresent()) {
+                    return new BackendInfo("opencl", false, Bindings.OPENCL);
+                }
                 try (Backend opencl = OpenClBackend.open()) {
                     return new BackendInfo("opencl", true, opencl.describe());
                 } catch (IllegalStateException e) {
@@ -84,7 +87,7 @@ public final class Backends {
     public static Backend best() {
         for (String name : NAMES) {
             try {
-                if (name.equals("opencl") && !OpenClDevices.worthTryingForAuto()) {
+                if (name.equals("opencl") && (!Bindings.openClPresent() || !OpenClDevices.worthTryingForAuto())) {
                     continue;
                 }
                 return create(name);
@@ -103,6 +106,7 @@ public final class Backends {
             case "cuda":
                 return openCuda();
             default:
+                Bindings.requireOpenCl();
                 return OpenClBackend.open();
         }
     }
@@ -113,6 +117,7 @@ public final class Backends {
      * the CPU (for tests and CI only).
      */
     private static Backend openCuda() {
+        Bindings.requireCuda();
         if (EmulatedDevice.configuredLibrary() != null) {
             return new CudaBackend(EmulatedDevice.open());
         }

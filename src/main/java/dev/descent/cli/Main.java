@@ -21,6 +21,8 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        // The CLI owns its process, so it may quiet Aparapi's warnings (the library does not).
+        dev.descent.opencl.AparapiOutput.quiet();
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, argv) -> {
             ex.getCommandLine().getErr().println("descent: " + ex.getMessage() + suggestion(ex));

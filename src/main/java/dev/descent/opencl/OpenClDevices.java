@@ -11,8 +11,13 @@ import java.util.logging.Logger;
 /**
  * Finds OpenCL devices through Aparapi: GPUs first, then CPUs, then anything else, in platform
  * order. {@value #PROPERTY} (or the CLI's --opencl-device) picks one by index in that order or
- * by a case-insensitive substring of its name. Aparapi's own logging is silenced here: it warns
- * about class-file attributes of modern javac output on every kernel and would drown the CLI.
+ * by a case-insensitive substring of its name.
+ *
+ * <p>Aparapi logs warnings about class-file attributes of modern javac output on every kernel,
+ * and its native code prints a platform-version warning to file descriptor 2 while it
+ * enumerates. The library leaves both alone, since silencing them means a process-wide logger
+ * level and a moment in which every thread's stderr goes to /dev/null. The CLI, which owns its
+ * process, asks for quiet with {@link AparapiOutput#quiet()}.
  */
 public final class OpenClDevices {
     public static final String PROPERTY = "descent.opencl.device";
@@ -20,7 +25,6 @@ public final class OpenClDevices {
     private static final Logger APARAPI_LOG = Logger.getLogger("com.aparapi");
 
     static {
-        APARAPI_LOG.setLevel(Level.OFF);
         preloadAparapi();
     }
 
@@ -50,9 +54,12 @@ public final class OpenClDevices {
     public static List<OpenCLDevice> list() {
         List<OpenCLDevice> all;
         try {
-            // Aparapi's native code prints an "untested OpenCL platform version" warning to fd 2
-            // while it enumerates platforms; it is not for users of descent.
-            all = QuietStderr.call(() -> new ArrayList<>(OpenCLDevice.listDevices(null)));
+            if (AparapiOutput.isQuiet()) {
+                APARAPI_LOG.setLevel(Level.OFF);
+                all = QuietStderr.call(() -> new ArrayList<>(OpenCLDevice.listDevices(null)));
+            } else {
+                all = new ArrayList<>(OpenCLDevice.listDevices(null));
+            }
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
             throw new IllegalStateException("OpenCL: " + linkReason(e), e);
         }

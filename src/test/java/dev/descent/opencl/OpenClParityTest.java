@@ -36,6 +36,7 @@ class OpenClParityTest {
 
     @BeforeAll
     static void openDevice() {
+        AparapiOutput.quiet();  // as the CLI does: Aparapi's per-kernel warnings would flood the test log
         try (OpenClBackend probe = OpenClBackend.open()) {
             System.out.println("[opencl] " + probe.describe());
         } catch (IllegalStateException e) {
