@@ -160,7 +160,7 @@ final class CudaChecks {
             int steps = 50;
             long heapPerStep = StepProbe.heapBytesPerStep(s, d, 20, steps, counting::reset);
             System.out.printf("[no host traffic] %d steps: %d launches, %d host interactions, %d heap bytes per step%n",
-                    steps, counting.launches, counting.hostInteractions(), heapPerStep);
+                    steps * dev.descent.StepProbe.ROUNDS, counting.launches, counting.hostInteractions(), heapPerStep);
             assertTrue(counting.launches >= steps * 10L, "launches: " + counting.launches);
             assertEquals(0, counting.hostInteractions(), "mallocs " + counting.mallocs + ", frees " + counting.frees
                     + ", uploads " + counting.uploads + ", downloads " + counting.downloads

@@ -144,9 +144,9 @@ class OpenClParityTest {
             });
             long transfers = cl.transfers - start[0];
             long launches = cl.launches - start[1];
-            long heapPerLaunch = heapPerStep * steps / launches;
+            long heapPerLaunch = heapPerStep * steps * StepProbe.ROUNDS / launches;
             System.out.printf("[no host traffic] opencl, %d steps: %d launches, %d heap copies, %d heap bytes per step"
-                    + " (%d per launch, inside Aparapi's execute)%n", steps, launches, transfers, heapPerStep, heapPerLaunch);
+                    + " (%d per launch, inside Aparapi's execute)%n", steps * StepProbe.ROUNDS, launches, transfers, heapPerStep, heapPerLaunch);
             assertTrue(launches >= steps * 10L, "launches: " + launches);
             assertEquals(0, transfers, "copies between the host mirror and the device in " + steps + " steps");
             assertTrue(heapPerLaunch <= MAX_APARAPI_HEAP_BYTES_PER_LAUNCH, heapPerLaunch + " heap bytes per launch");
