@@ -42,7 +42,7 @@ public interface Backend extends AutoCloseable {
     /** Waits until all queued work has finished; a no-op for synchronous backends. */
     default void synchronize() {}
 
-    /** {@code dst[r][*] = src[index[indexOffset + r]][*]} for r < rows, rows of {@code cols} floats. */
+    /** {@code dst[r][*] = src[index[indexOffset + r]][*]} for {@code r < rows}, rows of {@code cols} floats. */
     void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst);
 
     /**
@@ -57,7 +57,7 @@ public interface Backend extends AutoCloseable {
     void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
                         Buf out, int outOffset);
 
-    /** {@code gradZ[i] = gradOut[i] * act'(z[i])} for i < n. */
+    /** {@code gradZ[i] = gradOut[i] * act'(z[i])} for {@code i < n}. */
     void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
                             Buf gradZ, int gradZOffset);
 
@@ -73,7 +73,7 @@ public interface Backend extends AutoCloseable {
     void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
               Buf grad, int gradOffset, Buf control, boolean evaluation);
 
-    /** control[NORM_SQ] = sum over i < length of clamp(g[i], -clipValue, clipValue)^2 (no clamp if clipValue <= 0). */
+    /** {@code control[NORM_SQ]} = sum over {@code i < length} of {@code clamp(g[i], -clipValue, clipValue)^2} (no clamp if {@code clipValue <= 0}). */
     void gradientNorm(Buf grads, int length, float clipValue, Buf control);
 
     /**
