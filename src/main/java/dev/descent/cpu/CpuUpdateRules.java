@@ -45,23 +45,42 @@ final class CpuUpdateRules {
 
     /** Runs one update; true when some element's new values were non-finite and were not committed. */
     static boolean step(Parallel par, OptimizerSpec spec, Step st) {
-        if (spec instanceof Sgd o) {
-            return sgd(par, o, st);
-        } else if (spec instanceof Adam o) {
-            return adam(par, o, st);
-        } else if (spec instanceof Adagrad o) {
-            return adagrad(par, o, st);
-        } else if (spec instanceof RmsProp o) {
-            return rmsprop(par, o, st);
-        } else if (spec instanceof Adadelta o) {
-            return adadelta(par, o, st);
-        } else if (spec instanceof NAdam o) {
-            return nadam(par, o, st);
-        } else if (spec instanceof RAdam o) {
-            return radam(par, o, st);
-        } else {
-            throw new IllegalArgumentException("unknown optimizer spec " + spec);
-        }
+        return spec.match(new OptimizerSpec.Cases<Boolean>() {
+            @Override
+            public Boolean sgd(Sgd o) {
+                return CpuUpdateRules.sgd(par, o, st);
+            }
+
+            @Override
+            public Boolean adam(Adam o) {
+                return CpuUpdateRules.adam(par, o, st);
+            }
+
+            @Override
+            public Boolean adagrad(Adagrad o) {
+                return CpuUpdateRules.adagrad(par, o, st);
+            }
+
+            @Override
+            public Boolean rmsprop(RmsProp o) {
+                return CpuUpdateRules.rmsprop(par, o, st);
+            }
+
+            @Override
+            public Boolean adadelta(Adadelta o) {
+                return CpuUpdateRules.adadelta(par, o, st);
+            }
+
+            @Override
+            public Boolean nadam(NAdam o) {
+                return CpuUpdateRules.nadam(par, o, st);
+            }
+
+            @Override
+            public Boolean radam(RAdam o) {
+                return CpuUpdateRules.radam(par, o, st);
+            }
+        });
     }
 
     private static float wd(OptimizerSpec spec, int i, int decayEnd) {

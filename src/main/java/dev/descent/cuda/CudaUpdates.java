@@ -14,7 +14,7 @@ import dev.descent.optim.Sgd;
  * four elements per thread iteration. Hyperparameters that feed complements or powers (betas,
  * alpha, rho) travel as doubles so the kernel can form 1 - beta in double, as the reference does.
  */
-final class CudaUpdates {
+final class CudaUpdates implements OptimizerSpec.Cases<Void> {
     private final CudaDevice device;
     private final KernelArgs args;
     private final int sgd, adam, adagrad, rmsprop, adadelta, nadam, radam;
@@ -40,49 +40,85 @@ final class CudaUpdates {
         return mem != null ? args.ptr(mem, 0) : args.nullPtr();
     }
 
+    // The step being set up: the rule's case reads these (fields, so a step allocates nothing).
+    private DeviceMemory[] s;
+    private long n;
+    private long decayEnd;
+    private float lr;
+    private int kernel;
+
     void step(OptimizerSpec spec, float lr, DeviceMemory p, DeviceMemory g, DeviceMemory[] s, long n, long decayEnd,
               float clip, DeviceMemory control) {
         int grid = CudaLaunches.grid((n + 3) / 4);
         args.clear().ptr(p, 0).ptr(g, 0);
-        int kernel;
-        if (spec instanceof Sgd o) {
-            kernel = sgd;
-            state(s, 0).l(n).l(decayEnd).f(lr).f((float) o.momentum()).f((float) (1 - o.dampening()))
-                    .flag(o.nesterov()).f((float) o.weightDecay());
-        } else if (spec instanceof Adam o) {
-            kernel = adam;
-            state(s, 0);
-            state(s, 1);
-            state(s, 2).l(n).l(decayEnd).f(lr).d(o.beta1()).d(o.beta2()).f((float) o.eps())
-                    .f((float) o.weightDecay()).flag(o.decoupled()).flag(o.amsgrad());
-        } else if (spec instanceof Adagrad o) {
-            kernel = adagrad;
-            state(s, 0).l(n).l(decayEnd).f(lr).d(o.lrDecay()).f((float) o.eps()).f((float) o.weightDecay());
-        } else if (spec instanceof RmsProp o) {
-            kernel = rmsprop;
-            args.ptr(s[0], 0);
-            // State order follows stateNames(): square_avg, [grad_avg], [momentum_buffer].
-            DeviceMemory gradAvg = o.centered() ? s[1] : null;
-            DeviceMemory buf = o.momentum() > 0 ? s[o.centered() ? 2 : 1] : null;
-            optional(gradAvg);
-            optional(buf).l(n).l(decayEnd).f(lr).d(o.alpha()).f((float) o.eps())
-                    .f((float) o.weightDecay()).f((float) o.momentum()).flag(o.centered());
-        } else if (spec instanceof Adadelta o) {
-            kernel = adadelta;
-            args.ptr(s[0], 0).ptr(s[1], 0).l(n).l(decayEnd).f(lr).d(o.rho()).f((float) o.eps())
-                    .f((float) o.weightDecay());
-        } else if (spec instanceof NAdam o) {
-            kernel = nadam;
-            args.ptr(s[0], 0).ptr(s[1], 0).l(n).l(decayEnd).f(lr).d(o.beta1()).d(o.beta2()).f((float) o.eps())
-                    .f((float) o.weightDecay()).d(o.momentumDecay());
-        } else if (spec instanceof RAdam o) {
-            kernel = radam;
-            args.ptr(s[0], 0).ptr(s[1], 0).l(n).l(decayEnd).f(lr).d(o.beta1()).d(o.beta2()).f((float) o.eps())
-                    .f((float) o.weightDecay());
-        } else {
-            throw new IllegalArgumentException("unknown optimizer spec " + spec);
-        }
+        this.s = s;
+        this.n = n;
+        this.decayEnd = decayEnd;
+        this.lr = lr;
+        spec.match(this);
         args.f(clip).ptr(control, 0);
         device.launch(kernel, grid, 1, CudaLaunches.THREADS, args);
+    }
+
+    @Override
+    public Void sgd(Sgd o) {
+        kernel = sgd;
+        state(s, 0).l(n).l(decayEnd).f(lr).f((float) o.momentum()).f((float) (1 - o.dampening()))
+                .flag(o.nesterov()).f((float) o.weightDecay());
+        return null;
+    }
+
+    @Override
+    public Void adam(Adam o) {
+        kernel = adam;
+        state(s, 0);
+        state(s, 1);
+        state(s, 2).l(n).l(decayEnd).f(lr).d(o.beta1()).d(o.beta2()).f((float) o.eps())
+                .f((float) o.weightDecay()).flag(o.decoupled()).flag(o.amsgrad());
+        return null;
+    }
+
+    @Override
+    public Void adagrad(Adagrad o) {
+        kernel = adagrad;
+        state(s, 0).l(n).l(decayEnd).f(lr).d(o.lrDecay()).f((float) o.eps()).f((float) o.weightDecay());
+        return null;
+    }
+
+    @Override
+    public Void rmsprop(RmsProp o) {
+        kernel = rmsprop;
+        args.ptr(s[0], 0);
+        // State order follows stateNames(): square_avg, [grad_avg], [momentum_buffer].
+        DeviceMemory gradAvg = o.centered() ? s[1] : null;
+        DeviceMemory buf = o.momentum() > 0 ? s[o.centered() ? 2 : 1] : null;
+        optional(gradAvg);
+        optional(buf).l(n).l(decayEnd).f(lr).d(o.alpha()).f((float) o.eps())
+                .f((float) o.weightDecay()).f((float) o.momentum()).flag(o.centered());
+        return null;
+    }
+
+    @Override
+    public Void adadelta(Adadelta o) {
+        kernel = adadelta;
+        args.ptr(s[0], 0).ptr(s[1], 0).l(n).l(decayEnd).f(lr).d(o.rho()).f((float) o.eps())
+                .f((float) o.weightDecay());
+        return null;
+    }
+
+    @Override
+    public Void nadam(NAdam o) {
+        kernel = nadam;
+        args.ptr(s[0], 0).ptr(s[1], 0).l(n).l(decayEnd).f(lr).d(o.beta1()).d(o.beta2()).f((float) o.eps())
+                .f((float) o.weightDecay()).d(o.momentumDecay());
+        return null;
+    }
+
+    @Override
+    public Void radam(RAdam o) {
+        kernel = radam;
+        args.ptr(s[0], 0).ptr(s[1], 0).l(n).l(decayEnd).f(lr).d(o.beta1()).d(o.beta2()).f((float) o.eps())
+                .f((float) o.weightDecay());
+        return null;
     }
 }

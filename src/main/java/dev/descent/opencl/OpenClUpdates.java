@@ -15,7 +15,7 @@ import dev.descent.optim.Sgd;
  * kernel cannot form accurately in float is formed here in double and rounded once: the
  * complements 1 - beta, ln(beta) for 1 - beta^t = -expm1(t ln beta), and rho_inf.
  */
-final class OpenClUpdates {
+final class OpenClUpdates implements OptimizerSpec.Cases<Integer> {
     private static final double LN_096 = Math.log(0.96);
     private final OpenClBackend backend;
     private final ArenaKernel k;
@@ -62,52 +62,76 @@ final class OpenClUpdates {
         k.f0 = lr;
         k.f1 = clip;
         k.f2 = (float) spec.weightDecay();
-        int op;
-        if (spec instanceof Sgd o) {
-            op = ArenaKernel.SGD;
-            k.f3 = (float) o.momentum();
-            k.f4 = (float) (1 - o.dampening());
-            k.i8 = o.nesterov() ? 1 : 0;
-            k.i9 = o.momentum() > 0 ? 1 : 0;
-        } else if (spec instanceof Adam o) {
-            op = ArenaKernel.ADAM;
-            betas(o.beta1(), o.beta2(), o.eps());
-            k.i8 = o.decoupled() ? 1 : 0;
-            k.i9 = o.amsgrad() ? 1 : 0;
-        } else if (spec instanceof Adagrad o) {
-            op = ArenaKernel.ADAGRAD;
-            k.f3 = (float) o.lrDecay();
-            k.f4 = (float) o.eps();
-        } else if (spec instanceof RmsProp o) {
-            op = ArenaKernel.RMSPROP;
-            // State order follows stateNames(): square_avg, [grad_avg], [momentum_buffer].
-            k.i3 = o.centered() ? s[1] : -1;
-            k.i4 = o.momentum() > 0 ? s[o.centered() ? 2 : 1] : -1;
-            k.i8 = o.centered() ? 1 : 0;
-            k.i9 = o.momentum() > 0 ? 1 : 0;
-            k.f3 = (float) o.alpha();
-            k.f4 = (float) (1 - o.alpha());
-            k.f5 = (float) o.eps();
-            k.f6 = (float) o.momentum();
-        } else if (spec instanceof Adadelta o) {
-            op = ArenaKernel.ADADELTA;
-            k.f3 = (float) o.rho();
-            k.f4 = (float) (1 - o.rho());
-            k.f5 = (float) o.eps();
-        } else if (spec instanceof NAdam o) {
-            op = ArenaKernel.NADAM;
-            betas(o.beta1(), o.beta2(), o.eps());
-            k.f6 = (float) (o.momentumDecay() * LN_096);
-        } else if (spec instanceof RAdam o) {
-            op = ArenaKernel.RADAM;
-            betas(o.beta1(), o.beta2(), o.eps());
-            k.f10 = (float) (2 / (1 - o.beta2()) - 1);
-        } else {
-            throw new IllegalArgumentException("unknown optimizer spec " + spec);
-        }
+        this.s = s;
+        int op = spec.match(this);
         k.i10 = coefficients;
         k.i11 = op;
         backend.launch(ArenaKernel.COEFFICIENTS, backend.range1d(1));
         backend.launch(op, backend.spanRange(n));
+    }
+
+    /** The step's state-buffer offsets, for the RMSprop case (a field, so a step allocates nothing). */
+    private int[] s;
+
+    // Each case sets the rule's coefficients on the kernel and returns its op code (a small
+    // Integer, so boxing takes it from the JVM's cache rather than allocating).
+    @Override
+    public Integer sgd(Sgd o) {
+        k.f3 = (float) o.momentum();
+        k.f4 = (float) (1 - o.dampening());
+        k.i8 = o.nesterov() ? 1 : 0;
+        k.i9 = o.momentum() > 0 ? 1 : 0;
+        return ArenaKernel.SGD;
+    }
+
+    @Override
+    public Integer adam(Adam o) {
+        betas(o.beta1(), o.beta2(), o.eps());
+        k.i8 = o.decoupled() ? 1 : 0;
+        k.i9 = o.amsgrad() ? 1 : 0;
+        return ArenaKernel.ADAM;
+    }
+
+    @Override
+    public Integer adagrad(Adagrad o) {
+        k.f3 = (float) o.lrDecay();
+        k.f4 = (float) o.eps();
+        return ArenaKernel.ADAGRAD;
+    }
+
+    @Override
+    public Integer rmsprop(RmsProp o) {
+        // State order follows stateNames(): square_avg, [grad_avg], [momentum_buffer].
+        k.i3 = o.centered() ? s[1] : -1;
+        k.i4 = o.momentum() > 0 ? s[o.centered() ? 2 : 1] : -1;
+        k.i8 = o.centered() ? 1 : 0;
+        k.i9 = o.momentum() > 0 ? 1 : 0;
+        k.f3 = (float) o.alpha();
+        k.f4 = (float) (1 - o.alpha());
+        k.f5 = (float) o.eps();
+        k.f6 = (float) o.momentum();
+        return ArenaKernel.RMSPROP;
+    }
+
+    @Override
+    public Integer adadelta(Adadelta o) {
+        k.f3 = (float) o.rho();
+        k.f4 = (float) (1 - o.rho());
+        k.f5 = (float) o.eps();
+        return ArenaKernel.ADADELTA;
+    }
+
+    @Override
+    public Integer nadam(NAdam o) {
+        betas(o.beta1(), o.beta2(), o.eps());
+        k.f6 = (float) (o.momentumDecay() * LN_096);
+        return ArenaKernel.NADAM;
+    }
+
+    @Override
+    public Integer radam(RAdam o) {
+        betas(o.beta1(), o.beta2(), o.eps());
+        k.f10 = (float) (2 / (1 - o.beta2()) - 1);
+        return ArenaKernel.RADAM;
     }
 }

@@ -28,6 +28,11 @@ public record Adadelta(double lr, double rho, double eps, double weightDecay) im
     }
 
     @Override
+    public <R> R match(Cases<R> cases) {
+        return cases.adadelta(this);
+    }
+
+    @Override
     public List<String> stateNames() {
         return List.of("square_avg", "acc_delta");
     }

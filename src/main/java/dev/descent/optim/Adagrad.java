@@ -36,6 +36,11 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     }
 
     @Override
+    public <R> R match(Cases<R> cases) {
+        return cases.adagrad(this);
+    }
+
+    @Override
     public List<String> stateNames() {
         return List.of("sum");
     }

@@ -45,6 +45,11 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
     }
 
     @Override
+    public <R> R match(Cases<R> cases) {
+        return cases.adam(this);
+    }
+
+    @Override
     public List<String> stateNames() {
         return amsgrad ? List.of("exp_avg", "exp_avg_sq", "max_exp_avg_sq") : List.of("exp_avg", "exp_avg_sq");
     }

@@ -33,6 +33,30 @@ public sealed interface OptimizerSpec
         return stateNames().size();
     }
 
+    /**
+     * One case per update rule. A backend implements every case, so adding a rule to
+     * {@code permits} (and its {@link #match}) makes each backend that lacks it fail to compile,
+     * instead of failing at run time in an instanceof chain. See docs/adding-a-rule.md.
+     */
+    interface Cases<R> {
+        R sgd(Sgd spec);
+
+        R adam(Adam spec);
+
+        R adagrad(Adagrad spec);
+
+        R rmsprop(RmsProp spec);
+
+        R adadelta(Adadelta spec);
+
+        R nadam(NAdam spec);
+
+        R radam(RAdam spec);
+    }
+
+    /** Calls the case of {@code cases} for this rule. */
+    <R> R match(Cases<R> cases);
+
     /** The value every state buffer starts at (0; Adagrad's sum starts at its initial accumulator). */
     default double initialState() {
         return 0;

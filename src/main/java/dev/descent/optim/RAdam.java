@@ -31,6 +31,11 @@ public record RAdam(double lr, double beta1, double beta2, double eps, double we
     }
 
     @Override
+    public <R> R match(Cases<R> cases) {
+        return cases.radam(this);
+    }
+
+    @Override
     public List<String> stateNames() {
         return List.of("exp_avg", "exp_avg_sq");
     }

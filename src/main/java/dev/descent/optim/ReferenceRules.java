@@ -19,23 +19,49 @@ public final class ReferenceRules {
      */
     public static void step(OptimizerSpec spec, double lr, double[] p, double[] g, double[][] s,
                             int decayEnd, long t, double muProduct) {
-        if (spec instanceof Sgd o) {
-            sgd(o, lr, p, g, s, decayEnd, t);
-        } else if (spec instanceof Adam o) {
-            adam(o, lr, p, g, s, decayEnd, t);
-        } else if (spec instanceof Adagrad o) {
-            adagrad(o, lr, p, g, s, decayEnd, t);
-        } else if (spec instanceof RmsProp o) {
-            rmsprop(o, lr, p, g, s, decayEnd);
-        } else if (spec instanceof Adadelta o) {
-            adadelta(o, lr, p, g, s, decayEnd);
-        } else if (spec instanceof NAdam o) {
-            nadam(o, lr, p, g, s, decayEnd, t, muProduct);
-        } else if (spec instanceof RAdam o) {
-            radam(o, lr, p, g, s, decayEnd, t);
-        } else {
-            throw new IllegalArgumentException("unknown optimizer spec " + spec);
-        }
+        spec.match(new OptimizerSpec.Cases<Void>() {
+            @Override
+            public Void sgd(Sgd o) {
+                ReferenceRules.sgd(o, lr, p, g, s, decayEnd, t);
+                return null;
+            }
+
+            @Override
+            public Void adam(Adam o) {
+                ReferenceRules.adam(o, lr, p, g, s, decayEnd, t);
+                return null;
+            }
+
+            @Override
+            public Void adagrad(Adagrad o) {
+                ReferenceRules.adagrad(o, lr, p, g, s, decayEnd, t);
+                return null;
+            }
+
+            @Override
+            public Void rmsprop(RmsProp o) {
+                ReferenceRules.rmsprop(o, lr, p, g, s, decayEnd);
+                return null;
+            }
+
+            @Override
+            public Void adadelta(Adadelta o) {
+                ReferenceRules.adadelta(o, lr, p, g, s, decayEnd);
+                return null;
+            }
+
+            @Override
+            public Void nadam(NAdam o) {
+                ReferenceRules.nadam(o, lr, p, g, s, decayEnd, t, muProduct);
+                return null;
+            }
+
+            @Override
+            public Void radam(RAdam o) {
+                ReferenceRules.radam(o, lr, p, g, s, decayEnd, t);
+                return null;
+            }
+        });
     }
 
     /** Product of NAdam's mu_1..mu_t, as the control block accumulates it. */

@@ -33,6 +33,11 @@ public record RmsProp(double lr, double alpha, double eps, double weightDecay, d
     }
 
     @Override
+    public <R> R match(Cases<R> cases) {
+        return cases.rmsprop(this);
+    }
+
+    @Override
     public List<String> stateNames() {
         List<String> names = new ArrayList<>(List.of("square_avg"));
         if (centered) {

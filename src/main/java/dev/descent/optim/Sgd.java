@@ -40,6 +40,11 @@ public record Sgd(double lr, double momentum, double dampening, boolean nesterov
     }
 
     @Override
+    public <R> R match(Cases<R> cases) {
+        return cases.sgd(this);
+    }
+
+    @Override
     public List<String> stateNames() {
         return momentum > 0 ? List.of("momentum_buffer") : List.of();
     }
