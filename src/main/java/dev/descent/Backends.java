@@ -37,7 +37,7 @@ public final class Backends {
                 return new BackendInfo("cpu", true, "Java float32, "
                         + Runtime.getRuntime().availableProcessors() + " threads");
             case "cuda":
-                try (Backend cuda = openCuda()) {
+                try (Backend cuda = openCuda(BackendOptions.defaults())) {
                     return new BackendInfo("cuda", true, cuda.describe());
                 } catch (IllegalStateException e) {
                     return new BackendInfo("cuda", false, e.getMessage());
@@ -62,9 +62,14 @@ public final class Backends {
      * an {@link IllegalStateException} carrying its reason, never a silent fallback.
      */
     public static Backend open(String name) {
+        return open(name, BackendOptions.defaults());
+    }
+
+    /** As {@link #open(String)}, with typed settings (device choice, CUDA GEMM) instead of system properties. */
+    public static Backend open(String name, BackendOptions options) {
         String key = name.trim().toLowerCase(Locale.ROOT);
         if (key.equals("auto")) {
-            return best();
+            return best(options);
         }
         if (key.equals("reference")) {
             return new ReferenceBackend();
@@ -73,7 +78,7 @@ public final class Backends {
             probe(key);  // throws the "must be one of" message
         }
         try {
-            return create(key);
+            return create(key, options);
         } catch (IllegalStateException e) {
             throw new IllegalStateException("backend " + key + " is unavailable: " + e.getMessage(), e);
         }
@@ -85,12 +90,17 @@ public final class Backends {
      * (see {@link OpenClDevices#worthTryingForAuto()}). It stays available by name.
      */
     public static Backend best() {
+        return best(BackendOptions.defaults());
+    }
+
+    /** As {@link #best()}, with typed settings. */
+    public static Backend best(BackendOptions options) {
         for (String name : NAMES) {
             try {
                 if (name.equals("opencl") && (!Bindings.openClPresent() || !OpenClDevices.worthTryingForAuto())) {
                     continue;
                 }
-                return create(name);
+                return create(name, options);
             } catch (IllegalStateException unavailable) {
                 // try the next one; `devices` reports why
             }
@@ -99,15 +109,15 @@ public final class Backends {
     }
 
     /** Opens a backend or throws IllegalStateException with the one-line reason it cannot run. */
-    private static Backend create(String name) {
+    private static Backend create(String name, BackendOptions options) {
         switch (name) {
             case "cpu":
                 return new CpuBackend();
             case "cuda":
-                return openCuda();
+                return openCuda(options);
             default:
                 Bindings.requireOpenCl();
-                return OpenClBackend.open();
+                return OpenClBackend.open(options.openclDevice());
         }
     }
 
@@ -116,11 +126,11 @@ public final class Backends {
      * library built by {@code make -C native emu}, the same backend code running the kernels on
      * the CPU (for tests and CI only).
      */
-    private static Backend openCuda() {
+    private static Backend openCuda(BackendOptions options) {
         Bindings.requireCuda();
         if (EmulatedDevice.configuredLibrary() != null) {
-            return new CudaBackend(EmulatedDevice.open());
+            return new CudaBackend(EmulatedDevice.open(), options.cudaGemm(), options.cudaTf32());
         }
-        return CudaBackend.open();
+        return CudaBackend.open(options.cudaDevice(), options.cudaGemm(), options.cudaTf32());
     }
 }

@@ -2,6 +2,7 @@ package dev.descent.cli;
 
 import dev.descent.Activation;
 import dev.descent.Backend;
+import dev.descent.BackendOptions;
 import dev.descent.Backends;
 import dev.descent.Checkpoint;
 import dev.descent.DeviceDataset;
@@ -192,9 +193,8 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkWritable("--plot", plot);
         OutputPaths.checkWritable("--metrics", metrics);
 
-        if (openclDevice != null) {
-            System.setProperty(dev.descent.opencl.OpenClDevices.PROPERTY, openclDevice);
-        }
+        BackendOptions backendOptions = openclDevice == null ? BackendOptions.defaults()
+                : BackendOptions.defaults().withOpenClDevice(openclDevice);
         DataSources.Split raw = data.split(seed);
         String fingerprint = raw.fingerprint();
         if (resumed != null && !fingerprint.equals(resumed.metadata().get(FINGERPRINT))) {
@@ -222,7 +222,7 @@ final class TrainCommand implements Callable<Integer> {
         Model model = builder.dense(classes, Activation.IDENTITY).build();
         List<String> labels = raw.labels().size() == classes ? raw.labels() : List.of();
 
-        try (Backend device = Backends.open(backend);
+        try (Backend device = Backends.open(backend, backendOptions);
              Session session = new Session(model, device, spec, Math.max(batch, Math.min(rows, 1024)), !noDecayBias)) {
             if (backend.equals("auto")) {
                 System.out.println("backend: auto chose " + device.name() + " (" + device.describe() + ")");

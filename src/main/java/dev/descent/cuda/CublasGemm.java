@@ -37,13 +37,12 @@ final class CublasGemm implements AutoCloseable {
     }
 
     /** cuBLAS on the current context, or null; {@code reason[0]} says why not. */
-    static CublasGemm tryCreate(String[] reason) {
+    static CublasGemm tryCreate(String[] reason, boolean tf32) {
         String via = CublasLibrary.arrange();
         try {
             JCublas2.setExceptionsEnabled(true);
             cublasHandle h = new cublasHandle();
             JCublas2.cublasCreate(h);
-            boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
             return new CublasGemm(h, tf32, via);
         } catch (UnsatisfiedLinkError e) {

@@ -45,11 +45,19 @@ public final class CudaBackend extends dev.descent.BackendBase {
 
     /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
     public CudaBackend(CudaDevice device) {
-        this(device, System.getProperty(GEMM_PROPERTY, "auto"));
+        this(device, System.getProperty(GEMM_PROPERTY, "auto"), Boolean.getBoolean(CublasGemm.TF32_PROPERTY));
     }
 
     /** {@code gemm}: a {@link #GEMM_PROPERTY} value. */
     CudaBackend(CudaDevice device, String gemm) {
+        this(device, gemm, Boolean.getBoolean(CublasGemm.TF32_PROPERTY));
+    }
+
+    /**
+     * A backend on {@code device} with the given GEMM ({@code auto}, {@code cublas}, {@code tiled},
+     * {@code tiled1}, {@code tiled2}) and whether cuBLAS may use TF32.
+     */
+    public CudaBackend(CudaDevice device, String gemm, boolean tf32) {
         super("cuda", false);
         this.device = device;
         this.launches = new CudaLaunches(device);
@@ -59,7 +67,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
         this.ownGemm = choice.equals("tiled1") ? 1 : 2;
         switch (choice) {
             case "auto":
-                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
+                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
                 break;
             case "tiled":
             case "tiled1":
@@ -68,7 +76,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
                 reason[0] = "-D" + GEMM_PROPERTY + "=" + choice;
                 break;
             case "cublas":
-                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason) : null;
+                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
                 if (cublas == null) {
                     device.close();
                     throw new IllegalStateException("CUDA: -D" + GEMM_PROPERTY + "=cublas but " + reason[0]);
@@ -101,6 +109,11 @@ public final class CudaBackend extends dev.descent.BackendBase {
     /** GPU 0 through the driver API. */
     public static CudaBackend open() {
         return new CudaBackend(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));
+    }
+
+    /** GPU {@code ordinal} with the given GEMM choice and TF32 setting (see {@link dev.descent.BackendOptions}). */
+    public static CudaBackend open(int ordinal, String gemm, boolean tf32) {
+        return new CudaBackend(JCudaDevice.open(ordinal), gemm, tf32);
     }
 
     private static DeviceMemory m(Buf buf) {

@@ -113,6 +113,11 @@ public final class OpenClBackend extends dev.descent.BackendBase {
         return new OpenClBackend(OpenClDevices.choose());
     }
 
+    /** The device {@code device} names (index or name substring; null: the first in preference order). */
+    public static OpenClBackend open(String device) {
+        return new OpenClBackend(OpenClDevices.choose(device));
+    }
+
     private static ClBuf b(Buf buf) {
         return (ClBuf) buf;
     }

@@ -91,8 +91,12 @@ public final class OpenClDevices {
 
     /** The device {@value #PROPERTY} selects, or the first in preference order. */
     public static OpenCLDevice choose() {
+        return choose(System.getProperty(PROPERTY));
+    }
+
+    /** The device {@code want} names (an index or a name substring), or the first in preference order when null. */
+    public static OpenCLDevice choose(String want) {
         List<OpenCLDevice> devices = list();
-        String want = System.getProperty(PROPERTY);
         if (want == null || want.isBlank()) {
             return devices.get(0);
         }

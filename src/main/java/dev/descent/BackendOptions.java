@@ -1,0 +1,51 @@
+package dev.descent;
+
+import java.util.List;
+
+/**
+ * Typed settings for opening a backend: which OpenCL device, which CUDA device, which GEMM the
+ * CUDA backend uses and whether cuBLAS may use TF32 tensor cores. {@link #defaults()} takes each
+ * from its system property ({@code descent.opencl.device}, {@code descent.cuda.device},
+ * {@code descent.cuda.gemm}, {@code descent.cuda.tf32}) where one is set, so command-line
+ * {@code -D} settings keep working; code should prefer the {@code with} methods.
+ *
+ * @param openclDevice OpenCL device by index or name substring; null for the first in preference order
+ * @param cudaDevice   CUDA device ordinal
+ * @param cudaGemm     auto (cuBLAS where it loads), cublas, tiled (descent's own), tiled1 or tiled2
+ * @param cudaTf32     let cuBLAS use TF32 tensor cores (10-bit mantissa; off keeps strict FP32)
+ */
+public record BackendOptions(String openclDevice, int cudaDevice, String cudaGemm, boolean cudaTf32) {
+    static final List<String> GEMMS = List.of("auto", "cublas", "tiled", "tiled1", "tiled2");
+
+    public BackendOptions {
+        if (cudaDevice < 0) {
+            throw new IllegalArgumentException("cudaDevice must be >= 0, got " + cudaDevice);
+        }
+        if (!GEMMS.contains(cudaGemm)) {
+            throw new IllegalArgumentException("cudaGemm must be one of " + String.join(", ", GEMMS) + "; got '"
+                    + cudaGemm + "'");
+        }
+    }
+
+    /** The settings the system properties give, else: first OpenCL device, CUDA device 0, auto GEMM, strict FP32. */
+    public static BackendOptions defaults() {
+        return new BackendOptions(System.getProperty("descent.opencl.device"), Integer.getInteger("descent.cuda.device", 0),
+                System.getProperty("descent.cuda.gemm", "auto"), Boolean.getBoolean("descent.cuda.tf32"));
+    }
+
+    public BackendOptions withOpenClDevice(String device) {
+        return new BackendOptions(device, cudaDevice, cudaGemm, cudaTf32);
+    }
+
+    public BackendOptions withCudaDevice(int ordinal) {
+        return new BackendOptions(openclDevice, ordinal, cudaGemm, cudaTf32);
+    }
+
+    public BackendOptions withCudaGemm(String gemm) {
+        return new BackendOptions(openclDevice, cudaDevice, gemm, cudaTf32);
+    }
+
+    public BackendOptions withCudaTf32(boolean tf32) {
+        return new BackendOptions(openclDevice, cudaDevice, cudaGemm, tf32);
+    }
+}
