@@ -13,6 +13,22 @@
 #define BN 128
 #define BK 8
 
+// A thread's 8 x 8 results into C = alpha * acc + beta * C, bounds-checked (both variants).
+// Rows ty*4..+3 and 64+ty*4..+3 of the tile, columns tx*4..+3 and 64+tx*4..+3; beta == 0 ignores C.
+__device__ __forceinline__ void store_tile(float (&acc)[8][8], int row0, int col0, int tx, int ty, int m, int n,
+                                           float alpha, float beta, float* C) {
+    for (int i = 0; i < 8; i++) {
+        int r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
+        if (r >= m) continue;
+        for (int j = 0; j < 8; j++) {
+            int c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + (j - 4));
+            if (c >= n) continue;
+            long long idx = (long long)r * n + c;
+            C[idx] = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * C[idx]);
+        }
+    }
+}
+
 extern "C" __global__ void gemm_tiled(int transA, int transB, int m, int n, int k, float alpha, const float* A,
                                       const float* B, float beta, float* C) {
     __shared__ __align__(16) float As[BK][BM];
@@ -60,16 +76,7 @@ extern "C" __global__ void gemm_tiled(int transA, int transB, int m, int n, int 
         }
         __syncthreads();
     }
-    for (int i = 0; i < 8; i++) {
-        int r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
-        if (r >= m) continue;
-        for (int j = 0; j < 8; j++) {
-            int c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + (j - 4));
-            if (c >= n) continue;
-            long long idx = (long long)r * n + c;
-            C[idx] = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * C[idx]);
-        }
-    }
+    store_tile(acc, row0, col0, tx, ty, m, n, alpha, beta, C);
 }
 
 // Variant 2 (gemm_tiled2): variant 1's tiles and register blocking, plus
@@ -158,14 +165,5 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int tr
             buf ^= 1;
         }
     }
-    for (int i = 0; i < 8; i++) {
-        int r = row0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
-        if (r >= m) continue;
-        for (int j = 0; j < 8; j++) {
-            int c = col0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + (j - 4));
-            if (c >= n) continue;
-            long long idx = (long long)r * n + c;
-            C[idx] = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * C[idx]);
-        }
-    }
+    store_tile(acc, row0, col0, tx, ty, m, n, alpha, beta, C);
 }
