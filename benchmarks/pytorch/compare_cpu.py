@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""descent against PyTorch on this machine's CPU, interleaved: each round runs `descent bench
+--backend cpu` and then cpu_bench.py with the same workloads and thread count; the table gives
+each figure's median over the rounds, its range, and descent's ratio to PyTorch.
+
+Usage (from the repository root, after `mvn -B -DskipTests package`):
+  /usr/bin/python3 benchmarks/pytorch/compare_cpu.py [--rounds 3] [--seconds 0.3] [--out benchmarks/results]
+Writes OUT/pytorch-cpu.md and OUT/pytorch-cpu.jsonl. Needs Debian's python3-torch with an
+optimized BLAS (apt-get install python3-torch libopenblas0-pthread); cpu_bench.py refuses to
+report with the reference BLAS.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SIZES, GEMM, MODELS, BATCHES = "16,20,24", "256,512,1024,2048", "784-256-128-10,784-4096-4096-10", "1,64,1024"
+
+
+def key(r):
+    if r["suite"] == "update":
+        return ("update", r["rule"], r["n"])
+    if r["suite"] == "step":
+        return ("step", r["model"], r["batch"])
+    return (r["suite"], r.get("n"))
+
+
+def figure(r):
+    """The higher-is-better figure each suite reports."""
+    return {"copy": "gbs", "update": "params_per_s", "gemm": "gflops", "step": "samples_per_s"}[r["suite"]]
+
+
+def run_descent(jar, seconds):
+    out = ROOT / "target" / "compare-descent.jsonl"
+    subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-jar", str(jar), "bench", "--backend", "cpu",
+                    "--suite", "copy,updates,gemm,step", "--sizes", SIZES, "--gemm", GEMM, "--models", MODELS,
+                    "--batches", BATCHES, "--seconds", str(seconds), "--json", str(out)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+
+
+def run_torch(threads, seconds):
+    p = subprocess.run([sys.executable, str(HERE / "cpu_bench.py"), "--threads", str(threads), "--sizes", SIZES,
+                        "--gemm", GEMM, "--models", MODELS, "--batches", BATCHES, "--seconds", str(seconds)],
+                       check=True, capture_output=True, text=True)
+    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=0.3)
+    ap.add_argument("--jar", default=str(ROOT / "target" / "descent.jar"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    args = ap.parse_args()
+    threads = os.cpu_count()
+    results = {}   # (backend, key) -> list of figures
+    info = None
+    raw = []
+    for rnd in range(args.rounds):
+        for name, rows in (("descent", run_descent(args.jar, args.seconds)), ("torch", run_torch(threads, args.seconds))):
+            for r in rows:
+                r["round"] = rnd
+                raw.append(r)
+                if r["suite"] == "info":
+                    info = r
+                    continue
+                results.setdefault((r["backend"], key(r)), []).append(r[figure(r)])
+        print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
+
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    lines = [f"# descent and PyTorch on the CPU, {args.rounds} interleaved rounds", "",
+             f"Machine: {cpu}, {threads} threads; Java {platform.java_ver()[0] or '(see java -version)'}; "
+             f"torch {info['torch']} with its matmul at {info['mm512_gflops']:.0f} GFLOP/s on 512^3 "
+             f"(an optimized BLAS; cpu_bench.py refuses the reference one); torch.set_num_threads({threads}).",
+             "", "Produced by `/usr/bin/python3 benchmarks/pytorch/compare_cpu.py`. Figures are medians over the "
+             "rounds (range in brackets); higher is better; the ratio is descent / PyTorch's better implementation "
+             "(single-tensor or foreach).", "",
+             "| suite | workload | figure | descent | PyTorch | PyTorch foreach | descent / PyTorch |",
+             "|---|---|---|---|---|---|---|"]
+
+    def cell(vals):
+        if not vals:
+            return "", None
+        m = statistics.median(vals)
+        return f"{m:.4g} [{min(vals):.3g}–{max(vals):.3g}]", m
+
+    keys = sorted({k for (_, k) in results}, key=lambda k: (["copy", "update", "gemm", "step"].index(k[0]), str(k[1:])))
+    units = {"copy": "GB/s", "update": "params/s", "gemm": "GFLOP/s", "step": "samples/s"}
+    for k in keys:
+        d, dm = cell(results.get(("cpu", k), []))
+        t, tm = cell(results.get(("pytorch", k), []))
+        f, fm = cell(results.get(("pytorch-foreach", k), []))
+        best = max(v for v in (tm, fm) if v is not None) if (tm or fm) else None
+        ratio = f"{dm / best:.2f}×" if dm and best else ""
+        what = {"copy": f"n=2^{k[1].bit_length() - 1}", "gemm": f"{k[1]}^3",
+                "update": f"{k[1]}, n=2^{k[2].bit_length() - 1}" if k[0] == "update" else "",
+                "step": f"{k[1]}, batch {k[2]}" if k[0] == "step" else ""}[k[0]]
+        lines.append(f"| {k[0]} | {what} | {units[k[0]]} | {d} | {t} | {f} | {ratio} |")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pytorch-cpu.md").write_text("\n".join(lines) + "\n")
+    (out / "pytorch-cpu.jsonl").write_text("\n".join(json.dumps(r) for r in raw) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
