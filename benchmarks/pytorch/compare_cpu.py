@@ -58,26 +58,36 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.3)
     ap.add_argument("--jar", default=str(ROOT / "target" / "descent.jar"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    ap.add_argument("--from", dest="source", help="rebuild the table from a pytorch-cpu.jsonl instead of measuring")
     args = ap.parse_args()
     threads = os.cpu_count()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.source:
+        raw = [json.loads(line) for line in Path(args.source).read_text().splitlines() if line.strip()]
+        args.rounds = 1 + max(r["round"] for r in raw)
+    else:
+        raw = []
+        for rnd in range(args.rounds):
+            for rows in (run_descent(args.jar, args.seconds), run_torch(threads, args.seconds)):
+                for r in rows:
+                    r["round"] = rnd
+                    raw.append(r)
+            # Saved as it goes, so an interrupted run keeps what it measured.
+            (out / "pytorch-cpu.jsonl").write_text("\n".join(json.dumps(r) for r in raw) + "\n")
+            print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
     results = {}   # (backend, key) -> list of figures
     info = None
-    raw = []
-    for rnd in range(args.rounds):
-        for name, rows in (("descent", run_descent(args.jar, args.seconds)), ("torch", run_torch(threads, args.seconds))):
-            for r in rows:
-                r["round"] = rnd
-                raw.append(r)
-                if r["suite"] == "info":
-                    info = r
-                    continue
-                results.setdefault((r["backend"], key(r)), []).append(r[figure(r)])
-        print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
+    for r in raw:
+        if r["suite"] == "info":
+            info = r
+            continue
+        results.setdefault((r["backend"], key(r)), []).append(r[figure(r)])
 
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
     lines = [f"# descent and PyTorch on the CPU, {args.rounds} interleaved rounds", "",
-             f"Machine: {cpu}, {threads} threads; Java {platform.java_ver()[0] or '(see java -version)'}; "
+             f"Machine: {cpu}, {threads} threads; descent's CPU backend with the Vector API GEMM; "
              f"torch {info['torch']} with its matmul at {info['mm512_gflops']:.0f} GFLOP/s on 512^3 "
              f"(an optimized BLAS; cpu_bench.py refuses the reference one); torch.set_num_threads({threads}).",
              "", "Produced by `/usr/bin/python3 benchmarks/pytorch/compare_cpu.py`. Figures are medians over the "
@@ -92,7 +102,10 @@ def main():
         m = statistics.median(vals)
         return f"{m:.4g} [{min(vals):.3g}–{max(vals):.3g}]", m
 
-    keys = sorted({k for (_, k) in results}, key=lambda k: (["copy", "update", "gemm", "step"].index(k[0]), str(k[1:])))
+    def order(k):
+        suite = ["copy", "update", "gemm", "step"].index(k[0])
+        return (suite,) + tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for v in k[1:])
+    keys = sorted({k for (_, k) in results}, key=order)
     units = {"copy": "GB/s", "update": "params/s", "gemm": "GFLOP/s", "step": "samples/s"}
     for k in keys:
         d, dm = cell(results.get(("cpu", k), []))
@@ -100,14 +113,16 @@ def main():
         f, fm = cell(results.get(("pytorch-foreach", k), []))
         best = max(v for v in (tm, fm) if v is not None) if (tm or fm) else None
         ratio = f"{dm / best:.2f}×" if dm and best else ""
-        what = {"copy": f"n=2^{k[1].bit_length() - 1}", "gemm": f"{k[1]}^3",
-                "update": f"{k[1]}, n=2^{k[2].bit_length() - 1}" if k[0] == "update" else "",
-                "step": f"{k[1]}, batch {k[2]}" if k[0] == "step" else ""}[k[0]]
+        if k[0] == "copy":
+            what = f"n=2^{k[1].bit_length() - 1}"
+        elif k[0] == "gemm":
+            what = f"{k[1]}^3"
+        elif k[0] == "update":
+            what = f"{k[1]}, n=2^{k[2].bit_length() - 1}"
+        else:
+            what = f"{k[1]}, batch {k[2]}"
         lines.append(f"| {k[0]} | {what} | {units[k[0]]} | {d} | {t} | {f} | {ratio} |")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     (out / "pytorch-cpu.md").write_text("\n".join(lines) + "\n")
-    (out / "pytorch-cpu.jsonl").write_text("\n".join(json.dumps(r) for r in raw) + "\n")
     print("\n".join(lines))
 
 
