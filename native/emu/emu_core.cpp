@@ -2,6 +2,7 @@
 // compiled from the same source through cuda_emu.h, a registry of them by name with each
 // parameter's kind read from the C++ signature, the fiber scheduler that gives each block real
 // barriers, and host memory standing in for device memory.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
+#include <random>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -75,6 +78,7 @@ void syncthreads() {
 #include "../../kernels/cuda/gemm.cu"
 #include "../../kernels/cuda/optim.cu"
 #include "../../kernels/cuda/reduce.cu"
+#include "order_probe.cu"
 
 namespace {
 
@@ -158,6 +162,51 @@ void* initial_sp(char* stack) {
     return sp;
 }
 
+// The order in which the scheduler visits threads (within each round between barriers) and
+// blocks. A GPU promises none, so a kernel must give the same result under any: forward hides
+// races where a lower thread produces what a higher one reads, reverse hides the opposite, and a
+// seeded random order (a new permutation per round) hides neither. DESCENT_EMU_ORDER selects it:
+// forward (the default), reverse, or random[:SEED].
+struct Order {
+    enum Kind { FORWARD, REVERSE, RANDOM } kind = FORWARD;
+    unsigned seed = 1;
+    std::mt19937 rng;
+
+    Order() {
+        const char* env = std::getenv("DESCENT_EMU_ORDER");
+        configure(env ? env : "forward");
+    }
+
+    // "forward", "reverse" or "random[:SEED]"; false for anything else.
+    bool configure(const std::string& v) {
+        if (v == "forward") {
+            kind = FORWARD;
+        } else if (v == "reverse") {
+            kind = REVERSE;
+        } else if (v.rfind("random", 0) == 0) {
+            kind = RANDOM;
+            seed = v.size() > 7 && v[6] == ':' ? (unsigned)std::strtoul(v.c_str() + 7, nullptr, 10) : 1;
+        } else {
+            return false;
+        }
+        rng.seed(seed);
+        return true;
+    }
+
+    // Fills p with a visiting order of 0..n-1.
+    void permute(std::vector<int>& p, int n) {
+        p.resize(n);
+        std::iota(p.begin(), p.end(), 0);
+        if (kind == REVERSE) std::reverse(p.begin(), p.end());
+        if (kind == RANDOM) std::shuffle(p.begin(), p.end(), rng);
+    }
+};
+
+Order& order() {
+    static Order o;
+    return o;
+}
+
 dim3 unflatten(int i, dim3 shape) {
     return dim3{(unsigned)(i % shape.x), (unsigned)((i / shape.x) % shape.y), (unsigned)(i / (shape.x * shape.y))};
 }
@@ -170,15 +219,18 @@ void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
     emu::fibers.assign(threads, emu::Fiber{});
     running_kernel = &k;
     running_args = args;
-    for (int b = 0; b < blocks; b++) {
+    std::vector<int> block_order, thread_order;
+    order().permute(block_order, blocks);
+    for (int b : block_order) {
         emu::block_idx = unflatten(b, grid);
         for (int t = 0; t < threads; t++) {
             emu::fibers[t] = emu::Fiber{initial_sp(stacks[t].get()), false, false};
         }
-        // Round-robin until every fiber has finished; release a barrier once all live fibers wait.
+        // Rounds until every fiber has finished; release a barrier once all live fibers wait.
         while (true) {
             int live = 0, waiting = 0;
-            for (int t = 0; t < threads; t++) {
+            order().permute(thread_order, threads);
+            for (int t : thread_order) {
                 emu::Fiber& f = emu::fibers[t];
                 if (f.done) continue;
                 if (!f.at_barrier) {
@@ -203,9 +255,12 @@ void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
 void run_sequential(Kernel& k, dim3 grid, dim3 block, void** args) {
     int threads = block.x * block.y * block.z;
     int blocks = grid.x * grid.y * grid.z;
-    for (int b = 0; b < blocks; b++) {
+    std::vector<int> block_order, thread_order;
+    order().permute(block_order, blocks);
+    for (int b : block_order) {
         emu::block_idx = unflatten(b, grid);
-        for (int t = 0; t < threads; t++) {
+        order().permute(thread_order, threads);
+        for (int t : thread_order) {
             emu::thread_idx = unflatten(t, block);
             k.call(args);
         }
@@ -234,6 +289,11 @@ void run(Kernel& k, dim3 grid, dim3 block, void** args) {
 namespace emu {
 
 int kernel_count() { return (int)registry().size(); }
+
+bool set_order(const std::string& spec) {
+    std::lock_guard<std::mutex> lock(launch_mutex);
+    return order().configure(spec);
+}
 
 int find_kernel(const std::string& name) {
     auto& kernels = registry();

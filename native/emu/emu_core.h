@@ -16,6 +16,8 @@ namespace emu {
 enum Kind { POINTER = 0, INT = 1, FLOAT = 2, DOUBLE = 3, LONG = 4 };
 
 int kernel_count();
+// The thread and block visiting order for later launches: "forward", "reverse", "random[:SEED]".
+bool set_order(const std::string& spec);
 // Index of the kernel called name, or -1.
 int find_kernel(const std::string& name);
 const std::string& kernel_name(int kernel);

@@ -53,6 +53,13 @@ JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeCopy(JNIEnv*, 
     std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, (size_t)bytes);
 }
 
+JNIEXPORT jboolean JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeSetOrder(JNIEnv* env, jclass, jstring spec) {
+    const char* chars = env->GetStringUTFChars(spec, nullptr);
+    std::string wanted(chars);
+    env->ReleaseStringUTFChars(spec, chars);
+    return emu::set_order(wanted) ? JNI_TRUE : JNI_FALSE;
+}
+
 JNIEXPORT jlong JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeFunction(JNIEnv* env, jclass, jstring name) {
     const char* chars = env->GetStringUTFChars(name, nullptr);
     std::string wanted(chars);

@@ -147,6 +147,21 @@ public final class EmulatedDevice implements CudaDevice {
         // nothing held beyond the allocations, which the backend frees
     }
 
+    private static native boolean nativeSetOrder(String order);
+
+    /**
+     * The order the emulator runs threads and blocks in from now on: {@code forward} (the default,
+     * or the DESCENT_EMU_ORDER environment variable), {@code reverse}, or {@code random[:SEED]}.
+     * A GPU promises no order, so every kernel must compute the same under each; running the
+     * suites under all three exposes missing barriers that one order hides.
+     */
+    public static void threadOrder(String order) {
+        open().close();  // loads the library
+        if (!nativeSetOrder(order)) {
+            throw new IllegalArgumentException("thread order must be forward, reverse or random[:SEED], got '" + order + "'");
+        }
+    }
+
     private static native long nativeMalloc(long bytes);
 
     private static native void nativeFree(long address);

@@ -1,5 +1,6 @@
 package dev.descent.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * on hardware. The last test checks every kernel in the library was launched.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Tag("emulator")
 class CudaEmulationTest {
     private static final String LIBRARY = System.getProperty("descent.cuda.emulator.test", "native/build/libdescent_cuda_emu.so");
     private static int checks;
@@ -46,7 +48,8 @@ class CudaEmulationTest {
     @AfterAll
     static void report() {
         System.clearProperty(EmulatedDevice.PROPERTY);
-        System.out.println("[parity] cuda (CPU emulation): " + checks + " comparisons against the double reference");
+        System.out.println("[parity] cuda (CPU emulation, " + System.getenv().getOrDefault("DESCENT_EMU_ORDER", "forward")
+                + " thread order): " + checks + " comparisons against the double reference");
     }
 
     private static CudaBackend backend() {
@@ -87,6 +90,46 @@ class CudaEmulationTest {
         try (CudaBackend cuda = backend()) {
             checks += CudaChecks.everyOptimizer(cuda, 32);
         }
+    }
+
+    /**
+     * The thread orders catch missing barriers that one order hides: forward order runs a lower
+     * thread first, hiding a read of the lower neighbour's value, reverse the opposite, and a
+     * seeded random order exposes both. The probes are test-only kernels without the barrier.
+     */
+    @Test
+    @Order(2)
+    void threadOrdersExposeMissingBarriers() {
+        String[] orders = {"forward", "reverse", "random:3"};
+        boolean[][] caught = new boolean[orders.length][2];
+        float salt = 1000;
+        try (EmulatedDevice device = EmulatedDevice.open()) {
+            DeviceMemory out = device.malloc(256 * 4);
+            KernelArgs args = new KernelArgs();
+            for (int o = 0; o < orders.length; o++) {
+                EmulatedDevice.threadOrder(orders[o]);
+                String[] probes = {"probe_read_lower", "probe_read_upper"};
+                for (int p = 0; p < 2; p++) {
+                    salt += 1000;  // new values every launch, so nothing stale looks right
+                    device.launch(device.function(probes[p]), 1, 1, 256, args.clear().f(salt).ptr(out, 0));
+                    float[] got = new float[256];
+                    device.download(out, 0, got, 0, 256);
+                    for (int t = 0; t < 256; t++) {
+                        float expected = (p == 0 ? t - 1 : t + 1) + salt;  // what the barrier would guarantee
+                        caught[o][p] |= got[t] != expected;
+                    }
+                }
+            }
+            device.free(out);
+        } finally {
+            EmulatedDevice.threadOrder(System.getenv().getOrDefault("DESCENT_EMU_ORDER", "forward"));
+        }
+        System.out.println("[emulation] missing barrier caught (reads lower, reads upper): forward "
+                + java.util.Arrays.toString(caught[0]) + ", reverse " + java.util.Arrays.toString(caught[1])
+                + ", random " + java.util.Arrays.toString(caught[2]));
+        assertArrayEquals(new boolean[] {false, true}, caught[0], "forward order");
+        assertArrayEquals(new boolean[] {true, false}, caught[1], "reverse order");
+        assertArrayEquals(new boolean[] {true, true}, caught[2], "random order");
     }
 
     /** Variant 2 is the default; variant 1 stays in the harness (every GEMM shape and transpose). */
@@ -143,7 +186,8 @@ class CudaEmulationTest {
     void everyKernelWasLaunched() {
         Map<String, Long> counts = EmulatedDevice.launchCounts();
         System.out.println("[emulation] " + counts.size() + " kernels, launches: " + counts);
-        assertEquals(19, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
+        // 19 from kernels/cuda plus the 2 test-only order probes (native/emu/order_probe.cu).
+        assertEquals(21, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
         counts.forEach((name, n) -> assertTrue(n > 0, "kernel " + name + " was never launched"));
     }
 

@@ -1,0 +1,21 @@
+// Test-only kernels (emulator builds only, no PTX): each has a deliberately missing barrier, so
+// its result depends on the order threads run in. CudaEmulationTest shows that the emulator's
+// thread orders catch them: forward order hides the first and exposes the second, reverse the
+// opposite, and a random order exposes both. `salt` makes every launch write new values, so a
+// stale value left in (static) shared memory by an earlier launch cannot pass for a fresh one.
+
+// Each thread publishes a value, then reads its lower neighbour's without a barrier.
+extern "C" __global__ void probe_read_lower(float salt, float* out) {
+    __shared__ float s[256];
+    s[threadIdx.x] = threadIdx.x + salt;
+    out[threadIdx.x] = threadIdx.x > 0 ? s[threadIdx.x - 1] : salt - 1;  // missing __syncthreads() above
+    __syncthreads();
+}
+
+// Each thread publishes a value, then reads its upper neighbour's without a barrier.
+extern "C" __global__ void probe_read_upper(float salt, float* out) {
+    __shared__ float s[256];
+    s[threadIdx.x] = threadIdx.x + salt;
+    out[threadIdx.x] = threadIdx.x + 1 < blockDim.x ? s[threadIdx.x + 1] : threadIdx.x + 1 + salt;  // missing barrier
+    __syncthreads();
+}
