@@ -188,13 +188,27 @@ int cuDevicePrimaryCtxRelease_v2(int device) {
     return CUDA_SUCCESS;
 }
 
+// As on a real driver, a context is current per thread: a call from a thread that has not made
+// it current fails with CUDA_ERROR_INVALID_CONTEXT (so a backend used from a second thread must
+// call cuCtxSetCurrent there, which is what JCudaDevice.makeCurrent does).
+static thread_local bool context_current = false;
+
+#define REQUIRE_CONTEXT() \
+    if (!context_current) return CUDA_ERROR_INVALID_CONTEXT
+
 int cuCtxSetCurrent(void* context) {
-    return context == nullptr || context == &current_context_token ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+    if (context != nullptr && context != &current_context_token) return CUDA_ERROR_INVALID_CONTEXT;
+    context_current = context != nullptr;
+    return CUDA_SUCCESS;
 }
 
-int cuCtxSynchronize() { return CUDA_SUCCESS; }  // launches run to completion when made
+int cuCtxSynchronize() {
+    REQUIRE_CONTEXT();
+    return CUDA_SUCCESS;  // launches run to completion when made
+}
 
 int cuModuleLoadData(void** module, const void* image) {
+    REQUIRE_CONTEXT();
     if (context_refs == 0) return CUDA_ERROR_INVALID_CONTEXT;
     auto loaded = std::make_unique<Module>();
     int status = load_ptx((const char*)image, *loaded);
@@ -213,6 +227,7 @@ int cuModuleUnload(void* module) {
 
 // A function handle is the emulator's kernel index + 1, so it is never null.
 int cuModuleGetFunction(void** function, void* module, const char* name) {
+    REQUIRE_CONTEXT();
     std::lock_guard<std::mutex> lock(driver_mutex);
     auto m = modules.find((Module*)module);
     if (m == modules.end()) return CUDA_ERROR_INVALID_HANDLE;
@@ -223,6 +238,7 @@ int cuModuleGetFunction(void** function, void* module, const char* name) {
 }
 
 int cuMemAlloc_v2(unsigned long long* dptr, size_t bytes) {
+    REQUIRE_CONTEXT();
     if (bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     void* p = emu::device_alloc(bytes);
     if (!p) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -231,16 +247,19 @@ int cuMemAlloc_v2(unsigned long long* dptr, size_t bytes) {
 }
 
 int cuMemFree_v2(unsigned long long dptr) {
+    REQUIRE_CONTEXT();
     return emu::device_free(address(dptr)) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 int cuMemGetInfo_v2(size_t* free, size_t* total) {
+    REQUIRE_CONTEXT();
     *total = TOTAL_BYTES;
     *free = TOTAL_BYTES - (size_t)emu::device_bytes_in_use();
     return CUDA_SUCCESS;
 }
 
 int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
+    REQUIRE_CONTEXT();
     if (!emu::device_range_valid(address(dst), count * 4)) return CUDA_ERROR_INVALID_VALUE;
     unsigned int* p = (unsigned int*)address(dst);
     for (size_t i = 0; i < count; i++) p[i] = value;
@@ -248,18 +267,21 @@ int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
 }
 
 int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t bytes) {
+    REQUIRE_CONTEXT();
     if (!emu::device_range_valid(address(dst), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(address(dst), src, bytes);
     return CUDA_SUCCESS;
 }
 
 int cuMemcpyDtoH_v2(void* dst, unsigned long long src, size_t bytes) {
+    REQUIRE_CONTEXT();
     if (!emu::device_range_valid(address(src), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(dst, address(src), bytes);
     return CUDA_SUCCESS;
 }
 
 int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t bytes, void*) {
+    REQUIRE_CONTEXT();
     if (!emu::device_range_valid(address(dst), bytes) || !emu::device_range_valid(address(src), bytes)) {
         return CUDA_ERROR_INVALID_VALUE;
     }
@@ -269,6 +291,7 @@ int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t 
 
 int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned shared_bytes, void* stream, void** params, void** extra) {
+    REQUIRE_CONTEXT();
     int kernel = (int)(uintptr_t)function - 1;
     if (kernel < 0 || kernel >= emu::kernel_count()) return CUDA_ERROR_INVALID_HANDLE;
     if (shared_bytes != 0 || extra != nullptr) return CUDA_ERROR_NOT_SUPPORTED;

@@ -112,6 +112,34 @@ class EmulatedDriverTest {
         checks += dev.descent.PredictorChecks.matchesCpu(CudaBackend::open);
     }
 
+    /**
+     * Like a real driver, the emulated one keeps the current context per thread, so the test
+     * below (a backend used from a second thread) would fail without JCudaDevice.makeCurrent.
+     */
+    @Test
+    @Order(3)
+    void aThreadWithoutTheContextIsRefusedByTheDriver() throws Exception {
+        try (CudaBackend cuda = CudaBackend.open()) {
+            jcuda.driver.JCudaDriver.setExceptionsEnabled(true);
+            java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                Throwable refused = other.submit(() -> {
+                    try {
+                        jcuda.driver.JCudaDriver.cuMemAlloc(new jcuda.driver.CUdeviceptr(), 64);
+                        return null;
+                    } catch (jcuda.CudaException e) {
+                        return e;
+                    }
+                }).get();
+                assertTrue(refused != null && refused.getMessage().contains("CUDA_ERROR_INVALID_CONTEXT"),
+                        "a call from a thread without the context: " + refused);
+            } finally {
+                other.shutdown();
+            }
+            checks++;
+        }
+    }
+
     @Test
     @Order(3)
     void aBackendOpenedOnOneThreadTrainsIdenticallyOnAnother() throws Exception {
