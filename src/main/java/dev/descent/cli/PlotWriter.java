@@ -32,10 +32,6 @@ final class PlotWriter {
     private static final Color TRAIN = new Color(31, 119, 180);
     private static final Color HELD_OUT = new Color(255, 127, 14);
 
-    static void write(Path file, List<EpochStats> history) {
-        write(file, history, "held-out");
-    }
-
     static void write(Path file, List<EpochStats> history, String heldOutName) {
         System.setProperty("java.awt.headless", "true");
         JFreeChart chart = chart(history, heldOutName);

@@ -100,64 +100,75 @@ public final class CsvReader {
 
     /** The number of columns in the file's first data record (after any header), without parsing cells. */
     public int columns(Path file) {
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            in.mark(1 << 16);
-            char sep = delimiter != null ? delimiter : detectDelimiter(in);
-            in.reset();
-            try (CSVParser parser = CSVFormat.DEFAULT.builder().setDelimiter(sep).setIgnoreEmptyLines(true).build()
-                    .parse(in)) {
+        return withFile(file, in -> {
+            try (CSVParser parser = parser(in)) {
                 boolean first = true;
                 for (CSVRecord record : parser) {
                     String[] cells = record.values();
-                    if (first && (header == Header.YES || header == Header.AUTO && looksLikeHeader(cells))) {
+                    if (first) {
                         first = false;
-                        continue;
+                        if (isHeader(cells)) {
+                            continue;
+                        }
                     }
                     return cells.length;
                 }
             }
             throw new IllegalArgumentException(file + " has no data rows");
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("CSV file " + file + " does not exist");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + dev.descent.Check.ioReason(e));
-        }
+        });
     }
 
     public Table readTable(Path file) {
+        return withFile(file, in -> read(in, file.toString()));
+    }
+
+    private interface FileBody<T> {
+        T read(BufferedReader in) throws IOException;
+    }
+
+    /** Runs {@code body} on the file as UTF-8; a missing, undecodable or unreadable file is one line naming it. */
+    private static <T> T withFile(Path file, FileBody<T> body) {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(in, file.toString());
+            return body.read(in);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("CSV file " + file + " does not exist");
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException("CSV file " + file + " is not UTF-8 text (an invalid byte sequence;"
                     + " convert it, e.g. with iconv, or check it is a CSV file)");
-        } catch (IOException | java.io.UncheckedIOException e) {
-            IOException io = e instanceof IOException x ? x : ((java.io.UncheckedIOException) e).getCause();
-            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + dev.descent.Check.ioReason(io));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + dev.descent.Check.ioReason(e));
         }
     }
 
-    public Table read(BufferedReader in, String name) throws IOException {
+    /** A parser over {@code in}, with the delimiter given or detected from the first line. */
+    private CSVParser parser(BufferedReader in) throws IOException {
         in.mark(1 << 16);
         char sep = delimiter != null ? delimiter : detectDelimiter(in);
         in.reset();
-        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(sep).setIgnoreEmptyLines(true)
-                .setIgnoreSurroundingSpaces(true).build();
+        return CSVFormat.DEFAULT.builder().setDelimiter(sep).setIgnoreEmptyLines(true).setIgnoreSurroundingSpaces(true)
+                .build().parse(in);
+    }
+
+    /** Whether the first record is a header line under this reader's {@link Header} setting. */
+    private boolean isHeader(String[] first) {
+        return header == Header.YES || header == Header.AUTO && looksLikeHeader(first);
+    }
+
+    public Table read(BufferedReader in, String name) throws IOException {
         List<float[]> rows = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         List<Long> labelLines = new ArrayList<>();
         int width = -1;
         int label = -2;        // resolved on the first data record
         String[] names = null; // the header line's cells, if there is one
-        try (CSVParser parser = format.parse(in)) {
+        try (CSVParser parser = parser(in)) {
             boolean first = true;
             for (CSVRecord record : parser) {
                 long line = parser.getCurrentLineNumber();
                 String[] cells = record.values();
                 if (first) {
                     first = false;
-                    if (header == Header.YES || header == Header.AUTO && looksLikeHeader(cells)) {
+                    if (isHeader(cells)) {
                         names = cells;
                         continue;
                     }
