@@ -29,8 +29,10 @@ public record BackendOptions(String openclDevice, int cudaDevice, String cudaGem
 
     /** The settings the system properties give, else: first OpenCL device, CUDA device 0, auto GEMM, strict FP32. */
     public static BackendOptions defaults() {
-        return new BackendOptions(System.getProperty("descent.opencl.device"), Integer.getInteger("descent.cuda.device", 0),
-                System.getProperty("descent.cuda.gemm", "auto"), Boolean.getBoolean("descent.cuda.tf32"));
+        // The one place the system properties are read.
+        return new BackendOptions(System.getProperty(dev.descent.opencl.OpenClDevices.PROPERTY),
+                Integer.getInteger("descent.cuda.device", 0), System.getProperty(dev.descent.cuda.CudaBackend.GEMM_PROPERTY, "auto"),
+                Boolean.getBoolean("descent.cuda.tf32"));
     }
 
     public BackendOptions withOpenClDevice(String device) {

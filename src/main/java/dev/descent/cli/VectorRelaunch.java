@@ -1,7 +1,6 @@
 package dev.descent.cli;
 
 import java.io.IOException;
-import java.lang.module.ModuleFinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,9 +49,7 @@ final class VectorRelaunch {
 
     /** The command that restarts this CLI with the module, or null when it should not. */
     static List<String> command(String[] args) {
-        if (ModuleLayer.boot().findModule(MODULE).isPresent() || System.getenv(GUARD) != null
-                || "false".equals(System.getProperty("descent.cpu.vector"))
-                || ModuleFinder.ofSystem().find(MODULE).isEmpty()) {
+        if (System.getenv(GUARD) != null || !dev.descent.cpu.CpuBackend.vectorApiAvailableButNotAdded()) {
             return null;
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");

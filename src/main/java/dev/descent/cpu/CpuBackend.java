@@ -63,11 +63,20 @@ public final class CpuBackend extends dev.descent.BackendBase {
         return "cpu";
     }
 
+    /**
+     * The JDK has the Vector API module, this JVM was started without it, and the scalar GEMM
+     * was not asked for ({@code -Ddescent.cpu.vector=false}): adding the module would give the
+     * faster GEMM. The CLI relaunches itself when this holds.
+     */
+    public static boolean vectorApiAvailableButNotAdded() {
+        return GemmKernels.vectorApiAvailableButNotAdded();
+    }
+
     @Override
     public String describe() {
         return "Java float32, " + par.threads() + " threads, GEMM: " + gemm.name()
                 + " (" + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")"
-                + (GemmKernels.vectorApiAvailableButNotAdded()
+                + (vectorApiAvailableButNotAdded()
                         ? "; start the JVM with --add-modules jdk.incubator.vector for the 2-4x faster Vector API GEMM" : "");
     }
 

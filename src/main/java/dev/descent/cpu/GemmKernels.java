@@ -31,16 +31,21 @@ final class GemmKernels {
         }
     };
 
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    /** -Ddescent.cpu.vector=false asks for the scalar GEMM even where the module is present. */
+    private static boolean vectorWanted() {
+        return !"false".equals(System.getProperty("descent.cpu.vector"));
+    }
+
     /** The JDK has the module, but this JVM was started without it (and the scalar GEMM was not asked for). */
     static boolean vectorApiAvailableButNotAdded() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                && !"false".equals(System.getProperty("descent.cpu.vector"))
-                && java.lang.module.ModuleFinder.ofSystem().find("jdk.incubator.vector").isPresent();
+        return vectorWanted() && ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()
+                && java.lang.module.ModuleFinder.ofSystem().find(VECTOR_MODULE).isPresent();
     }
 
     static boolean vectorApiPresent() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                && !"false".equals(System.getProperty("descent.cpu.vector"));
+        return vectorWanted() && ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
     }
 
     /** The Vector API kernel if {@code wantVector} and the module is present, else the scalar one. */

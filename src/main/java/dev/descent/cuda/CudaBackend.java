@@ -45,12 +45,16 @@ public final class CudaBackend extends dev.descent.BackendBase {
 
     /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
     public CudaBackend(CudaDevice device) {
-        this(device, System.getProperty(GEMM_PROPERTY, "auto"), Boolean.getBoolean(CublasGemm.TF32_PROPERTY));
+        this(device, dev.descent.BackendOptions.defaults());
+    }
+
+    private CudaBackend(CudaDevice device, dev.descent.BackendOptions options) {
+        this(device, options.cudaGemm(), options.cudaTf32());
     }
 
     /** {@code gemm}: a {@link #GEMM_PROPERTY} value. */
     CudaBackend(CudaDevice device, String gemm) {
-        this(device, gemm, Boolean.getBoolean(CublasGemm.TF32_PROPERTY));
+        this(device, gemm, dev.descent.BackendOptions.defaults().cudaTf32());
     }
 
     /**
@@ -62,10 +66,9 @@ public final class CudaBackend extends dev.descent.BackendBase {
         this.device = device;
         this.launches = new CudaLaunches(device);
         this.updates = new CudaUpdates(device, launches.args);
-        String choice = gemm;
         String[] reason = {"cuBLAS not used on the CPU emulation"};
-        this.ownGemm = choice.equals("tiled1") ? 1 : 2;
-        switch (choice) {
+        this.ownGemm = gemm.equals("tiled1") ? 1 : 2;
+        switch (gemm) {
             case "auto":
                 this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
                 break;
@@ -73,7 +76,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
             case "tiled1":
             case "tiled2":
                 this.cublas = null;
-                reason[0] = "-D" + GEMM_PROPERTY + "=" + choice;
+                reason[0] = "-D" + GEMM_PROPERTY + "=" + gemm;
                 break;
             case "cublas":
                 this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
@@ -85,7 +88,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
             default:
                 device.close();
                 throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas, tiled, tiled1 or tiled2; got '"
-                        + choice + "'");
+                        + gemm + "'");
         }
         this.gemmNote = cublas != null ? cublas.describe()
                 : "descent tiled SGEMM, variant " + ownGemm + " (" + reason[0] + ")";
@@ -108,7 +111,8 @@ public final class CudaBackend extends dev.descent.BackendBase {
 
     /** GPU 0 through the driver API. */
     public static CudaBackend open() {
-        return new CudaBackend(JCudaDevice.open(Integer.getInteger("descent.cuda.device", 0)));
+        dev.descent.BackendOptions o = dev.descent.BackendOptions.defaults();
+        return open(o.cudaDevice(), o.cudaGemm(), o.cudaTf32());
     }
 
     /** GPU {@code ordinal} with the given GEMM choice and TF32 setting (see {@link dev.descent.BackendOptions}). */

@@ -91,7 +91,7 @@ public final class OpenClDevices {
 
     /** The device {@value #PROPERTY} selects, or the first in preference order. */
     public static OpenCLDevice choose() {
-        return choose(System.getProperty(PROPERTY));
+        return choose(dev.descent.BackendOptions.defaults().openclDevice());
     }
 
     /** The device {@code want} names (an index or a name substring), or the first in preference order when null. */
