@@ -15,7 +15,6 @@ import java.util.Random;
 public final class BackendParity {
     /** Ragged sizes: 1, odd, prime, just past powers of two, none a multiple of any tile. */
     public static final int[] SIZES = {1, 7, 33, 257, 4099};
-    /** (m, n, k) for GEMM. */
     /**
      * (m, n, k). Ragged shapes take the kernels' edge paths; {132, 260, 136} has every dimension a
      * multiple of 4 and several whole 128-wide tiles, so the GPU kernels' 16-byte load path runs too.
@@ -26,6 +25,13 @@ public final class BackendParity {
     public static final boolean[][] GEMM_MODES = {{false, false}, {false, true}, {true, false}, {true, true}};
     /** (rows, cols) for row-wise ops. */
     public static final int[][] ROW_SHAPES = {{1, 1}, {1, 10}, {7, 33}, {33, 257}, {129, 10}};
+
+    /**
+     * (rows, cols, logit scale) for the losses; scale 0 makes every row confidently right (see
+     * {@link #confidentLogits}): a float kernel that forms the small loss as (loss + max) - label, or
+     * the label's gradient as p - 1, loses it to rounding (OpenCL did, on a 1x2 case).
+     */
+    public static final int[][] LOSS_SHAPES = {{1, 2, 3}, {7, 10, 3}, {257, 33, 3}, {64, 10, 3}, {9, 3, 0}};
 
     private final Backend test;
     private final ReferenceBackend ref = new ReferenceBackend();
@@ -97,6 +103,24 @@ public final class BackendParity {
         double err = Tolerances.relativeL2(tested, reference);
         assertTrue(err <= tolerance, test.name() + " " + what + ": relative L2 error " + err + " > " + tolerance);
         checks++;
+    }
+
+    /** Comparisons {@link #gemm} makes: every shape and mode with two (alpha, beta) pairs, plus the offset cases. */
+    public static int expectedGemmChecks() {
+        return GEMM_SHAPES.length * GEMM_MODES.length * 2 + 2;
+    }
+
+    /** Comparisons {@link #runAllOps} makes, derived from the shape tables above. */
+    public static int expectedOpChecks() {
+        int acts = Activation.values().length;
+        int biasAct = acts * ROW_SHAPES.length * 2;
+        int actBack = acts * SIZES.length;
+        int biasGrad = ROW_SHAPES.length;
+        int loss = Loss.values().length * LOSS_SHAPES.length * (2 + 1 + 2);
+        int norm = SIZES.length * 2;
+        int gather = ROW_SHAPES.length;
+        int copy = 2;
+        return expectedGemmChecks() + biasAct + actBack + biasGrad + loss + norm + gather + copy;
     }
 
     /** Runs every op family; returns the number of comparisons made. */
@@ -186,13 +210,16 @@ public final class BackendParity {
 
     public void loss() {
         for (Loss loss : Loss.values()) {
-            for (int[] s : new int[][] {{1, 2}, {7, 10}, {257, 33}, {64, 10}}) {
+            for (int[] s : LOSS_SHAPES) {
                 int rows = s[0], cols = s[1];
+                boolean confident = s[2] == 0;
+                float[] logits = confident ? confidentLogits(rows, cols) : randn(rows * cols, s[2]);
                 float[] targets = new float[rows * loss.targetWidth(cols)];
                 for (int i = 0; i < targets.length; i++) {
-                    targets[i] = loss == Loss.MSE ? (float) random.nextGaussian() : random.nextInt(cols);
+                    targets[i] = loss == Loss.MSE ? (float) random.nextGaussian()
+                            : confident ? argmax(logits, i * cols, cols) : random.nextInt(cols);
                 }
-                Pair y = pair(rows * cols, 3), t = new Pair(targets), g = pair(rows * cols, 1);
+                Pair y = new Pair(logits), t = new Pair(targets), g = pair(rows * cols, 1);
                 Pair ctl = new Pair(Control.initial());
                 for (boolean eval : new boolean[] {false, true}) {
                     g.poison();
@@ -210,6 +237,33 @@ public final class BackendParity {
                 }
             }
         }
+    }
+
+    /**
+     * Rows whose logits sit near a large random base (so floats near the row's maximum are
+     * coarse, about 2e-6 apart), with one logit ahead of the rest by a margin of 6 to 10: each
+     * row's loss is (cols - 1) e^-margin, 1e-4 to 5e-3, far below that spacing times 1e3.
+     */
+    private float[] confidentLogits(int rows, int cols) {
+        float[] x = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            float base = (float) (20 + 10 * random.nextDouble()) * (random.nextBoolean() ? 1 : -1);
+            for (int c = 0; c < cols; c++) {
+                x[r * cols + c] = base;
+            }
+            x[r * cols + random.nextInt(cols)] = base + (float) (6 + 4 * random.nextDouble());
+        }
+        return x;
+    }
+
+    private static int argmax(float[] v, int from, int n) {
+        int best = 0;
+        for (int c = 1; c < n; c++) {
+            if (v[from + c] > v[from + best]) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     public void gradientNorm() {

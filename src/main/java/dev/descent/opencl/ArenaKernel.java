@@ -422,18 +422,27 @@ final class ArenaKernel extends Kernel {
                     argmax = c;
                 }
             }
-            float sumExp = 0f;
+            // In float (the device may lack fp64, which the other backends use here) a confident
+            // row's small loss must not be rounded away: the largest logit contributes exactly 1
+            // and log1p takes the rest, and the margin mx - label is formed before it is added,
+            // since (loss + mx) - label would round loss to the spacing of floats near mx.
+            float others = 0f;
             for (int c = 0; c < i1; c++) {
-                sumExp += exp(mem[row + c] - mx);
+                if (c != argmax) {
+                    others += exp(mem[row + c] - mx);
+                }
             }
-            loss += log(sumExp) + mx - mem[row + label];
+            float sumExp = 1f + others;
+            loss += log1p(others) + (mx - mem[row + label]);
             if (argmax == label) {
                 correct += 1f;
             }
             if (i4 >= 0) {
                 for (int c = 0; c < i1; c++) {
                     float p = exp(mem[row + c] - mx) / sumExp;
-                    mem[i4 + r * i1 + c] = (p - (c == label ? 1f : 0f)) / i0;
+                    // At a confidently right label, p - 1 would cancel; 1/sumExp - 1 is -others/sumExp.
+                    float d = c != label ? p : c == argmax ? -others / sumExp : p - 1f;
+                    mem[i4 + r * i1 + c] = d / i0;
                 }
             }
         }

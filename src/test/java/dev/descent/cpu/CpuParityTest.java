@@ -3,45 +3,26 @@ package dev.descent.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.descent.Activation;
+import dev.descent.Backend;
 import dev.descent.BackendParity;
-import dev.descent.Loss;
-import dev.descent.OptimizerParity;
-import org.junit.jupiter.api.AfterAll;
+import dev.descent.BackendSuite;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CPU backend's fast float32 path against the double reference: every op on ragged shapes
- * and every optimizer configuration over several steps, with 1 and 2 threads (the split logic
- * differs). The expected counts are computed from the tables, so an op or a rule that silently
- * drops out fails the test.
+ * The CPU backend's fast float32 path with two threads against the double reference: the
+ * whole backend contract ({@link BackendSuite}), both GEMM kernels, and a large arena split
+ * across threads. {@link CpuSingleThreadParityTest} runs the contract with one thread, where the
+ * split logic differs.
  */
-class CpuParityTest {
-    private static int total;
-
-    /** Comparisons the op harness makes, derived from its shape tables. */
-    static int expectedOpChecks() {
-        int acts = Activation.values().length;
-        int gemm = BackendParity.GEMM_SHAPES.length * BackendParity.GEMM_MODES.length * 2 + 2;
-        int biasAct = acts * BackendParity.ROW_SHAPES.length * 2;
-        int actBack = acts * BackendParity.SIZES.length;
-        int biasGrad = BackendParity.ROW_SHAPES.length;
-        int loss = Loss.values().length * 4 * (2 + 1 + 2);
-        int norm = BackendParity.SIZES.length * 2;
-        int gather = BackendParity.ROW_SHAPES.length;
-        int copy = 2;
-        return gemm + biasAct + actBack + biasGrad + loss + norm + gather + copy;
+class CpuParityTest extends BackendSuite {
+    @Override
+    protected Backend open() {
+        return new CpuBackend(2);
     }
 
-    @Test
-    void everyOpMatchesTheReference() {
-        for (int threads : new int[] {1, 2}) {
-            try (CpuBackend cpu = new CpuBackend(threads)) {
-                int checks = new BackendParity(cpu, 1000 + threads).runAllOps();
-                assertEquals(expectedOpChecks(), checks, "op checks with " + threads + " threads");
-                total += checks;
-            }
-        }
+    @Override
+    protected String label() {
+        return "cpu (2 threads)";
     }
 
     @Test
@@ -54,19 +35,8 @@ class CpuParityTest {
                 assertEquals(vector, cpu.describe().contains("Vector API"), cpu.describe());
                 BackendParity p = new BackendParity(cpu, 3000);
                 p.gemm();
-                assertEquals(BackendParity.GEMM_SHAPES.length * BackendParity.GEMM_MODES.length * 2 + 2, p.checks());
-                total += p.checks();
-            }
-        }
-    }
-
-    @Test
-    void everyOptimizerMatchesTheReferenceOverEightSteps() {
-        for (int threads : new int[] {1, 2}) {
-            try (CpuBackend cpu = new CpuBackend(threads)) {
-                int checks = OptimizerParity.run(cpu, 2000 + threads);
-                assertEquals(OptimizerParity.expectedChecks(), checks, "optimizer checks with " + threads + " threads");
-                total += checks;
+                assertEquals(BackendParity.expectedGemmChecks(), p.checks());
+                count(p.checks());
             }
         }
     }
@@ -77,12 +47,7 @@ class CpuParityTest {
         try (CpuBackend cpu = new CpuBackend(2)) {
             BackendParity p = new BackendParity(cpu, 7);
             p.gradientNorm();
-            total += p.checks();
+            count(p.checks());
         }
-    }
-
-    @AfterAll
-    static void report() {
-        System.out.println("[parity] cpu: " + total + " comparisons against the double reference");
     }
 }

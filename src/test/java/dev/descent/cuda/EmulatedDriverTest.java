@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.descent.Activation;
-import dev.descent.Model;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jcuda.CudaException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The GPU code path itself, JCuda's native binding and {@link JCudaDevice} unmodified, on the
@@ -32,24 +25,24 @@ import org.junit.jupiter.api.TestMethodOrder;
  * LD_LIBRARY_PATH (it must be there before the JVM starts) and sets {@value #PROPERTY}.
  */
 @Tag("emulated-driver")
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class EmulatedDriverTest {
+class EmulatedDriverTest extends CudaSuite {
     /** What the emulated driver answers to cuDeviceGetName. */
     static final String DEVICE_NAME = "descent emulated driver (CPU)";
     static final String PROPERTY = "descent.cuda.emulated.driver";
     private static final String LIBRARY = System.getProperty(PROPERTY);
-    private static int checks;
 
-    @BeforeAll
-    static void requireDriver() {
-        Assumptions.assumeTrue(LIBRARY != null, "emulated-driver tests skipped: -D" + PROPERTY
-                + " unset (mvn test runs them in the jcuda-on-emulated-driver execution)");
+    @Override
+    protected String prepare() {
+        if (LIBRARY == null) {
+            return "-D" + PROPERTY + " unset (mvn test runs them in the jcuda-on-emulated-driver execution)";
+        }
         boolean present = Files.isRegularFile(Path.of(LIBRARY));
         if (!present && System.getenv("CI") != null) {
             fail("emulated driver " + LIBRARY + " was not built (make -C native driver); CI must run these tests");
         }
-        Assumptions.assumeTrue(present, "emulated-driver tests skipped: " + LIBRARY
-                + " not built (needs g++: make -C native driver)");
+        if (!present) {
+            return LIBRARY + " not built (needs g++: make -C native driver)";
+        }
         String description;
         try (CudaBackend probe = CudaBackend.open()) {
             description = probe.describe();
@@ -57,12 +50,18 @@ class EmulatedDriverTest {
         System.out.println("[emulated driver] " + description);
         assertTrue(description.startsWith(DEVICE_NAME), "JCuda bound to another libcuda.so.1 (LD_LIBRARY_PATH="
                 + System.getenv("LD_LIBRARY_PATH") + "): " + description);
+        return null;
     }
 
-    @AfterAll
-    static void report() {
-        System.out.println("[parity] cuda (JCuda on the emulated driver): " + checks
-                + " comparisons against the double reference");
+    @Override
+    protected String label() {
+        return "cuda (JCuda on the emulated driver)";
+    }
+
+    /** Through JCuda, as on a GPU; bytesInUse is cuMemGetInfo here too. */
+    @Override
+    protected CudaDevice openDevice() {
+        return JCudaDevice.open(0);
     }
 
     @Test
@@ -74,42 +73,8 @@ class EmulatedDriverTest {
             // The build machine has no libcublas.so.12, so JCublas cannot load: the backend must say
             // so and use its own GEMM, which every parity check below then goes through.
             assertTrue(d.contains("GEMM: descent tiled SGEMM, variant 2 (cuBLAS unavailable: "), d);
-            checks++;
+            count(1);
         }
-    }
-
-    @Test
-    @Order(2)
-    void everyOpMatchesTheReference() {
-        try (CudaBackend cuda = CudaBackend.open()) {
-            checks += CudaChecks.everyOp(cuda, 51);
-        }
-    }
-
-    @Test
-    @Order(3)
-    void everyOptimizerMatchesTheReferenceOverEightSteps() {
-        try (CudaBackend cuda = CudaBackend.open()) {
-            checks += CudaChecks.everyOptimizer(cuda, 52);
-        }
-    }
-
-    @Test
-    @Order(3)
-    void overflowingUpdatesAreHeldBackAndHaltTraining(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        checks += CudaChecks.outputGuard(CudaBackend::open, dir);
-    }
-
-    @Test
-    @Order(3)
-    void misuseThrowsOrIsSerialisedNeverCrashes() throws Exception {
-        checks += CudaChecks.misuse(() -> JCudaDevice.open(0));
-    }
-
-    @Test
-    @Order(3)
-    void predictorFromACheckpointMatchesTheCpu() {
-        checks += dev.descent.PredictorChecks.matchesCpu(CudaBackend::open);
     }
 
     /**
@@ -136,29 +101,7 @@ class EmulatedDriverTest {
             } finally {
                 other.shutdown();
             }
-            checks++;
-        }
-    }
-
-    @Test
-    @Order(3)
-    void aBackendOpenedOnOneThreadTrainsIdenticallyOnAnother() throws Exception {
-        checks += CudaChecks.callsFromAnotherThread(CudaBackend::open);
-    }
-
-    @Test
-    @Order(4)
-    void shortTrainingRunMatchesTheCpuBackend() {
-        checks += CudaChecks.shortTrainingMatchesCpu(CudaBackend::open);
-    }
-
-    @Test
-    @Order(5)
-    void thousandSessionsReturnDeviceMemoryToWhereItStarted() {
-        try (CudaBackend cuda = CudaBackend.open()) {
-            // bytesInUse is cuMemGetInfo here, as on a GPU.
-            checks += CudaChecks.thousandSessions(cuda,
-                    Model.builder(8).dense(16, Activation.RELU).dense(4, Activation.IDENTITY).build());
+            count(1);
         }
     }
 
@@ -180,13 +123,7 @@ class EmulatedDriverTest {
             CudaException e = assertThrows(CudaException.class, () -> device.launch(fill, 1, 1, 32, outside));
             assertTrue(e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), e.getMessage());
             device.free(mem);
-            checks++;
+            count(1);
         }
-    }
-
-    @Test
-    @Order(7)
-    void trainingStepsOnlyLaunchKernels() {
-        checks += CudaChecks.stepsStayOnTheDevice(JCudaDevice.open(0));
     }
 }
