@@ -137,31 +137,31 @@ public final class CpuBackend extends dev.descent.BackendBase {
     @Override
     public void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
                                Buf out, int outOffset) {
-        CpuKernels.biasActivation(par, act, rows, cols, f(z), zOffset, f(bias), biasOffset, f(out), outOffset);
+        CpuOps.biasActivation(par, act, rows, cols, f(z), zOffset, f(bias), biasOffset, f(out), outOffset);
     }
 
     @Override
     public void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
                                    Buf gradZ, int gradZOffset) {
-        CpuKernels.activationBackward(par, act, n, f(z), zOffset, f(gradOut), gradOutOffset, f(gradZ), gradZOffset);
+        CpuOps.activationBackward(par, act, n, f(z), zOffset, f(gradOut), gradOutOffset, f(gradZ), gradZOffset);
     }
 
     @Override
     public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
-        CpuKernels.biasGradient(par, rows, cols, f(gradZ), gradZOffset, f(gradBias), gradBiasOffset);
+        CpuOps.biasGradient(par, rows, cols, f(gradZ), gradZOffset, f(gradBias), gradBiasOffset);
     }
 
     @Override
     public void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
                      Buf grad, int gradOffset, Buf control, boolean evaluation) {
-        CpuKernels.loss(par, loss, rows, cols, f(output), outputOffset, f(target), targetOffset,
+        CpuOps.loss(par, loss, rows, cols, f(output), outputOffset, f(target), targetOffset,
                 grad == null ? null : f(grad), gradOffset, f(control), evaluation);
     }
 
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
         life.check();
-        CpuKernels.gradientNorm(par, f(grads), length, clipValue, f(control));
+        CpuOps.gradientNorm(par, f(grads), length, clipValue, f(control));
     }
 
     @Override
@@ -189,7 +189,7 @@ public final class CpuBackend extends dev.descent.BackendBase {
         for (int i = 0; i < state.length; i++) {
             s[i] = f(state[i]);
         }
-        boolean held = CpuUpdateRules.step(par, spec, new CpuUpdateRules.Step(lr, f(params), f(grads), s, length,
+        boolean held = CpuUpdates.step(par, spec, new CpuUpdates.Step(lr, f(params), f(grads), s, length,
                 decayEnd, clipValue, c[Control.CLIP_SCALE], (long) c[Control.STEP], c[Control.MU_PRODUCT], commit));
         if (held) {
             c[Control.OUTPUT_BAD] = 1;

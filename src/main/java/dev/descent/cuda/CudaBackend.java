@@ -35,7 +35,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
     }
 
     private final CudaDevice device;
-    private final CudaLaunches launches;
+    private final CudaOps ops;
     private final CudaUpdates updates;
     private final CublasGemm cublas;
     /** Which of descent's SGEMM variants runs when cuBLAS does not. */
@@ -64,8 +64,8 @@ public final class CudaBackend extends dev.descent.BackendBase {
     public CudaBackend(CudaDevice device, String gemm, boolean tf32) {
         super("cuda", false);
         this.device = device;
-        this.launches = new CudaLaunches(device);
-        this.updates = new CudaUpdates(device, launches.args);
+        this.ops = new CudaOps(device);
+        this.updates = new CudaUpdates(device, ops.args);
         String[] reason = {"cuBLAS not used on the CPU emulation"};
         this.ownGemm = gemm.equals("tiled1") ? 1 : 2;
         switch (gemm) {
@@ -177,7 +177,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
     @Override
     public void fill(Buf buf, int offset, int length, float value) {
         life.check();
-        launches.fill(m(buf), offset, length, value);
+        ops.fill(m(buf), offset, length, value);
     }
 
     @Override
@@ -189,7 +189,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
     @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
         life.check();
-        launches.gather(m(src), cols, m(index), indexOffset, rows, m(dst));
+        ops.gather(m(src), cols, m(index), indexOffset, rows, m(dst));
     }
 
     @Override
@@ -203,44 +203,44 @@ public final class CudaBackend extends dev.descent.BackendBase {
             device.makeCurrent();
             cublas.gemm(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         } else {
-            launches.gemmTiled(ownGemm, transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
+            ops.gemmTiled(ownGemm, transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         }
     }
 
     @Override
     public void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
                                Buf out, int outOffset) {
-        launches.biasActivation(act, rows, cols, m(z), zOffset, m(bias), biasOffset, m(out), outOffset);
+        ops.biasActivation(act, rows, cols, m(z), zOffset, m(bias), biasOffset, m(out), outOffset);
     }
 
     @Override
     public void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
                                    Buf gradZ, int gradZOffset) {
-        launches.activationBackward(act, n, m(z), zOffset, m(gradOut), gradOutOffset, m(gradZ), gradZOffset);
+        ops.activationBackward(act, n, m(z), zOffset, m(gradOut), gradOutOffset, m(gradZ), gradZOffset);
     }
 
     @Override
     public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
-        launches.biasGradient(rows, cols, m(gradZ), gradZOffset, m(gradBias), gradBiasOffset);
+        ops.biasGradient(rows, cols, m(gradZ), gradZOffset, m(gradBias), gradBiasOffset);
     }
 
     @Override
     public void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
                      Buf grad, int gradOffset, Buf control, boolean evaluation) {
-        launches.loss(loss, rows, cols, m(output), outputOffset, m(target), targetOffset,
+        ops.loss(loss, rows, cols, m(output), outputOffset, m(target), targetOffset,
                 grad == null ? null : m(grad), gradOffset, m(control), evaluation);
     }
 
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
         life.check();
-        launches.gradientNorm(m(grads), length, clipValue, m(control));
+        ops.gradientNorm(m(grads), length, clipValue, m(control));
     }
 
     @Override
     public void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control) {
         life.check();
-        launches.beginStep(spec, guard, batchIndex, rows, m(control));
+        ops.beginStep(spec, guard, batchIndex, rows, m(control));
     }
 
     /** The state buffers' device memory for {@link #step}, reused across steps. */
@@ -273,7 +273,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
             device.free(buf.mem);
         }
         live.clear();
-        launches.close();
+        ops.close();
         if (cublas != null) {
             cublas.close();
         }

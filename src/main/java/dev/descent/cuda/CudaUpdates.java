@@ -49,7 +49,7 @@ final class CudaUpdates implements OptimizerSpec.Cases<Void> {
 
     void step(OptimizerSpec spec, float lr, DeviceMemory p, DeviceMemory g, DeviceMemory[] s, long n, long decayEnd,
               float clip, DeviceMemory control) {
-        int grid = CudaLaunches.grid((n + 3) / 4);
+        int grid = CudaOps.grid((n + 3) / 4);
         args.clear().ptr(p, 0).ptr(g, 0);
         this.s = s;
         this.n = n;
@@ -57,7 +57,7 @@ final class CudaUpdates implements OptimizerSpec.Cases<Void> {
         this.lr = lr;
         spec.match(this);
         args.f(clip).ptr(control, 0);
-        device.launch(kernel, grid, 1, CudaLaunches.THREADS, args);
+        device.launch(kernel, grid, 1, CudaOps.THREADS, args);
     }
 
     @Override

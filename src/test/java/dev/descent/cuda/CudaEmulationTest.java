@@ -70,7 +70,7 @@ class CudaEmulationTest extends CudaSuite {
         assertEquals(Control.SIZE, seen, "every control slot is defined for the kernels");
         Matcher r = Pattern.compile("#define REDUCE_BLOCKS (\\d+)").matcher(header);
         assertTrue(r.find());
-        assertEquals(CudaLaunches.REDUCE_BLOCKS, Integer.parseInt(r.group(1)));
+        assertEquals(CudaOps.REDUCE_BLOCKS, Integer.parseInt(r.group(1)));
         for (Activation a : Activation.values()) {
             assertTrue(header.contains("#define ACT_" + a.name() + " " + a.ordinal()), "activation code " + a);
         }

@@ -12,7 +12,7 @@ import dev.descent.optim.OptimizerSpec;
  * order each kernel's signature declares them. Grid-stride kernels get at most MAX_GRID blocks;
  * reductions always use REDUCE_BLOCKS (their determinism depends on a fixed grid).
  */
-final class CudaLaunches {
+final class CudaOps {
     static final int THREADS = 256;
     /** Must match REDUCE_BLOCKS / REDUCE_THREADS in kernels/cuda/common.cuh. */
     static final int REDUCE_BLOCKS = 256;
@@ -25,7 +25,7 @@ final class CudaLaunches {
     private final int fill, gather, biasActivation, activationBackward, gemmTiled, gemmTiled2, biasGradient, normPartial,
             finishSum, softmaxXent, mse, beginStep;
 
-    CudaLaunches(CudaDevice device) {
+    CudaOps(CudaDevice device) {
         this.device = device;
         this.partial = device.malloc(2L * REDUCE_BLOCKS * 8);
         fill = device.function("fill_kernel");

@@ -18,8 +18,8 @@ import dev.descent.optim.Sgd;
  * Complements such as 1 - beta2 are formed in double and then rounded, as PyTorch does: in
  * float, 1 - 0.999f is off by 1.3e-5 relative because 0.999 has no exact float form.
  */
-final class CpuUpdateRules {
-    private CpuUpdateRules() {}
+final class CpuUpdates {
+    private CpuUpdates() {}
 
     private static final int GRAIN = 1 << 16;
 
@@ -48,37 +48,37 @@ final class CpuUpdateRules {
         return spec.match(new OptimizerSpec.Cases<Boolean>() {
             @Override
             public Boolean sgd(Sgd o) {
-                return CpuUpdateRules.sgd(par, o, st);
+                return CpuUpdates.sgd(par, o, st);
             }
 
             @Override
             public Boolean adam(Adam o) {
-                return CpuUpdateRules.adam(par, o, st);
+                return CpuUpdates.adam(par, o, st);
             }
 
             @Override
             public Boolean adagrad(Adagrad o) {
-                return CpuUpdateRules.adagrad(par, o, st);
+                return CpuUpdates.adagrad(par, o, st);
             }
 
             @Override
             public Boolean rmsprop(RmsProp o) {
-                return CpuUpdateRules.rmsprop(par, o, st);
+                return CpuUpdates.rmsprop(par, o, st);
             }
 
             @Override
             public Boolean adadelta(Adadelta o) {
-                return CpuUpdateRules.adadelta(par, o, st);
+                return CpuUpdates.adadelta(par, o, st);
             }
 
             @Override
             public Boolean nadam(NAdam o) {
-                return CpuUpdateRules.nadam(par, o, st);
+                return CpuUpdates.nadam(par, o, st);
             }
 
             @Override
             public Boolean radam(RAdam o) {
-                return CpuUpdateRules.radam(par, o, st);
+                return CpuUpdates.radam(par, o, st);
             }
         });
     }

@@ -9,8 +9,8 @@ import dev.descent.Loss;
  * outside each loop so the loops stay simple enough for HotSpot to vectorize; reductions sum per
  * chunk in double and combine the chunks in order, so they are deterministic.
  */
-final class CpuKernels {
-    private CpuKernels() {}
+final class CpuOps {
+    private CpuOps() {}
 
     private static final int ELEMENT_GRAIN = 1 << 15;
 
