@@ -1,13 +1,14 @@
 package dev.descent.opencl;
 
 import com.aparapi.Kernel;
+import dev.descent.Control;
 
 /**
  * Every op of the OpenCL backend in one Aparapi kernel. Aparapi binds buffers per Kernel
  * instance, so one instance owns one float heap ({@link #mem}) in which every buffer of the
  * backend is an offset, and each launch selects its op through {@link #op} and passes offsets
- * and sizes in the i0..i9 and f0..f10 fields. Aparapi translates this class's bytecode to OpenCL C, which
- * limits what it may contain: primitive fields and arrays, private methods, no objects, no
+ * and sizes through the argument setters (fillArgs, gemmArgs, updateArgs...). Aparapi
+ * translates this class's bytecode to OpenCL C, which limits what it may contain: primitive fields and arrays, private methods, no objects, no
  * long indices, no doubles (not every device has fp64), no Float.isNaN.
  *
  * <p>Aparapi emits helpers in call-graph discovery order, not declaration order, and a helper
@@ -36,7 +37,8 @@ import com.aparapi.Kernel;
  *
  * <p>Formulas are those of dev/descent/optim/ReferenceRules.java and the CUDA kernels, in float.
  * Reductions use a fixed number of work-groups and a local-memory tree, so they are
- * deterministic. Control-block slot numbers are Control.java's (checked by a test).
+ * deterministic. Control-block slots are read through Control's constants, which javac inlines
+ * as numbers before Aparapi sees the bytecode (OpenClControlSlotsTest checks none is a literal).
  */
 final class ArenaKernel extends Kernel {
     static final int FILL = 1, COPY = 2, GATHER = 3, BIAS_ACT = 4, ACT_BACK = 5, BIAS_GRAD = 6, GEMM = 7,
@@ -58,8 +60,212 @@ final class ArenaKernel extends Kernel {
     int op;
     /** Consecutive elements per work-item in element-wise and update ops (see above). */
     int span = 1;
-    int i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11;
-    float f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
+    /**
+     * Argument registers. Aparapi passes every field of the kernel as an argument of every
+     * launch, so the ops share these positional slots instead of each owning named fields (one
+     * per role per op would be about 80 arguments set on each launch). Only the setters below
+     * write them, with named parameters, and each op reads them once into named locals; offsets
+     * are heap indices of {@link #mem}.
+     */
+    private int i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11;
+    private float f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10;
+
+    // ---- arguments, one setter per op (host side; Aparapi translates only what run() reaches) ----
+
+    void fillArgs(int dst, int n, float value) {
+        i0 = dst;
+        i1 = n;
+        f0 = value;
+    }
+
+    void copyArgs(int src, int dst, int n) {
+        i0 = src;
+        i1 = dst;
+        i2 = n;
+    }
+
+    /** dst (cols x rows) = src (rows x cols) transposed. */
+    void transposeArgs(int src, int rows, int cols, int dst) {
+        i0 = src;
+        i1 = rows;
+        i2 = cols;
+        i3 = dst;
+    }
+
+    void gatherArgs(int src, int cols, int index, int rows, int dst) {
+        i0 = src;
+        i1 = cols;
+        i2 = index;
+        i3 = rows;
+        i4 = dst;
+    }
+
+    void biasActivationArgs(int act, int rows, int cols, int z, int bias, int out) {
+        i0 = act;
+        i1 = rows;
+        i2 = cols;
+        i3 = z;
+        i4 = bias;
+        i5 = out;
+    }
+
+    void activationBackwardArgs(int act, int n, int z, int gradOut, int gradZ) {
+        i0 = act;
+        i1 = n;
+        i2 = z;
+        i3 = gradOut;
+        i4 = gradZ;
+    }
+
+    void biasGradientArgs(int rows, int cols, int gradZ, int gradBias) {
+        i0 = rows;
+        i1 = cols;
+        i2 = gradZ;
+        i3 = gradBias;
+    }
+
+    /** For GEMM and GEMM_ROWS: C (m x n) = alpha op(A) op(B) + beta C, inner dimension k. */
+    void gemmArgs(boolean transA, boolean transB, int m, int n, int k, int a, int b, int c, float alpha, float beta) {
+        i0 = transA ? 1 : 0;
+        i1 = transB ? 1 : 0;
+        i2 = m;
+        i3 = n;
+        i4 = k;
+        i5 = a;
+        i6 = b;
+        i7 = c;
+        f0 = alpha;
+        f1 = beta;
+    }
+
+    /** partial[group] = sum over the group's share of clamp(g, clip)^2. */
+    void normArgs(int g, int n, int partial, float clip) {
+        i0 = g;
+        i1 = n;
+        i2 = partial;
+        f0 = clip;
+    }
+
+    /** For XENT and MSE; grad -1 computes no gradient. */
+    void lossArgs(int rows, int cols, int y, int targets, int grad, int partial) {
+        i0 = rows;
+        i1 = cols;
+        i2 = y;
+        i3 = targets;
+        i4 = grad;
+        i5 = partial;
+    }
+
+    /** control[slot + k] = (accumulate ? control[slot + k] : 0) + the sum of partial series k. */
+    void finishArgs(int partial, int countPerSeries, int series, int control, int slot, boolean accumulate) {
+        i0 = partial;
+        i1 = countPerSeries;
+        i2 = series;
+        i3 = control;
+        i4 = slot;
+        i5 = accumulate ? 1 : 0;
+    }
+
+    /** muDecayLn: NAdam's momentum decay times ln 0.96 (0 unless nadam). */
+    void beginStepArgs(int control, int maxBadSteps, int rows, boolean nadam, float maxNorm, float batchIndex,
+                       float beta1, float muDecayLn) {
+        i0 = control;
+        i1 = maxBadSteps;
+        i2 = rows;
+        i3 = nadam ? 1 : 0;
+        f0 = maxNorm;
+        f1 = batchIndex;
+        f2 = beta1;
+        f3 = muDecayLn;
+    }
+
+    /**
+     * The layout every update op and COEFFICIENTS share: parameters, gradients, up to three state
+     * buffers (-1: absent), the elements below decayEnd take weight decay, the step's scalars go
+     * to coefficients, and the rule's own values follow in one of the setters below.
+     */
+    void updateArgs(int params, int grads, int state0, int state1, int state2, int n, int decayEnd, int control,
+                    int coefficients, float lr, float clip, float weightDecay) {
+        i0 = params;
+        i1 = grads;
+        i2 = state0;
+        i3 = state1;
+        i4 = state2;
+        i5 = n;
+        i6 = decayEnd;
+        i7 = control;
+        i10 = coefficients;
+        f0 = lr;
+        f1 = clip;
+        f2 = weightDecay;
+    }
+
+    /** Which update op the COEFFICIENTS launch prepares. */
+    void coefficientsFor(int updateOp) {
+        i11 = updateOp;
+    }
+
+    void sgdArgs(float momentum, float oneMinusDampening, boolean nesterov, boolean hasBuffer) {
+        f3 = momentum;
+        f4 = oneMinusDampening;
+        i8 = nesterov ? 1 : 0;
+        i9 = hasBuffer ? 1 : 0;
+    }
+
+    /** Adam, NAdam and RAdam: the logs and complements formed in double on the host. */
+    void betaArgs(float beta1, float beta2, float eps, float lnBeta1, float lnBeta2, float oneMinusBeta1,
+                  float oneMinusBeta2) {
+        f3 = beta1;
+        f4 = beta2;
+        f5 = eps;
+        f6 = lnBeta1;
+        f7 = lnBeta2;
+        f8 = oneMinusBeta1;
+        f9 = oneMinusBeta2;
+    }
+
+    /** amsgrad keeps its running maximum in state2. */
+    void adamArgs(boolean decoupled, boolean amsgrad) {
+        i8 = decoupled ? 1 : 0;
+        i9 = amsgrad ? 1 : 0;
+    }
+
+    void adagradArgs(float lrDecay, float eps) {
+        f3 = lrDecay;
+        f4 = eps;
+    }
+
+    /**
+     * state0 is square_avg; the grad_avg (centered only) and momentum_buffer (momentum only)
+     * offsets replace state1 and state2, -1 where absent.
+     */
+    void rmspropArgs(int gradAvg, int buffer, boolean centered, boolean hasMomentum, float alpha, float oneMinusAlpha,
+                     float eps, float momentum) {
+        i3 = gradAvg;
+        i4 = buffer;
+        i8 = centered ? 1 : 0;
+        i9 = hasMomentum ? 1 : 0;
+        f3 = alpha;
+        f4 = oneMinusAlpha;
+        f5 = eps;
+        f6 = momentum;
+    }
+
+    void adadeltaArgs(float rho, float oneMinusRho, float eps) {
+        f3 = rho;
+        f4 = oneMinusRho;
+        f5 = eps;
+    }
+
+    /** After betaArgs, whose ln beta1 slot NAdam does not use. */
+    void nadamArgs(float muDecayLn) {
+        f6 = muDecayLn;
+    }
+
+    /** rhoInf = 2 / (1 - beta2) - 1, formed in double. */
+    void radamArgs(float rhoInf) {
+        f10 = rhoInf;
+    }
 
     @Override
     public void run() {
@@ -222,27 +428,27 @@ final class ArenaKernel extends Kernel {
         return end < n ? end : n;
     }
 
-    /** i0 = offset, i1 = n, f0 = value. */
     private void fill() {
         int at = i0;
+        int n = i1;
         float value = f0;
-        int end = spanEnd(i1);
+        int end = spanEnd(n);
         for (int i = spanStart(); i < end; i++) {
             mem[at + i] = value;
         }
     }
 
-    /** i0 = src, i1 = dst, i2 = n (regions never overlap: distinct buffers or disjoint ranges). */
+    /** Regions never overlap: distinct buffers or disjoint ranges. */
     private void copy() {
         int src = i0;
         int dst = i1;
-        int end = spanEnd(i2);
+        int n = i2;
+        int end = spanEnd(n);
         for (int i = spanStart(); i < end; i++) {
             mem[dst + i] = mem[src + i];
         }
     }
 
-    /** i0 = src (rows x cols), i1 = rows, i2 = cols, i3 = dst (cols x rows): dst = src^T. */
     private void transpose() {
         int src = i0;
         int rows = i1;
@@ -256,13 +462,14 @@ final class ArenaKernel extends Kernel {
         }
     }
 
-    /** i0 = src, i1 = cols, i2 = index, i3 = rows, i4 = dst. */
+    /** dst row r = src row index[r]. */
     private void gather() {
         int src = i0;
         int cols = i1;
         int index = i2;
+        int rows = i3;
         int dst = i4;
-        int end = spanEnd(i3 * cols);
+        int end = spanEnd(rows * cols);
         for (int i = spanStart(); i < end; i++) {
             int r = i / cols;
             int c = i - r * cols;
@@ -271,14 +478,15 @@ final class ArenaKernel extends Kernel {
         }
     }
 
-    /** i0 = act, i1 = rows, i2 = cols, i3 = z, i4 = bias, i5 = out. */
+    /** z += bias (per column), out = act(z). */
     private void biasActivation() {
         int act = i0;
+        int rows = i1;
         int cols = i2;
         int z = i3;
         int bias = i4;
         int out = i5;
-        int end = spanEnd(i1 * cols);
+        int end = spanEnd(rows * cols);
         for (int i = spanStart(); i < end; i++) {
             float v = mem[z + i] + mem[bias + i % cols];
             mem[z + i] = v;
@@ -286,52 +494,66 @@ final class ArenaKernel extends Kernel {
         }
     }
 
-    /** i0 = act, i1 = n, i2 = z, i3 = gradOut, i4 = gradZ. */
+    /** gradZ = gradOut * act'(z). */
     private void activationBackward() {
         int act = i0;
+        int n = i1;
         int z = i2;
         int gradOut = i3;
         int gradZ = i4;
-        int end = spanEnd(i1);
+        int end = spanEnd(n);
         for (int i = spanStart(); i < end; i++) {
             mem[gradZ + i] = mem[gradOut + i] * derivative(act, mem[z + i]);
         }
     }
 
-    /** i0 = rows, i1 = cols, i2 = gradZ, i3 = gradBias: one column per work-item, rows in order. */
+    /** One column per work-item, rows in order. */
     private void biasGradient() {
+        int rows = i0;
+        int cols = i1;
+        int gradZ = i2;
+        int gradBias = i3;
         int c = getGlobalId(0);
-        if (c < i1) {
+        if (c < cols) {
             float sum = 0f;
-            for (int r = 0; r < i0; r++) {
-                sum += mem[i2 + r * i1 + c];
+            for (int r = 0; r < rows; r++) {
+                sum += mem[gradZ + r * cols + c];
             }
-            mem[i3 + c] = sum;
+            mem[gradBias + c] = sum;
         }
     }
 
     /**
-     * C = f0 op(A) op(B) + f1 C with TILE x TILE tiles through local memory, one output per
-     * work-item. i0 = transA, i1 = transB, i2 = m, i3 = n, i4 = k, i5 = A, i6 = B, i7 = C.
-     * The range is 2-D: dimension 0 over columns, 1 over rows, padded to the tile.
+     * C = alpha op(A) op(B) + beta C with TILE x TILE tiles through local memory, one output per
+     * work-item. The range is 2-D: dimension 0 over columns, 1 over rows, padded to the tile.
      */
     private void gemm() {
+        boolean transA = i0 == 1;
+        boolean transB = i1 == 1;
+        int m = i2;
+        int n = i3;
+        int inner = i4;
+        int a = i5;
+        int b = i6;
+        int c = i7;
+        float alpha = f0;
+        float beta = f1;
         int lc = getLocalId(0);
         int lr = getLocalId(1);
         int col = getGlobalId(0);
         int row = getGlobalId(1);
         float acc = 0f;
-        for (int kb = 0; kb < i4; kb += TILE) {
+        for (int kb = 0; kb < inner; kb += TILE) {
             int ak = kb + lc;
             float av = 0f;
-            if (row < i2 && ak < i4) {
-                av = i0 == 1 ? mem[i5 + ak * i2 + row] : mem[i5 + row * i4 + ak];
+            if (row < m && ak < inner) {
+                av = transA ? mem[a + ak * m + row] : mem[a + row * inner + ak];
             }
             tileA[lr * TILE + lc] = av;
             int bk = kb + lr;
             float bv = 0f;
-            if (col < i3 && bk < i4) {
-                bv = i1 == 1 ? mem[i6 + col * i4 + bk] : mem[i6 + bk * i3 + col];
+            if (col < n && bk < inner) {
+                bv = transB ? mem[b + col * inner + bk] : mem[b + bk * n + col];
             }
             tileB[lr * TILE + lc] = bv;
             localBarrier();
@@ -340,9 +562,9 @@ final class ArenaKernel extends Kernel {
             }
             localBarrier();
         }
-        if (row < i2 && col < i3) {
-            int idx = i7 + row * i3 + col;
-            mem[idx] = f0 * acc + (f1 == 0f ? 0f : f1 * mem[idx]);
+        if (row < m && col < n) {
+            int idx = c + row * n + col;
+            mem[idx] = alpha * acc + (beta == 0f ? 0f : beta * mem[idx]);
         }
     }
 
@@ -358,6 +580,8 @@ final class ArenaKernel extends Kernel {
         int inner = i4;
         int c = i7;
         int b = i6;
+        int a = i5;
+        boolean transA = i0 == 1;
         float alpha = f0;
         float beta = f1;
         int perRow = (n + span - 1) / span;
@@ -377,8 +601,8 @@ final class ArenaKernel extends Kernel {
                 }
             }
             // A(row, q) is A[row * inner + q], or A[q * m + row] when A is transposed.
-            int aAt = i0 == 1 ? i5 + row : i5 + row * inner;
-            int aStep = i0 == 1 ? m : 1;
+            int aAt = transA ? a + row : a + row * inner;
+            int aStep = transA ? m : 1;
             for (int q = 0; q < inner; q++) {
                 float av = alpha * mem[aAt + q * aStep];
                 int bRow = b + q * n;
@@ -391,32 +615,41 @@ final class ArenaKernel extends Kernel {
 
     // ---- reductions -----------------------------------------------------------------------
 
-    /** i0 = g, i1 = n, i2 = partial, f0 = clip: partial[group] = sum of clamp(g)^2. */
+    /** partial[group] = sum of clamp(g)^2 over the group's grid-stride share. */
     private void normPartial() {
+        int g = i0;
+        int n = i1;
+        int partial = i2;
+        float clip = f0;
         float sum = 0f;
-        for (int i = getGlobalId(0); i < i1; i += getGlobalSize(0)) {
-            float v = clampGrad(mem[i0 + i], f0);
+        for (int i = getGlobalId(0); i < n; i += getGlobalSize(0)) {
+            float v = clampGrad(mem[g + i], clip);
             sum += v * v;
         }
         float total = groupSum(sum);
         if (getLocalId(0) == 0) {
-            mem[i2 + getGroupId(0)] = total;
+            mem[partial + getGroupId(0)] = total;
         }
     }
 
     /**
-     * One row per work-item. i0 = rows, i1 = cols, i2 = y, i3 = labels, i4 = grad (-1: none),
-     * i5 = partial (loss sums at [0, groups), correct counts at [groups, 2*groups)).
+     * One row per work-item; the partials hold loss sums at [0, groups) and correct counts at
+     * [groups, 2 * groups).
      */
     private void softmaxCrossEntropy() {
+        int rows = i0;
+        int cols = i1;
+        int y = i2;
+        int labels = i3;
+        int grad = i4;
         float loss = 0f;
         float correct = 0f;
-        for (int r = getGlobalId(0); r < i0; r += getGlobalSize(0)) {
-            int row = i2 + r * i1;
-            int label = (int) mem[i3 + r];
+        for (int r = getGlobalId(0); r < rows; r += getGlobalSize(0)) {
+            int row = y + r * cols;
+            int label = (int) mem[labels + r];
             int argmax = 0;
             float mx = mem[row];
-            for (int c = 1; c < i1; c++) {
+            for (int c = 1; c < cols; c++) {
                 if (mem[row + c] > mx) {
                     mx = mem[row + c];
                     argmax = c;
@@ -427,7 +660,7 @@ final class ArenaKernel extends Kernel {
             // and log1p takes the rest, and the margin mx - label is formed before it is added,
             // since (loss + mx) - label would round loss to the spacing of floats near mx.
             float others = 0f;
-            for (int c = 0; c < i1; c++) {
+            for (int c = 0; c < cols; c++) {
                 if (c != argmax) {
                     others += exp(mem[row + c] - mx);
                 }
@@ -437,59 +670,70 @@ final class ArenaKernel extends Kernel {
             if (argmax == label) {
                 correct += 1f;
             }
-            if (i4 >= 0) {
-                for (int c = 0; c < i1; c++) {
+            if (grad >= 0) {
+                for (int c = 0; c < cols; c++) {
                     float p = exp(mem[row + c] - mx) / sumExp;
                     // At a confidently right label, p - 1 would cancel; 1/sumExp - 1 is -others/sumExp.
                     float d = c != label ? p : c == argmax ? -others / sumExp : p - 1f;
-                    mem[i4 + r * i1 + c] = d / i0;
+                    mem[grad + r * cols + c] = d / rows;
                 }
             }
         }
         writePartials(loss, correct);
     }
 
-    /** i0 = rows, i1 = cols, i2 = y, i3 = targets, i4 = grad (-1: none), i5 = partial. */
+    /** Grid-stride over the elements; the partials hold loss sums. */
     private void meanSquaredError() {
+        int rows = i0;
+        int cols = i1;
+        int y = i2;
+        int targets = i3;
+        int grad = i4;
         float loss = 0f;
-        int n = i0 * i1;
-        float scale = 2f / ((float) i0 * i1);
+        int n = rows * cols;
+        float scale = 2f / ((float) rows * cols);
         for (int i = getGlobalId(0); i < n; i += getGlobalSize(0)) {
-            float diff = mem[i2 + i] - mem[i3 + i];
-            loss += diff * diff / i1;
-            if (i4 >= 0) {
-                mem[i4 + i] = scale * diff;
+            float diff = mem[y + i] - mem[targets + i];
+            loss += diff * diff / cols;
+            if (grad >= 0) {
+                mem[grad + i] = scale * diff;
             }
         }
         writePartials(loss, 0f);
     }
 
+    /** The loss ops' partial sums, at the lossArgs partial offset. */
     private void writePartials(float loss, float correct) {
+        int partial = i5;
         float l = groupSum(loss);
         if (getLocalId(0) == 0) {
-            mem[i5 + getGroupId(0)] = l;
+            mem[partial + getGroupId(0)] = l;
         }
         localBarrier();
         float c = groupSum(correct);
         if (getLocalId(0) == 0) {
-            mem[i5 + getNumGroups(0) + getGroupId(0)] = c;
+            mem[partial + getNumGroups(0) + getGroupId(0)] = c;
         }
     }
 
     /**
      * One work-group: control[slot + k] = (accumulate ? control[slot + k] : 0) + sum of series k.
-     * i0 = partial, i1 = count per series, i2 = series, i3 = control, i4 = slot, i5 = accumulate.
      */
     private void finishSum() {
-        for (int k = 0; k < i2; k++) {
+        int partial = i0;
+        int count = i1;
+        int series = i2;
+        int at0 = i3 + i4;
+        boolean accumulate = i5 == 1;
+        for (int k = 0; k < series; k++) {
             float sum = 0f;
-            for (int i = getLocalId(0); i < i1; i += getLocalSize(0)) {
-                sum += mem[i0 + k * i1 + i];
+            for (int i = getLocalId(0); i < count; i += getLocalSize(0)) {
+                sum += mem[partial + k * count + i];
             }
             float total = groupSum(sum);
             if (getLocalId(0) == 0) {
-                int at = i3 + i4 + k;
-                mem[at] = (i5 == 1 ? mem[at] : 0f) + total;
+                int at = at0 + k;
+                mem[at] = (accumulate ? mem[at] : 0f) + total;
             }
             localBarrier();
         }
@@ -497,122 +741,137 @@ final class ArenaKernel extends Kernel {
 
     // ---- optimizer --------------------------------------------------------------------------
 
-    /**
-     * One work-item; dev/descent/StepLogic.java states the same logic. i0 = control, i1 =
-     * maxBadSteps, i2 = rows, i3 = nadam (1/0), f0 = maxNorm, f1 = batch index, f2 = beta1,
-     * f3 = momentum decay * ln(0.96).
-     */
-    /** A bad step: the streak (and where it began), the run's total, and the halt latch at i1 in a row. */
-    private void countBadStep(int c, float batchIndex) {
-        if (mem[c + 9] == 0f) {
-            mem[c + 11] = batchIndex;
+    /** A bad step: the streak (and where it began), the run's total, and the halt latch at maxBadSteps in a row. */
+    private void countBadStep(int c, float batchIndex, int maxBadSteps) {
+        if (mem[c + Control.BAD_STREAK] == 0f) {
+            mem[c + Control.BAD_STREAK_START] = batchIndex;
         }
-        mem[c + 9] += 1f;
-        mem[c + 10] += 1f;
-        if (mem[c + 9] >= i1) {
-            mem[c + 15] = 1f;
+        mem[c + Control.BAD_STREAK] += 1f;
+        mem[c + Control.BAD_TOTAL] += 1f;
+        if (mem[c + Control.BAD_STREAK] >= maxBadSteps) {
+            mem[c + Control.HALTED] = 1f;
         }
     }
 
+    /** One work-item; dev/descent/StepLogic.java states the same logic. */
     private void beginStep() {
         if (getGlobalId(0) != 0) {
             return;
         }
         int c = i0;
-        // Settle the previous applied step first: its update may have flagged OUTPUT_BAD (17).
-        if (mem[c + 16] != 0f) {
-            mem[c + 16] = 0f;
-            if (mem[c + 17] != 0f) {
-                mem[c + 17] = 0f;
-                mem[c + 19] += 1f;
-                countBadStep(c, mem[c + 18]);
+        int maxBadSteps = i1;
+        int rows = i2;
+        boolean nadam = i3 == 1;
+        float maxNorm = f0;
+        float batchIndex = f1;
+        float beta1 = f2;
+        float muDecayLn = f3;
+        // Settle the previous applied step first: its update may have flagged OUTPUT_BAD.
+        if (mem[c + Control.PENDING] != 0f) {
+            mem[c + Control.PENDING] = 0f;
+            if (mem[c + Control.OUTPUT_BAD] != 0f) {
+                mem[c + Control.OUTPUT_BAD] = 0f;
+                mem[c + Control.OVERFLOW_TOTAL] += 1f;
+                countBadStep(c, mem[c + Control.LAST_BATCH], maxBadSteps);
             } else {
-                mem[c + 9] = 0f;
+                mem[c + Control.BAD_STREAK] = 0f;
             }
         }
-        if (mem[c + 15] != 0f) {
-            mem[c + 1] = 1f;
+        if (mem[c + Control.HALTED] != 0f) {
+            mem[c + Control.SKIP] = 1f;
             return;
         }
-        float loss = mem[c + 4];
-        float normSq = mem[c + 3];
+        float loss = mem[c + Control.BATCH_LOSS];
+        float normSq = mem[c + Control.NORM_SQ];
         if (!finite(loss) || !finite(normSq)) {
-            mem[c + 1] = 1f;
-            countBadStep(c, f1);
+            mem[c + Control.SKIP] = 1f;
+            countBadStep(c, batchIndex, maxBadSteps);
             return;
         }
-        mem[c + 1] = 0f;
-        mem[c + 16] = 1f;
-        mem[c + 18] = f1;
-        float t = mem[c] + 1f;
-        mem[c] = t;
-        mem[c + 2] = f0 > 0f ? min(f0 / (sqrt(normSq) + 1e-6f), 1f) : 1f;
-        mem[c + 6] += loss;
-        mem[c + 7] += mem[c + 5];
-        mem[c + 8] += i2;
-        if (i3 == 1) {
-            mem[c + 12] *= f2 * (1f - 0.5f * exp(t * f3));
+        mem[c + Control.SKIP] = 0f;
+        mem[c + Control.PENDING] = 1f;
+        mem[c + Control.LAST_BATCH] = batchIndex;
+        float t = mem[c + Control.STEP] + 1f;
+        mem[c + Control.STEP] = t;
+        mem[c + Control.CLIP_SCALE] = maxNorm > 0f ? min(maxNorm / (sqrt(normSq) + 1e-6f), 1f) : 1f;
+        mem[c + Control.LOSS_SUM] += loss;
+        mem[c + Control.CORRECT_SUM] += mem[c + Control.BATCH_CORRECT];
+        mem[c + Control.SAMPLE_SUM] += rows;
+        if (nadam) {
+            mem[c + Control.MU_PRODUCT] *= beta1 * (1f - 0.5f * exp(t * muDecayLn));
         }
     }
 
     /**
      * One work-item, before each update: the step's scalars, computed once instead of once per
      * element (exp and divides per element cost PoCL most of its bandwidth). Same arguments as
-     * the update op that follows; i11 = that op, i10 = where the scalars go (c[0..3]).
-     * adam: step size, 1/sqrt(bc2); adagrad: clr; nadam: 1/bc2, grad coef, momentum coef;
-     * radam: coef, rectify (1/0); sgd: first step (1/0).
+     * the update op that follows (updateArgs, the rule's setter, coefficientsFor), and the
+     * scalars go to coef[0..3]: adam: step size, 1/sqrt(bc2); adagrad: clr; nadam: 1/bc2, grad
+     * coef, momentum coef; radam: coef, rectify (1/0); sgd: first step (1/0). Bias corrections
+     * 1 - beta^t are -expm1(t ln beta), from the logs betaArgs carries.
      */
     private void coefficients() {
         if (getGlobalId(0) != 0) {
             return;
         }
-        float t = mem[i7];
-        int c = i10;
-        if (i11 == ADAM) {
-            mem[c] = f0 / -expm1Series(t * f6);
-            mem[c + 1] = 1f / sqrt(-expm1Series(t * f7));
-        } else if (i11 == ADAGRAD) {
-            mem[c] = f0 / (1f + (t - 1f) * f3);
-        } else if (i11 == NADAM) {
-            float mu = f3 * (1f - 0.5f * exp(t * f6));
-            float muNext = f3 * (1f - 0.5f * exp((t + 1f) * f6));
-            float prod = mem[i7 + 12];
-            mem[c] = 1f / -expm1Series(t * f7);
-            mem[c + 1] = f0 * (1f - mu) / (1f - prod);
-            mem[c + 2] = f0 * muNext / (1f - prod * muNext);
-        } else if (i11 == RADAM) {
-            float bc1 = -expm1Series(t * f6);
-            float bc2 = -expm1Series(t * f7);
-            float rhoT = f10 - 2f * t * exp(t * f7) / bc2;
-            mem[c] = f0 / bc1;
-            mem[c + 1] = 0f;
+        int control = i7;
+        int coef = i10;
+        int rule = i11;
+        float lr = f0;
+        float t = mem[control + Control.STEP];
+        if (rule == ADAM) {
+            float lnBeta1 = f6;
+            float lnBeta2 = f7;
+            mem[coef] = lr / -expm1Series(t * lnBeta1);
+            mem[coef + 1] = 1f / sqrt(-expm1Series(t * lnBeta2));
+        } else if (rule == ADAGRAD) {
+            float lrDecay = f3;
+            mem[coef] = lr / (1f + (t - 1f) * lrDecay);
+        } else if (rule == NADAM) {
+            float beta1 = f3;
+            float muDecayLn = f6;
+            float lnBeta2 = f7;
+            float mu = beta1 * (1f - 0.5f * exp(t * muDecayLn));
+            float muNext = beta1 * (1f - 0.5f * exp((t + 1f) * muDecayLn));
+            float prod = mem[control + Control.MU_PRODUCT];
+            mem[coef] = 1f / -expm1Series(t * lnBeta2);
+            mem[coef + 1] = lr * (1f - mu) / (1f - prod);
+            mem[coef + 2] = lr * muNext / (1f - prod * muNext);
+        } else if (rule == RADAM) {
+            float lnBeta1 = f6;
+            float lnBeta2 = f7;
+            float rhoInf = f10;
+            float bc1 = -expm1Series(t * lnBeta1);
+            float bc2 = -expm1Series(t * lnBeta2);
+            float rhoT = rhoInf - 2f * t * exp(t * lnBeta2) / bc2;
+            mem[coef] = lr / bc1;
+            mem[coef + 1] = 0f;
             if (rhoT > 5f) {
-                mem[c] = f0 * sqrt((rhoT - 4f) * (rhoT - 2f) * f10 / ((f10 - 4f) * (f10 - 2f) * rhoT)) * sqrt(bc2) / bc1;
-                mem[c + 1] = 1f;
+                mem[coef] = lr * sqrt((rhoT - 4f) * (rhoT - 2f) * rhoInf / ((rhoInf - 4f) * (rhoInf - 2f) * rhoT))
+                        * sqrt(bc2) / bc1;
+                mem[coef + 1] = 1f;
             }
-        } else if (i11 == SGD) {
-            mem[c] = t == 1f ? 1f : 0f;
+        } else if (rule == SGD) {
+            mem[coef] = t == 1f ? 1f : 0f;
         }
     }
 
-    // Shared argument layout of the update ops: i0 = p, i1 = g, i2..i4 = state (-1: absent),
-    // i5 = n, i6 = decayEnd, i7 = control, i10 = the step's coefficients, f0 = lr, f1 = clip,
-    // f2 = weight decay; the rest per rule. Every rule reads the clip scale and its coefficients
-    // once, then loops over its span.
+    // The update ops take updateArgs' layout and their rule's setter. Every rule reads the clip
+    // scale and its coefficients once, then loops over its span.
     //
     // Each loop computes an element's new parameter and state into locals and commits them only
     // when all are finite (x - x is 0 exactly for finite x): an element that would overflow keeps
-    // its previous values, and the work-item flags the step in control[17] (OUTPUT_BAD) after
+    // its previous values, and the work-item flags the step in Control.OUTPUT_BAD after
     // its loop. The commit is a select, which LLVM vectorizes like the rest of the loop.
 
     private boolean skipped() {
-        return mem[i7 + 1] != 0f;
+        return mem[i7 + Control.SKIP] != 0f;  // i7: updateArgs' control
     }
 
     /** Marks the step bad when some element of this work-item's span was held back. */
     private void flagHeldBack(int held) {
         if (held > 0) {
-            mem[i7 + 17] = 1f;
+            mem[i7 + Control.OUTPUT_BAD] = 1f;  // i7: updateArgs' control
         }
     }
 
@@ -625,12 +884,17 @@ final class ArenaKernel extends Kernel {
         return x + (i < decayEnd ? wd : 0f) * mem[p + i];
     }
 
-    /** f3 = momentum, f4 = 1 - dampening, i8 = nesterov, i9 = has a momentum buffer (i2). */
+    /** sgdArgs; the momentum buffer is state0. */
     private void sgd() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        boolean nesterov = i8 == 1;
+        boolean hasBuffer = i9 == 1;
+        int n = i5;
+        int control = i7;
+        int coef = i10;
         int g = i1;
         int decayEnd = i6;
         int buf = i2;
@@ -641,16 +905,16 @@ final class ArenaKernel extends Kernel {
         // The first step sets buf = x: written as 0 * buf + 1 * x (buf still holds its initial
         // zeros, as skipped steps write nothing), since a per-element select on this flag kept
         // PoCL's loop scalar (6 instead of 24 GB/s).
-        boolean first = mem[i10] == 1f;
+        boolean first = mem[coef] == 1f;
         float bufCoef = first ? 0f : momentum;
         float gradCoef = first ? 1f : f4;
         // Nesterov steps along x + momentum * b, plain momentum along b.
-        float gradShare = i8 == 1 ? 1f : 0f;
-        float bufShare = i8 == 1 ? momentum : 1f;
-        float scale = mem[i7 + 2];
-        int end = spanEnd(i5);
+        float gradShare = nesterov ? 1f : 0f;
+        float bufShare = nesterov ? momentum : 1f;
+        float scale = mem[control + Control.CLIP_SCALE];
+        int end = spanEnd(n);
         int held = 0;
-        if (i9 == 1) {
+        if (hasBuffer) {
             for (int i = spanStart(); i < end; i++) {
                 float w = mem[p + i];
                 float b0 = mem[buf + i];
@@ -674,13 +938,17 @@ final class ArenaKernel extends Kernel {
         flagHeldBack(held);
     }
 
-    /** f3 = beta1, f4 = beta2, f5 = eps, f6 = ln beta1, f7 = ln beta2, f8 = 1 - beta1, f9 = 1 - beta2
-     * (complements formed in double on the host), i8 = decoupled, i9 = amsgrad (max in i4). */
+    /** betaArgs and adamArgs; state0 exp_avg, state1 exp_avg_sq, state2 max_exp_avg_sq (AMSGrad). */
     private void adam() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        boolean decoupled = i8 == 1;
+        boolean amsgrad = i9 == 1;
+        int n = i5;
+        int control = i7;
+        int coef = i10;
         int g = i1;
         int decayEnd = i6;
         int m1 = i2;
@@ -694,15 +962,14 @@ final class ArenaKernel extends Kernel {
         float c2 = f9;
         // Decoupled decay shrinks p and the coupled one adds to the gradient: one of the two
         // factors is zero, so both are plain arithmetic in the loop.
-        boolean decoupled = i8 == 1;
         float shrink = decoupled ? f0 * f2 : 0f;
         float coupled = decoupled ? 0f : f2;
-        float scale = mem[i7 + 2];
-        float stepSize = mem[i10];
-        float invSqrtBc2 = mem[i10 + 1];
-        int end = spanEnd(i5);
+        float scale = mem[control + Control.CLIP_SCALE];
+        float stepSize = mem[coef];
+        float invSqrtBc2 = mem[coef + 1];
+        int end = spanEnd(n);
         int held = 0;
-        if (i9 == 1) {
+        if (amsgrad) {
             for (int i = spanStart(); i < end; i++) {
                 float w = mem[p + i];
                 float m0 = mem[m1 + i];
@@ -739,21 +1006,24 @@ final class ArenaKernel extends Kernel {
         flagHeldBack(held);
     }
 
-    /** f4 = eps; the coefficient is the decayed learning rate. */
+    /** adagradArgs; state0 sum; the coefficient is the decayed learning rate. */
     private void adagrad() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        int n = i5;
+        int control = i7;
+        int coef = i10;
         int g = i1;
         int decayEnd = i6;
         int sum = i2;
         float clip = f1;
         float wd = f2;
         float eps = f4;
-        float scale = mem[i7 + 2];
-        float clr = mem[i10];
-        int end = spanEnd(i5);
+        float scale = mem[control + Control.CLIP_SCALE];
+        float clr = mem[coef];
+        int end = spanEnd(n);
         int held = 0;
         for (int i = spanStart(); i < end; i++) {
             float w = mem[p + i];
@@ -769,13 +1039,16 @@ final class ArenaKernel extends Kernel {
         flagHeldBack(held);
     }
 
-    /** f3 = alpha, f4 = 1 - alpha, f5 = eps, f6 = momentum; state i2 square_avg, i3 grad_avg
-     * (i8 = centered), i4 buffer (i9 = momentum). */
+    /** rmspropArgs: state0 square_avg, then grad_avg and momentum_buffer where configured. */
     private void rmsprop() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        boolean centered = i8 == 1;
+        boolean hasMomentum = i9 == 1;
+        int n = i5;
+        int control = i7;
         int g = i1;
         int decayEnd = i6;
         int sq = i2;
@@ -788,11 +1061,11 @@ final class ArenaKernel extends Kernel {
         float keep = f4;
         float eps = f5;
         float momentum = f6;
-        float scale = mem[i7 + 2];
+        float scale = mem[control + Control.CLIP_SCALE];
         int start = spanStart();
-        int end = spanEnd(i5);
+        int end = spanEnd(n);
         int held = 0;
-        if (i8 == 0 && i9 == 0) {
+        if (!centered && !hasMomentum) {
             for (int i = start; i < end; i++) {
                 float w = mem[p + i];
                 float v0 = mem[sq + i];
@@ -804,7 +1077,7 @@ final class ArenaKernel extends Kernel {
                 mem[sq + i] = ok ? v : v0;
                 held += ok ? 0 : 1;
             }
-        } else if (i8 == 1 && i9 == 0) {
+        } else if (centered && !hasMomentum) {
             for (int i = start; i < end; i++) {
                 float w = mem[p + i];
                 float v0 = mem[sq + i];
@@ -819,7 +1092,7 @@ final class ArenaKernel extends Kernel {
                 mem[avg + i] = ok ? mean : a0;
                 held += ok ? 0 : 1;
             }
-        } else if (i8 == 0) {
+        } else if (!centered) {
             for (int i = start; i < end; i++) {
                 float w = mem[p + i];
                 float v0 = mem[sq + i];
@@ -856,12 +1129,14 @@ final class ArenaKernel extends Kernel {
         flagHeldBack(held);
     }
 
-    /** f3 = rho, f4 = 1 - rho, f5 = eps. */
+    /** adadeltaArgs; state0 square_avg, state1 acc_delta. */
     private void adadelta() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        int n = i5;
+        int control = i7;
         int g = i1;
         int decayEnd = i6;
         int sq = i2;
@@ -872,8 +1147,8 @@ final class ArenaKernel extends Kernel {
         float rho = f3;
         float keep = f4;
         float eps = f5;
-        float scale = mem[i7 + 2];
-        int end = spanEnd(i5);
+        float scale = mem[control + Control.CLIP_SCALE];
+        int end = spanEnd(n);
         int held = 0;
         for (int i = spanStart(); i < end; i++) {
             float w = mem[p + i];
@@ -893,13 +1168,15 @@ final class ArenaKernel extends Kernel {
         flagHeldBack(held);
     }
 
-    /** f3 = beta1, f4 = beta2, f5 = eps, f8, f9 = 1 - beta1, 1 - beta2; coefficients: 1/bc2,
-     * gradient coefficient, momentum coefficient. */
+    /** betaArgs and nadamArgs; coefficients: 1/bc2, gradient coefficient, momentum coefficient. */
     private void nadam() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        int n = i5;
+        int control = i7;
+        int coef = i10;
         int g = i1;
         int decayEnd = i6;
         int m1 = i2;
@@ -911,11 +1188,11 @@ final class ArenaKernel extends Kernel {
         float eps = f5;
         float c1 = f8;
         float c2 = f9;
-        float scale = mem[i7 + 2];
-        float invBc2 = mem[i10];
-        float gradCoef = mem[i10 + 1];
-        float momCoef = mem[i10 + 2];
-        int end = spanEnd(i5);
+        float scale = mem[control + Control.CLIP_SCALE];
+        float invBc2 = mem[coef];
+        float gradCoef = mem[coef + 1];
+        float momCoef = mem[coef + 2];
+        int end = spanEnd(n);
         int held = 0;
         for (int i = spanStart(); i < end; i++) {
             float w = mem[p + i];
@@ -934,13 +1211,14 @@ final class ArenaKernel extends Kernel {
         flagHeldBack(held);
     }
 
-    /** f3 = beta1, f4 = beta2, f5 = eps, f8, f9 = 1 - beta1, 1 - beta2; coefficients: step
-     * coefficient, rectify (1/0). */
+    /** betaArgs and radamArgs; coefficients: step coefficient, rectify (1/0). */
     private void radam() {
         if (skipped()) {
             return;
         }
         int p = i0;
+        int n = i5;
+        int control = i7;
         int g = i1;
         int decayEnd = i6;
         int m1 = i2;
@@ -952,10 +1230,10 @@ final class ArenaKernel extends Kernel {
         float eps = f5;
         float c1 = f8;
         float c2 = f9;
-        float scale = mem[i7 + 2];
+        float scale = mem[control + Control.CLIP_SCALE];
         float coef = mem[i10];
         boolean rectify = mem[i10 + 1] == 1f;
-        int end = spanEnd(i5);
+        int end = spanEnd(n);
         int held = 0;
         for (int i = spanStart(); i < end; i++) {
             float w = mem[p + i];

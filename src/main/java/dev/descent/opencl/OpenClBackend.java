@@ -152,7 +152,7 @@ public final class OpenClBackend extends dev.descent.BackendBase {
             k.mem = java.util.Arrays.copyOf(k.mem, heap.capacity());
             hostNewer = true;
         }
-        launch1d(ArenaKernel.FILL, length, offset, length, 0f);
+        fillRegion(offset, length, 0f);
         return offset;
     }
 
@@ -208,13 +208,6 @@ public final class OpenClBackend extends dev.descent.BackendBase {
         deviceNewer = true;
     }
 
-    /** Element-wise launch over {@code work} elements; sets i0, i1 and f0 for the common cases. */
-    private void launch1d(int op, long work, int a0, int a1, float v0) {
-        k.i0 = a0;
-        k.i1 = a1;
-        k.f0 = v0;
-        launch(op, spanRange(work));
-    }
 
     /**
      * The range of an element-wise or update op over {@code work} elements, and its span: long
@@ -247,9 +240,8 @@ public final class OpenClBackend extends dev.descent.BackendBase {
             scratch = allocateOffset(length);
             scratchLength = length;
         }
-        k.i2 = cols;
-        k.i3 = scratch;
-        launch1d(ArenaKernel.TRANSPOSE, length, src, rows, 0f);  // sets i0 = src, i1 = rows
+        k.transposeArgs(src, rows, cols, scratch);
+        launch(ArenaKernel.TRANSPOSE, spanRange(length));
         return scratch;
     }
 
@@ -279,23 +271,26 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     @Override
     public void fill(Buf buf, int offset, int length, float value) {
         checkUse();
-        launch1d(ArenaKernel.FILL, length, b(buf).offset + offset, length, value);
+        fillRegion(b(buf).offset + offset, length, value);
+    }
+
+    private void fillRegion(int at, int length, float value) {
+        k.fillArgs(at, length, value);
+        launch(ArenaKernel.FILL, spanRange(length));
     }
 
     @Override
     public void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length) {
         checkUse();
-        k.i2 = length;
-        launch1d(ArenaKernel.COPY, length, b(src).offset + srcOffset, b(dst).offset + dstOffset, 0f);
+        k.copyArgs(b(src).offset + srcOffset, b(dst).offset + dstOffset, length);
+        launch(ArenaKernel.COPY, spanRange(length));
     }
 
     @Override
     public void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst) {
         checkUse();
-        k.i2 = b(index).offset + indexOffset;
-        k.i3 = rows;
-        k.i4 = b(dst).offset;
-        launch1d(ArenaKernel.GATHER, (long) rows * cols, b(src).offset, cols, 0f);
+        k.gatherArgs(b(src).offset, cols, b(index).offset + indexOffset, rows, b(dst).offset);
+        launch(ArenaKernel.GATHER, spanRange((long) rows * cols));
     }
 
     @Override
@@ -312,16 +307,7 @@ public final class OpenClBackend extends dev.descent.BackendBase {
             // The row kernel wants B's rows contiguous: transpose B (n x k2) into scratch first.
             bAt = transposeToScratch(bAt, n, k2);
         }
-        k.i0 = transA ? 1 : 0;
-        k.i1 = transB && !rowKernel ? 1 : 0;
-        k.i2 = m;
-        k.i3 = n;
-        k.i4 = k2;
-        k.i5 = b(a).offset + aOffset;
-        k.i6 = bAt;
-        k.i7 = b(c).offset + cOffset;
-        k.f0 = alpha;
-        k.f1 = beta;
+        k.gemmArgs(transA, transB && !rowKernel, m, n, k2, b(a).offset + aOffset, bAt, b(c).offset + cOffset, alpha, beta);
         if (rowKernel) {
             launch(ArenaKernel.GEMM_ROWS, rowSpanRange(m, n));
             return;
@@ -332,40 +318,30 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     @Override
     public void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
                                Buf out, int outOffset) {
-        k.i2 = cols;
-        k.i3 = b(z).offset + zOffset;
-        k.i4 = b(bias).offset + biasOffset;
-        k.i5 = b(out).offset + outOffset;
-        launch1d(ArenaKernel.BIAS_ACT, (long) rows * cols, act.ordinal(), rows, 0f);
+        k.biasActivationArgs(act.ordinal(), rows, cols, b(z).offset + zOffset, b(bias).offset + biasOffset,
+                b(out).offset + outOffset);
+        launch(ArenaKernel.BIAS_ACT, spanRange((long) rows * cols));
     }
 
     @Override
     public void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
                                    Buf gradZ, int gradZOffset) {
-        k.i2 = b(z).offset + zOffset;
-        k.i3 = b(gradOut).offset + gradOutOffset;
-        k.i4 = b(gradZ).offset + gradZOffset;
-        launch1d(ArenaKernel.ACT_BACK, n, act.ordinal(), n, 0f);
+        k.activationBackwardArgs(act.ordinal(), n, b(z).offset + zOffset, b(gradOut).offset + gradOutOffset,
+                b(gradZ).offset + gradZOffset);
+        launch(ArenaKernel.ACT_BACK, spanRange(n));
     }
 
     @Override
     public void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset) {
-        k.i2 = b(gradZ).offset + gradZOffset;
-        k.i3 = b(gradBias).offset + gradBiasOffset;
-        k.i0 = rows;
-        k.i1 = cols;
+        k.biasGradientArgs(rows, cols, b(gradZ).offset + gradZOffset, b(gradBias).offset + gradBiasOffset);
         launch(ArenaKernel.BIAS_GRAD, range1d(cols));
     }
 
     @Override
     public void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
                      Buf grad, int gradOffset, Buf control, boolean evaluation) {
-        k.i0 = rows;
-        k.i1 = cols;
-        k.i2 = b(output).offset + outputOffset;
-        k.i3 = b(target).offset + targetOffset;
-        k.i4 = evaluation || grad == null ? -1 : b(grad).offset + gradOffset;
-        k.i5 = partial;
+        k.lossArgs(rows, cols, b(output).offset + outputOffset, b(target).offset + targetOffset,
+                evaluation || grad == null ? -1 : b(grad).offset + gradOffset, partial);
         launch(loss == Loss.SOFTMAX_CROSS_ENTROPY ? ArenaKernel.XENT : ArenaKernel.MSE, reduceRange());
         finish(2, control, evaluation ? Control.EVAL_LOSS_SUM : Control.BATCH_LOSS, evaluation);
     }
@@ -373,21 +349,13 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
         checkUse();
-        k.i0 = b(grads).offset;
-        k.i1 = length;
-        k.i2 = partial;
-        k.f0 = clipValue;
+        k.normArgs(b(grads).offset, length, partial, clipValue);
         launch(ArenaKernel.NORM_PARTIAL, reduceRange());
         finish(1, control, Control.NORM_SQ, false);
     }
 
     private void finish(int series, Buf control, int slot, boolean accumulate) {
-        k.i0 = partial;
-        k.i1 = ArenaKernel.REDUCE_GROUPS;
-        k.i2 = series;
-        k.i3 = b(control).offset;
-        k.i4 = slot;
-        k.i5 = accumulate ? 1 : 0;
+        k.finishArgs(partial, ArenaKernel.REDUCE_GROUPS, series, b(control).offset, slot, accumulate);
         launch(ArenaKernel.FINISH, ranges.range(ArenaKernel.GROUP, ArenaKernel.GROUP));
     }
 

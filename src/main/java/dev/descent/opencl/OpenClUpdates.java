@@ -29,43 +29,23 @@ final class OpenClUpdates implements OptimizerSpec.Cases<Integer> {
     }
 
     void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, int control) {
-        k.i0 = control;
-        k.i1 = guard.maxBadSteps();
-        k.i2 = rows;
-        k.i3 = spec instanceof NAdam ? 1 : 0;
-        k.f0 = (float) guard.maxNorm();
-        k.f1 = batchIndex;
-        k.f2 = spec instanceof NAdam n ? (float) n.beta1() : 0f;
-        k.f3 = spec instanceof NAdam n ? (float) (n.momentumDecay() * LN_096) : 0f;
+        boolean nadam = spec instanceof NAdam;
+        k.beginStepArgs(control, guard.maxBadSteps(), rows, nadam, (float) guard.maxNorm(), batchIndex,
+                spec instanceof NAdam n ? (float) n.beta1() : 0f,
+                spec instanceof NAdam n ? (float) (n.momentumDecay() * LN_096) : 0f);
         backend.launch(ArenaKernel.BEGIN_STEP, backend.range1d(1));
     }
 
     private void betas(double beta1, double beta2, double eps) {
-        k.f3 = (float) beta1;
-        k.f4 = (float) beta2;
-        k.f5 = (float) eps;
-        k.f6 = (float) Math.log(beta1);
-        k.f7 = (float) Math.log(beta2);
-        k.f8 = (float) (1 - beta1);
-        k.f9 = (float) (1 - beta2);
+        k.betaArgs((float) beta1, (float) beta2, (float) eps, (float) Math.log(beta1), (float) Math.log(beta2),
+                (float) (1 - beta1), (float) (1 - beta2));
     }
 
     void step(OptimizerSpec spec, float lr, int p, int g, int[] s, int n, int decayEnd, float clip, int control) {
-        k.i0 = p;
-        k.i1 = g;
-        k.i2 = s[0];
-        k.i3 = s[1];
-        k.i4 = s[2];
-        k.i5 = n;
-        k.i6 = decayEnd;
-        k.i7 = control;
-        k.f0 = lr;
-        k.f1 = clip;
-        k.f2 = (float) spec.weightDecay();
+        k.updateArgs(p, g, s[0], s[1], s[2], n, decayEnd, control, coefficients, lr, clip, (float) spec.weightDecay());
         this.s = s;
         int op = spec.match(this);
-        k.i10 = coefficients;
-        k.i11 = op;
+        k.coefficientsFor(op);
         backend.launch(ArenaKernel.COEFFICIENTS, backend.range1d(1));
         backend.launch(op, backend.spanRange(n));
     }
@@ -77,61 +57,48 @@ final class OpenClUpdates implements OptimizerSpec.Cases<Integer> {
     // Integer, so boxing takes it from the JVM's cache rather than allocating).
     @Override
     public Integer sgd(Sgd o) {
-        k.f3 = (float) o.momentum();
-        k.f4 = (float) (1 - o.dampening());
-        k.i8 = o.nesterov() ? 1 : 0;
-        k.i9 = o.momentum() > 0 ? 1 : 0;
+        k.sgdArgs((float) o.momentum(), (float) (1 - o.dampening()), o.nesterov(), o.momentum() > 0);
         return ArenaKernel.SGD;
     }
 
     @Override
     public Integer adam(Adam o) {
         betas(o.beta1(), o.beta2(), o.eps());
-        k.i8 = o.decoupled() ? 1 : 0;
-        k.i9 = o.amsgrad() ? 1 : 0;
+        k.adamArgs(o.decoupled(), o.amsgrad());
         return ArenaKernel.ADAM;
     }
 
     @Override
     public Integer adagrad(Adagrad o) {
-        k.f3 = (float) o.lrDecay();
-        k.f4 = (float) o.eps();
+        k.adagradArgs((float) o.lrDecay(), (float) o.eps());
         return ArenaKernel.ADAGRAD;
     }
 
     @Override
     public Integer rmsprop(RmsProp o) {
         // State order follows stateNames(): square_avg, [grad_avg], [momentum_buffer].
-        k.i3 = o.centered() ? s[1] : -1;
-        k.i4 = o.momentum() > 0 ? s[o.centered() ? 2 : 1] : -1;
-        k.i8 = o.centered() ? 1 : 0;
-        k.i9 = o.momentum() > 0 ? 1 : 0;
-        k.f3 = (float) o.alpha();
-        k.f4 = (float) (1 - o.alpha());
-        k.f5 = (float) o.eps();
-        k.f6 = (float) o.momentum();
+        k.rmspropArgs(o.centered() ? s[1] : -1, o.momentum() > 0 ? s[o.centered() ? 2 : 1] : -1, o.centered(),
+                o.momentum() > 0, (float) o.alpha(), (float) (1 - o.alpha()), (float) o.eps(), (float) o.momentum());
         return ArenaKernel.RMSPROP;
     }
 
     @Override
     public Integer adadelta(Adadelta o) {
-        k.f3 = (float) o.rho();
-        k.f4 = (float) (1 - o.rho());
-        k.f5 = (float) o.eps();
+        k.adadeltaArgs((float) o.rho(), (float) (1 - o.rho()), (float) o.eps());
         return ArenaKernel.ADADELTA;
     }
 
     @Override
     public Integer nadam(NAdam o) {
         betas(o.beta1(), o.beta2(), o.eps());
-        k.f6 = (float) (o.momentumDecay() * LN_096);
+        k.nadamArgs((float) (o.momentumDecay() * LN_096));
         return ArenaKernel.NADAM;
     }
 
     @Override
     public Integer radam(RAdam o) {
         betas(o.beta1(), o.beta2(), o.eps());
-        k.f10 = (float) (2 / (1 - o.beta2()) - 1);
+        k.radamArgs((float) (2 / (1 - o.beta2()) - 1));
         return ArenaKernel.RADAM;
     }
 }
