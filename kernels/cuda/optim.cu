@@ -4,7 +4,7 @@
 // control block on the device, so a training step never waits on the host. Per-step scalars
 // (bias corrections, rectification) are formed in double from t at the start of each thread,
 // and complements such as 1 - beta2 arrive precomputed in double and rounded once, as PyTorch
-// does. The element formulas are dev/descent/optim/ReferenceRules.java's, in float32.
+// does. The element formulas are dev/descent/internal/ReferenceRules.java's, in float32.
 //
 // Version 1 (this one): four elements per thread iteration through float4 loads and stores
 // (the arena is 16-byte aligned and padded to a multiple of 4), scalar tail for the rest.
@@ -71,7 +71,7 @@ __device__ inline void count_bad(float* c, float batch_index, int max_bad_steps)
     if (c[SLOT_BAD_STREAK] >= (float)max_bad_steps) c[SLOT_HALTED] = 1.0f;
 }
 
-// One thread. The host-side statement of the same logic is dev/descent/StepLogic.java: first
+// One thread. The host-side statement of the same logic is dev/descent/internal/StepLogic.java: first
 // the previous applied step gets its verdict (its update may have flagged OUTPUT_BAD), then
 // this step is skipped or goes ahead.
 extern "C" __global__ void begin_step(float* c, float max_norm, int max_bad_steps, float batch_index, int rows,

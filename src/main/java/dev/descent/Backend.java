@@ -1,5 +1,6 @@
 package dev.descent;
 
+import dev.descent.internal.StepLogic;
 import dev.descent.optim.OptimizerSpec;
 
 /**

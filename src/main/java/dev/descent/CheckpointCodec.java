@@ -1,5 +1,7 @@
 package dev.descent;
 
+import dev.descent.internal.Check;
+import dev.descent.internal.Memory;
 import dev.descent.data.Normalization;
 import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.OptimizerSpecs;

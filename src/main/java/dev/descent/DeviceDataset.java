@@ -1,5 +1,6 @@
 package dev.descent;
 
+import dev.descent.internal.Lifecycle;
 import dev.descent.data.Dataset;
 
 /**

@@ -1,5 +1,6 @@
 package dev.descent;
 
+import dev.descent.internal.Check;
 /**
  * Stops training when the held-out (validation) loss has not improved for {@code patience}
  * epochs, and remembers the best epoch's parameters so they can be put back. Use it as the

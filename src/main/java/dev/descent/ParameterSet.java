@@ -1,5 +1,8 @@
 package dev.descent;
 
+import dev.descent.internal.Check;
+import dev.descent.internal.StepLogic;
+import dev.descent.internal.Lifecycle;
 import dev.descent.optim.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.List;

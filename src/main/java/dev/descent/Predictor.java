@@ -1,5 +1,6 @@
 package dev.descent;
 
+import dev.descent.internal.Check;
 import dev.descent.data.Dataset;
 import dev.descent.data.Normalization;
 import java.util.List;

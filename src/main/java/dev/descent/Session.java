@@ -1,5 +1,9 @@
 package dev.descent;
 
+import dev.descent.internal.Check;
+import dev.descent.internal.StepLogic;
+import dev.descent.internal.Lifecycle;
+import dev.descent.internal.Memory;
 import dev.descent.data.Dataset;
 import dev.descent.optim.OptimizerSpec;
 import java.util.List;

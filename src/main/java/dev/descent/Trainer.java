@@ -1,5 +1,6 @@
 package dev.descent;
 
+import dev.descent.internal.Check;
 import java.util.ArrayList;
 import java.util.List;
 

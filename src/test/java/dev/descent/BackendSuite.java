@@ -1,5 +1,6 @@
 package dev.descent;
 
+import dev.descent.internal.Lifecycle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -10,8 +10,8 @@ import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.RAdam;
 import dev.descent.optim.RmsProp;
 import dev.descent.optim.Sgd;
-import dev.descent.workload.Workload;
-import dev.descent.workload.Workloads;
+import dev.descent.internal.workload.Workload;
+import dev.descent.internal.workload.Workloads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -76,13 +76,13 @@ final class BenchCommand implements Callable<Integer> {
             if (log < 4 || log > 28) {
                 throw new IllegalArgumentException("--sizes are powers of two given as exponents in [4, 28], got " + log);
             }
-            dev.descent.Memory.requireHeap(5L * (4L << log), "--sizes " + log + " (five buffers of 2^" + log + " floats)");
+            dev.descent.internal.Memory.requireHeap(5L * (4L << log), "--sizes " + log + " (five buffers of 2^" + log + " floats)");
         }
         for (int n : gemmSizes) {
             if (n < 1 || n > 32768) {
                 throw new IllegalArgumentException("--gemm sizes must be in [1, 32768], got " + n);
             }
-            dev.descent.Memory.requireHeap(3L * n * n * 4, "--gemm " + n + " (three " + n + " x " + n + " matrices)");
+            dev.descent.internal.Memory.requireHeap(3L * n * n * 4, "--gemm " + n + " (three " + n + " x " + n + " matrices)");
         }
         for (int b : batches) {
             if (b < 1 || b > 65536) {

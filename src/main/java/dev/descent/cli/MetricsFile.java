@@ -29,7 +29,7 @@ final class MetricsFile implements AutoCloseable {
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("--metrics " + file + ": " + dev.descent.Check.ioReason(e), e);
+            throw new UncheckedIOException("--metrics " + file + ": " + dev.descent.internal.Check.ioReason(e), e);
         }
     }
 
@@ -50,7 +50,7 @@ final class MetricsFile implements AutoCloseable {
             out.newLine();
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("--metrics: " + dev.descent.Check.ioReason(e), e);
+            throw new UncheckedIOException("--metrics: " + dev.descent.internal.Check.ioReason(e), e);
         }
     }
 
@@ -63,7 +63,7 @@ final class MetricsFile implements AutoCloseable {
         try {
             out.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("--metrics: " + dev.descent.Check.ioReason(e), e);
+            throw new UncheckedIOException("--metrics: " + dev.descent.internal.Check.ioReason(e), e);
         }
     }
 }

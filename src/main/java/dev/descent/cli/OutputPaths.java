@@ -35,7 +35,7 @@ final class OutputPaths {
             Files.delete(probe);
         } catch (IOException e) {
             throw new IllegalArgumentException(option + " " + file + ": cannot create files in " + dir + " ("
-                    + dev.descent.Check.ioReason(e) + ")");
+                    + dev.descent.internal.Check.ioReason(e) + ")");
         }
     }
 }

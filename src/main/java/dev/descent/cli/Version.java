@@ -5,7 +5,7 @@ import picocli.CommandLine.IVersionProvider;
 /** {@code --version}: the version Maven wrote into version.properties at build time. */
 final class Version implements IVersionProvider {
     static String current() {
-        return dev.descent.BuildInfo.version();
+        return dev.descent.internal.BuildInfo.version();
     }
 
     @Override

@@ -6,7 +6,7 @@ import dev.descent.Buf;
 import dev.descent.Control;
 import dev.descent.Loss;
 import dev.descent.StepGuard;
-import dev.descent.StepLogic;
+import dev.descent.internal.StepLogic;
 import dev.descent.optim.OptimizerSpec;
 
 /**

@@ -13,7 +13,7 @@ import dev.descent.optim.Sgd;
  * The update rules as fused float32 passes: every rule reads each parameter, gradient and state
  * element once and writes it once, in parallel chunks. Per-step scalars (bias corrections,
  * NAdam's coefficients, RAdam's rectification) are computed once per call in double. The
- * formulas are {@link dev.descent.optim.ReferenceRules}'s; the parity tests hold them together.
+ * formulas are {@link dev.descent.internal.ReferenceRules}'s; the parity tests hold them together.
  * Only finite values are committed ({@link FiniteCommit}).
  * Complements such as 1 - beta2 are formed in double and then rounded, as PyTorch does: in
  * float, 1 - 0.999f is off by 1.3e-5 relative because 0.999 has no exact float form.

@@ -6,7 +6,7 @@ package dev.descent.cpu;
  * block's parameters and state first and checking them after. The rare block that produced a
  * non-finite value gets back, element by element, the previous values of every element that
  * did; the update loops themselves stay branch-free and vectorized. The caller learns whether
- * any element was held back, and the step is then counted as bad (see dev.descent.StepLogic).
+ * any element was held back, and the step is then counted as bad (see dev.descent.internal.StepLogic).
  */
 final class FiniteCommit {
 

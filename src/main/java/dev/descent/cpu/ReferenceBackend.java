@@ -6,9 +6,9 @@ import dev.descent.Buf;
 import dev.descent.Control;
 import dev.descent.Loss;
 import dev.descent.StepGuard;
-import dev.descent.StepLogic;
+import dev.descent.internal.StepLogic;
 import dev.descent.optim.OptimizerSpec;
-import dev.descent.optim.ReferenceRules;
+import dev.descent.internal.ReferenceRules;
 
 /**
  * The oracle: every op as a plain loop over doubles (storage included), written for clarity

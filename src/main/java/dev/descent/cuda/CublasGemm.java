@@ -47,10 +47,10 @@ final class CublasGemm implements AutoCloseable {
             return new CublasGemm(h, tf32, via);
         } catch (UnsatisfiedLinkError e) {
             // As with libcuda, the missing library is named deep in the cause chain, not on line 1.
-            String msg = dev.descent.Check.rootMessage(e);
+            String msg = dev.descent.internal.Check.rootMessage(e);
             reason[0] = msg.contains("libcublas.so.12")
                     ? "cuBLAS unavailable: " + (via.isEmpty() ? "libcublas.so.12 did not load" : via)
-                    : "cuBLAS unavailable: " + dev.descent.Check.firstLine(msg);
+                    : "cuBLAS unavailable: " + dev.descent.internal.Check.firstLine(msg);
         } catch (Throwable e) {
             reason[0] = "cuBLAS unavailable: " + e;
         }

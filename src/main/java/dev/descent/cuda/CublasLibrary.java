@@ -46,7 +46,7 @@ final class CublasLibrary {
             dev.descent.io.NativeLibraries.load(CublasLibrary.class, FORWARDER);
             return "CUDA 13's cuBLAS through descent's libcublas.so.12 forwarder";
         } catch (Throwable e) {
-            return "libcublas.so.13 found, but descent's forwarding library did not load: " + dev.descent.Check.firstLine(
+            return "libcublas.so.13 found, but descent's forwarding library did not load: " + dev.descent.internal.Check.firstLine(
                     String.valueOf(e.getMessage()));
         }
     }

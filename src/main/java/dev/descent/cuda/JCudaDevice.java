@@ -124,9 +124,9 @@ public final class JCudaDevice implements CudaDevice {
 
     /** Turns JCuda's loader errors into the library that is actually missing. */
     static String linkReason(Throwable e) {
-        String msg = dev.descent.Check.rootMessage(e);
+        String msg = dev.descent.internal.Check.rootMessage(e);
         return msg.contains("libcuda.so") ? "libcuda.so.1 not found (no NVIDIA driver installed)"
-                : "native library failed to load: " + dev.descent.Check.firstLine(msg);
+                : "native library failed to load: " + dev.descent.internal.Check.firstLine(msg);
     }
 
     private static byte[] ptx(String name) {

@@ -136,7 +136,7 @@ public final class CsvReader {
             throw new IllegalArgumentException("CSV file " + file + " is not UTF-8 text (an invalid byte sequence;"
                     + " convert it, e.g. with iconv, or check it is a CSV file)");
         } catch (IOException e) {
-            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + dev.descent.Check.ioReason(e));
+            throw new IllegalArgumentException("CSV file " + file + " is unreadable: " + dev.descent.internal.Check.ioReason(e));
         }
     }
 

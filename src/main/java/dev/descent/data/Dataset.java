@@ -1,6 +1,6 @@
 package dev.descent.data;
 
-import dev.descent.Check;
+import dev.descent.internal.Check;
 
 /**
  * Samples in host memory: a rows x cols feature matrix (row-major float32) and targets, either

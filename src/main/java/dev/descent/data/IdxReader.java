@@ -40,7 +40,7 @@ public final class IdxReader {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("IDX file " + file + " does not exist");
         } catch (IOException e) {
-            throw new IllegalArgumentException("IDX file " + file + " is unreadable: " + dev.descent.Check.ioReason(e));
+            throw new IllegalArgumentException("IDX file " + file + " is unreadable: " + dev.descent.internal.Check.ioReason(e));
         }
     }
 
@@ -76,7 +76,7 @@ public final class IdxReader {
             }
             // The header, not the file size, sets the allocation: a small gzip file can declare gigabytes.
             // images() later holds the same count as floats, so ask for both at once.
-            dev.descent.Memory.requireHeap(size * (1 + Float.BYTES), name + " (" + size + " declared bytes, decoded to floats)");
+            dev.descent.internal.Memory.requireHeap(size * (1 + Float.BYTES), name + " (" + size + " declared bytes, decoded to floats)");
             byte[] payload = new byte[(int) size];
             data.readFully(payload);
             if (data.read() != -1) {
@@ -90,7 +90,7 @@ public final class IdxReader {
         } catch (EOFException e) {
             throw new IllegalArgumentException(name + " is truncated: fewer bytes than its header declares");
         } catch (IOException e) {
-            throw new IllegalArgumentException(name + " is unreadable: " + dev.descent.Check.ioReason(e));
+            throw new IllegalArgumentException(name + " is unreadable: " + dev.descent.internal.Check.ioReason(e));
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.descent.data;
 
-import dev.descent.Check;
+import dev.descent.internal.Check;
 
 /**
  * An affine map applied to features, x' = (x - shift) / scale: either one (shift, scale) for all

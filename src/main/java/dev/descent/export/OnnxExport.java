@@ -91,7 +91,7 @@ public final class OnnxExport {
         }
         graph.addOutput(tensorInfo(outputName(model), model.outputWidth()));
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("descent")
-                .setProducerVersion(dev.descent.BuildInfo.version()).setGraph(graph)
+                .setProducerVersion(dev.descent.internal.BuildInfo.version()).setGraph(graph)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setDocString("Exported by descent from a checkpoint of " + checkpoint.architecture()
                         + ". Input: raw features; the training normalisation is applied inside the graph.");

@@ -76,7 +76,7 @@ public final class SafetensorsExport {
         Gson gson = new Gson();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
-        m.put("producer", "descent " + dev.descent.BuildInfo.version());
+        m.put("producer", "descent " + dev.descent.internal.BuildInfo.version());
         m.put("architecture", ck.architecture());
         List<String> activations = ck.model().layers().stream().map(l -> l.activation().name().toLowerCase()).toList();
         m.put("activations", gson.toJson(activations));

@@ -1,6 +1,6 @@
 package dev.descent.io;
 
-import dev.descent.Check;
+import dev.descent.internal.Check;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -35,7 +35,7 @@ import dev.descent.Control;
  * accessed with masked vector loads (slow where the address is unmapped). Each cost PoCL 3-5x;
  * a helper called with a constant flag did not help, as it was not always inlined.
  *
- * <p>Formulas are those of dev/descent/optim/ReferenceRules.java and the CUDA kernels, in float.
+ * <p>Formulas are those of dev/descent/internal/ReferenceRules.java and the CUDA kernels, in float.
  * Reductions use a fixed number of work-groups and a local-memory tree, so they are
  * deterministic. Control-block slots are read through Control's constants, which javac inlines
  * as numbers before Aparapi sees the bytecode (OpenClControlSlotsTest checks none is a literal).
@@ -753,7 +753,7 @@ final class ArenaKernel extends Kernel {
         }
     }
 
-    /** One work-item; dev/descent/StepLogic.java states the same logic. */
+    /** One work-item; dev/descent/internal/StepLogic.java states the same logic. */
     private void beginStep() {
         if (getGlobalId(0) != 0) {
             return;

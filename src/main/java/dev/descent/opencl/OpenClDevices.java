@@ -84,9 +84,9 @@ public final class OpenClDevices {
     }
 
     private static String linkReason(Throwable e) {
-        String msg = dev.descent.Check.rootMessage(e);
+        String msg = dev.descent.internal.Check.rootMessage(e);
         return msg.contains("libOpenCL") ? "libOpenCL.so.1 not found (install ocl-icd-libopencl1 and an ICD such as"
-                + " pocl-opencl-icd)" : "Aparapi's native library failed to load: " + dev.descent.Check.firstLine(msg);
+                + " pocl-opencl-icd)" : "Aparapi's native library failed to load: " + dev.descent.internal.Check.firstLine(msg);
     }
 
     /** The device {@value #PROPERTY} selects, or the first in preference order. */

@@ -1,8 +1,8 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegativeFloat;
-import static dev.descent.Check.positiveFloat;
-import static dev.descent.Check.unitInterval;
+import static dev.descent.internal.Check.nonNegativeFloat;
+import static dev.descent.internal.Check.positiveFloat;
+import static dev.descent.internal.Check.unitInterval;
 
 import java.util.List;
 

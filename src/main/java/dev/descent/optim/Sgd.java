@@ -1,7 +1,7 @@
 package dev.descent.optim;
 
-import static dev.descent.Check.nonNegativeFloat;
-import static dev.descent.Check.positiveFloat;
+import static dev.descent.internal.Check.nonNegativeFloat;
+import static dev.descent.internal.Check.positiveFloat;
 
 import java.util.List;
 

@@ -96,7 +96,7 @@ class ReadersTest {
 
     @Test
     void ioErrorsNameTheCauseNotJustThePath() {
-        assertEquals("permission denied", dev.descent.Check.ioReason(new java.nio.file.AccessDeniedException("/x")));
+        assertEquals("permission denied", dev.descent.internal.Check.ioReason(new java.nio.file.AccessDeniedException("/x")));
         assertTrue(error(dir).endsWith("is unreadable: Is a directory"), error(dir));
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.descent.Backend;
 import dev.descent.ParameterSet;
 import dev.descent.cpu.CpuBackend;
+import dev.descent.internal.ReferenceRules;
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.descent.bench;
 
-import dev.descent.workload.Workloads;
+import dev.descent.internal.workload.Workloads;
 import java.util.Arrays;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;

@@ -8,7 +8,7 @@ import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.RAdam;
 import dev.descent.optim.RmsProp;
 import dev.descent.optim.Sgd;
-import dev.descent.workload.Workloads;
+import dev.descent.internal.workload.Workloads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;

@@ -1,6 +1,6 @@
 package dev.descent.bench;
 
-import dev.descent.workload.Workload;
+import dev.descent.internal.workload.Workload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

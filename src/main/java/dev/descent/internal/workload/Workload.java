@@ -1,4 +1,4 @@
-package dev.descent.workload;
+package dev.descent.internal.workload;
 
 /**
  * One unit of backend work for benchmarks (the CLI's {@code bench} and the JMH suite share

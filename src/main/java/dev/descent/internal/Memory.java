@@ -1,5 +1,6 @@
-package dev.descent;
+package dev.descent.internal;
 
+import dev.descent.Backend;
 /**
  * Checks a request against what the backend can give before anything is allocated, so a model
  * or dataset too large for the machine is one clear error (naming what asked, the size and the

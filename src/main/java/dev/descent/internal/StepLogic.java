@@ -1,5 +1,8 @@
-package dev.descent;
+package dev.descent.internal;
 
+import dev.descent.Backend;
+import dev.descent.Control;
+import dev.descent.StepGuard;
 import dev.descent.optim.NAdam;
 import dev.descent.optim.OptimizerSpec;
 

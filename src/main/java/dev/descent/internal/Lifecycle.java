@@ -1,4 +1,4 @@
-package dev.descent;
+package dev.descent.internal;
 
 /**
  * Open/closed state of a resource (backend, session, parameter set, device dataset): use after

@@ -1,4 +1,4 @@
-package dev.descent;
+package dev.descent.internal;
 
 /**
  * Argument validation shared by the whole library. Every failure is an

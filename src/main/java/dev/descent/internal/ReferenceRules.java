@@ -1,5 +1,13 @@
-package dev.descent.optim;
+package dev.descent.internal;
 
+import dev.descent.optim.Adam;
+import dev.descent.optim.Sgd;
+import dev.descent.optim.RmsProp;
+import dev.descent.optim.Adadelta;
+import dev.descent.optim.OptimizerSpec;
+import dev.descent.optim.Adagrad;
+import dev.descent.optim.NAdam;
+import dev.descent.optim.RAdam;
 /**
  * The update rules in plain double precision: the oracle every backend's fused float32 step is
  * compared against, and the place where each formula is written down once.

@@ -1,4 +1,4 @@
-package dev.descent.workload;
+package dev.descent.internal.workload;
 
 import dev.descent.Activation;
 import dev.descent.Backend;
