@@ -20,49 +20,158 @@ import dev.descent.optim.OptimizerSpec;
  */
 public interface Backend extends AutoCloseable {
 
-    /** Short name: "cpu", "reference", "cuda", "opencl". */
+    /**
+     * The backend's short name.
+     *
+     * @return "cpu", "reference", "cuda" or "opencl"
+     */
     String name();
 
-    /** One line about the device (model, threads, memory). */
+    /**
+     * One line about the device, for logs and {@code descent devices}.
+     *
+     * @return the device model, threads or memory, and the GEMM in use
+     */
     String describe();
 
-    /** A zero-filled buffer of {@code length} floats. */
+    /**
+     * Allocates a buffer on the device.
+     *
+     * @param length floats in the buffer
+     * @return a zero-filled buffer of {@code length} floats
+     */
     Buf allocate(int length);
 
+    /**
+     * Releases a buffer this backend allocated; using it afterwards is an error.
+     *
+     * @param buf the buffer to release
+     */
     void free(Buf buf);
 
+    /**
+     * Copies host floats into a device buffer.
+     *
+     * @param src host array
+     * @param srcOffset first element read from {@code src}
+     * @param dst device buffer
+     * @param dstOffset first element written in {@code dst}
+     * @param length floats copied
+     */
     void upload(float[] src, int srcOffset, Buf dst, int dstOffset, int length);
 
+    /**
+     * Copies device floats into a host array, after all queued work has finished.
+     *
+     * @param src device buffer
+     * @param srcOffset first element read from {@code src}
+     * @param dst host array
+     * @param dstOffset first element written in {@code dst}
+     * @param length floats copied
+     */
     void download(Buf src, int srcOffset, float[] dst, int dstOffset, int length);
 
+    /**
+     * Sets a range of a buffer to one value.
+     *
+     * @param buf the buffer
+     * @param offset first element set
+     * @param length elements set
+     * @param value the value written
+     */
     void fill(Buf buf, int offset, int length, float value);
 
-    /** Device-to-device copy of {@code length} floats (also the benchmarks' bandwidth yardstick). */
+    /**
+     * Device-to-device copy (also the benchmarks' bandwidth yardstick). The ranges must not
+     * overlap.
+     *
+     * @param src source buffer
+     * @param srcOffset first element read
+     * @param dst destination buffer
+     * @param dstOffset first element written
+     * @param length floats copied
+     */
     void copy(Buf src, int srcOffset, Buf dst, int dstOffset, int length);
 
     /** Waits until all queued work has finished; a no-op for synchronous backends. */
     default void synchronize() {}
 
-    /** {@code dst[r][*] = src[index[indexOffset + r]][*]} for {@code r < rows}, rows of {@code cols} floats. */
+    /**
+     * Gathers rows: {@code dst[r][*] = src[index[indexOffset + r]][*]} for {@code r < rows}
+     * (how a mini-batch is assembled from a device-resident data set).
+     *
+     * @param src row-major source matrix
+     * @param cols floats per row
+     * @param index row numbers, stored as floats
+     * @param indexOffset first entry of {@code index} used
+     * @param rows rows gathered
+     * @param dst destination, {@code rows x cols}
+     */
     void gatherRows(Buf src, int cols, Buf index, int indexOffset, int rows, Buf dst);
 
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C} with op(A) m x k, op(B) k x n, C m x n.
      * A is stored m x k (k x m when {@code transA}), B k x n (n x k when {@code transB}).
      * With beta = 0, C's previous contents are ignored (NaN included), as in BLAS.
+     *
+     * @param transA whether A is stored transposed
+     * @param transB whether B is stored transposed
+     * @param m rows of C
+     * @param n columns of C
+     * @param k the inner dimension
+     * @param alpha scale of the product
+     * @param a buffer holding A
+     * @param aOffset first element of A
+     * @param b buffer holding B
+     * @param bOffset first element of B
+     * @param beta scale of C's previous contents
+     * @param c buffer holding C
+     * @param cOffset first element of C
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
               Buf a, int aOffset, Buf b, int bOffset, float beta, Buf c, int cOffset);
 
-    /** Fused epilogue: {@code z[r][c] += bias[c]; out[r][c] = act(z[r][c])}. */
+    /**
+     * Fused epilogue of a dense layer: {@code z[r][c] += bias[c]; out[r][c] = act(z[r][c])}.
+     *
+     * @param act the activation
+     * @param rows rows of z (the batch)
+     * @param cols columns of z (the layer's width)
+     * @param z pre-activations, updated in place
+     * @param zOffset first element of z
+     * @param bias the bias vector, {@code cols} floats
+     * @param biasOffset first element of the bias
+     * @param out activations written
+     * @param outOffset first element of out
+     */
     void biasActivation(Activation act, int rows, int cols, Buf z, int zOffset, Buf bias, int biasOffset,
                         Buf out, int outOffset);
 
-    /** {@code gradZ[i] = gradOut[i] * act'(z[i])} for {@code i < n}. */
+    /**
+     * Backward through an activation: {@code gradZ[i] = gradOut[i] * act'(z[i])} for {@code i < n}.
+     *
+     * @param act the activation
+     * @param n elements
+     * @param z pre-activations of the forward pass
+     * @param zOffset first element of z
+     * @param gradOut gradient with respect to the activations
+     * @param gradOutOffset first element of gradOut
+     * @param gradZ gradient with respect to z, written
+     * @param gradZOffset first element of gradZ
+     */
     void activationBackward(Activation act, int n, Buf z, int zOffset, Buf gradOut, int gradOutOffset,
                             Buf gradZ, int gradZOffset);
 
-    /** {@code gradBias[c] = sum over r of gradZ[r][c]}. */
+    /**
+     * Column sums for the bias gradient: {@code gradBias[c] = sum over r of gradZ[r][c]}.
+     *
+     * @param rows rows of gradZ
+     * @param cols columns of gradZ
+     * @param gradZ the layer's pre-activation gradient
+     * @param gradZOffset first element of gradZ
+     * @param gradBias the bias gradient, written
+     * @param gradBiasOffset first element of gradBias
+     */
     void biasGradient(int rows, int cols, Buf gradZ, int gradZOffset, Buf gradBias, int gradBiasOffset);
 
     /**
@@ -70,11 +179,31 @@ public interface Backend extends AutoCloseable {
      * ({@code evaluation == false}) writes {@code grad} and sets control[BATCH_LOSS] and
      * control[BATCH_CORRECT]; evaluation mode adds to control[EVAL_LOSS_SUM] and
      * control[EVAL_CORRECT_SUM] and ignores {@code grad} (may be null).
+     *
+     * @param loss the loss function
+     * @param rows rows of the batch
+     * @param cols outputs per row
+     * @param output the network's outputs (logits for cross-entropy)
+     * @param outputOffset first element of output
+     * @param target class indices as floats (cross-entropy) or target values (MSE)
+     * @param targetOffset first element of target
+     * @param grad gradient with respect to output, written in training mode
+     * @param gradOffset first element of grad
+     * @param control the control block
+     * @param evaluation whether to accumulate evaluation sums instead of training a batch
      */
     void loss(Loss loss, int rows, int cols, Buf output, int outputOffset, Buf target, int targetOffset,
               Buf grad, int gradOffset, Buf control, boolean evaluation);
 
-    /** {@code control[NORM_SQ]} = sum over {@code i < length} of {@code clamp(g[i], -clipValue, clipValue)^2} (no clamp if {@code clipValue <= 0}). */
+    /**
+     * The squared global gradient norm: {@code control[NORM_SQ]} = sum over {@code i < length}
+     * of {@code clamp(g[i], -clipValue, clipValue)^2} (no clamp if {@code clipValue <= 0}).
+     *
+     * @param grads the gradient arena
+     * @param length elements
+     * @param clipValue value clipping applied before squaring; 0 or less for none
+     * @param control the control block
+     */
     void gradientNorm(Buf grads, int length, float clipValue, Buf control);
 
     /**
@@ -85,6 +214,12 @@ public interface Backend extends AutoCloseable {
      * advances, CLIP_SCALE is set from {@code guard}, the batch loss and correct counts are
      * added to the epoch sums with {@code rows} samples, and NAdam's mu product advances.
      * Semantics are given once, in {@link StepLogic}.
+     *
+     * @param spec the update rule (NAdam's mu product needs it)
+     * @param guard clipping norm and the halt threshold
+     * @param batchIndex the batch's index in the run, recorded when a bad streak begins
+     * @param rows samples in the batch
+     * @param control the control block
      */
     void beginStep(OptimizerSpec spec, StepGuard guard, long batchIndex, int rows, Buf control);
 
@@ -93,11 +228,25 @@ public interface Backend extends AutoCloseable {
      * unless control[SKIP] is set. Elements {@code [0, decayEnd)} receive weight decay, the rest
      * do not. Gradients are read as clamp(g, +-clipValue) * control[CLIP_SCALE].
      * {@code state} holds {@code spec.stateCount()} buffers laid out like {@code params}.
+     *
+     * @param spec the update rule and its hyperparameters
+     * @param lr the learning rate for this step
+     * @param params the parameter arena, updated in place
+     * @param grads the gradient arena
+     * @param state the rule's state buffers, updated in place
+     * @param length elements updated
+     * @param decayEnd elements below this index take weight decay (weights, not biases)
+     * @param clipValue value clipping; 0 or less for none
+     * @param control the control block
      */
     void step(OptimizerSpec spec, float lr, Buf params, Buf grads, Buf[] state, int length, int decayEnd,
               float clipValue, Buf control);
 
-    /** Bytes one buffer element takes on this backend (4 for float32). */
+    /**
+     * Bytes one buffer element takes on this backend.
+     *
+     * @return 4 (float32)
+     */
     default int elementBytes() {
         return 4;
     }
@@ -106,14 +255,25 @@ public interface Backend extends AutoCloseable {
      * Bytes still free for new buffers, as well as the backend can tell (the JVM heap for
      * backends that keep buffers on it); {@link Long#MAX_VALUE} when it cannot tell, in which
      * case the device reports exhaustion itself.
+     *
+     * @return free bytes for new buffers
      */
     default long availableBytes() {
         return Long.MAX_VALUE;
     }
 
-    /** Throws IllegalStateException when this backend has been closed. */
+    /**
+     * Checks that the backend is usable.
+     *
+     * @throws IllegalStateException when this backend has been closed
+     */
     void ensureOpen();
 
+    /**
+     * Whether {@link #close} has been called.
+     *
+     * @return true once closed
+     */
     boolean isClosed();
 
     /**

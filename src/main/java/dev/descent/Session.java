@@ -43,6 +43,13 @@ public final class Session implements AutoCloseable {
     private final Lifecycle life = new Lifecycle("session");
 
     /**
+     * A training session: parameters (all zero until set or drawn by {@link #create}),
+     * gradients, optimizer state, the control block and batch workspaces, all on {@code backend}.
+     *
+     * @param model the network
+     * @param backend where every buffer lives and every op runs
+     * @param optimizer the update rule
+     * @param maxBatch the largest batch the workspaces hold
      * @param decayBiases whether biases receive weight decay (PyTorch's default is yes; many
      *                    recipes turn it off)
      */
@@ -62,6 +69,11 @@ public final class Session implements AutoCloseable {
      * A session that only runs the network forward ({@link #predict}, {@link #evaluate}): no
      * gradients, optimizer state or backward workspace are allocated, so it takes about a third
      * of a training session's memory. Training methods throw IllegalStateException.
+     *
+     * @param model the network
+     * @param backend where the buffers live
+     * @param maxBatch the largest batch predicted or evaluated at once
+     * @return the session; close it to free its device memory
      */
     public static Session forInference(Model model, Backend backend, int maxBatch) {
         return new Session(model, backend, null, maxBatch, false, false);
@@ -120,33 +132,65 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Session with weights drawn from {@code seed}. */
+    /**
+     * A training session whose weights are drawn from {@code seed} ({@link Init}) and whose
+     * biases decay with the weights.
+     *
+     * @param model the network
+     * @param backend where every buffer lives
+     * @param optimizer the update rule
+     * @param maxBatch the largest batch
+     * @param seed seed of the initial weights
+     * @return the session
+     */
     public static Session create(Model model, Backend backend, OptimizerSpec optimizer, int maxBatch, long seed) {
         Session s = new Session(model, backend, optimizer, maxBatch, true);
         s.setParameters(model.initialParameters(seed));
         return s;
     }
 
+    /**
+     * The network this session trains.
+     *
+     * @return the model
+     */
     public Model model() {
         return model;
     }
 
+    /**
+     * The backend the session runs on.
+     *
+     * @return the backend
+     */
     public Backend backend() {
         return backend;
     }
 
-    /** The optimizer; an inference-only session has none and throws IllegalStateException. */
+    /**
+     * The optimizer; an inference-only session has none and throws IllegalStateException.
+     *
+     * @return the update rule
+     */
     public OptimizerSpec optimizer() {
         requireTraining();
         return optimizer;
     }
 
-    /** True for a session made by {@link #forInference}. */
+    /**
+     * Whether this session can only predict and evaluate.
+     *
+     * @return true for a session made by {@link #forInference}
+     */
     public boolean isInferenceOnly() {
         return !training;
     }
 
-    /** Whether weight decay reaches the biases (the constructor's {@code decayBiases}). */
+    /**
+     * Whether weight decay reaches the biases.
+     *
+     * @return the constructor's {@code decayBiases}
+     */
     public boolean decaysBiases() {
         return decayEnd == model.parameterCount();
     }
@@ -158,19 +202,38 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest batch the workspaces hold.
+     *
+     * @return rows
+     */
     public int maxBatch() {
         return maxBatch;
     }
 
-    /** Elements [0, decayEnd) of the arena receive weight decay. */
+    /**
+     * Where weight decay stops in the parameter arena.
+     *
+     * @return elements [0, decayEnd) receive weight decay
+     */
     public int decayEnd() {
         return decayEnd;
     }
 
+    /**
+     * Sets gradient clipping and the non-finite-step halt threshold for the following steps.
+     *
+     * @param guard the guard; null means {@link StepGuard#NONE}
+     */
     public void setGuard(StepGuard guard) {
         this.guard = guard == null ? StepGuard.NONE : guard;
     }
 
+    /**
+     * The guard in force.
+     *
+     * @return clipping and halt settings
+     */
     public StepGuard guard() {
         return guard;
     }
@@ -187,7 +250,12 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Uploads a dataset for {@link #gatherBatch} and {@link #evaluate}. */
+    /**
+     * Uploads a dataset for {@link #gatherBatch} and {@link #evaluate}.
+     *
+     * @param data rows whose width matches the model's input and output
+     * @return the device copy; close it to free its memory
+     */
     public DeviceDataset upload(Dataset data) {
         synchronized (backend) {
             ensureOpen();
@@ -212,7 +280,14 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Copies rows {@code order[from .. from+rows)} of {@code data} into the batch workspace (on the device). */
+    /**
+     * Copies rows {@code order[from .. from+rows)} of {@code data} into the batch workspace, on
+     * the device, where {@code order} is the data set's current shuffle.
+     *
+     * @param data an uploaded data set
+     * @param from first position in the order
+     * @param rows rows in the batch, at most {@link #maxBatch}
+     */
     public void gatherBatch(DeviceDataset data, int from, int rows) {
         synchronized (backend) {
             ensureOpen();
@@ -227,7 +302,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Uploads a host batch: x is rows x inputWidth, y the targets (labels as floats for cross-entropy). */
+    /**
+     * Uploads a host batch into the workspace.
+     *
+     * @param x inputs, rows x input width
+     * @param y targets: labels as floats for cross-entropy, rows x output width for MSE
+     * @param rows rows in the batch
+     */
     public void loadBatch(float[] x, float[] y, int rows) {
         synchronized (backend) {
             ensureOpen();
@@ -246,7 +327,11 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Forward pass over the batch in the workspace: Z = A_prev W, then Z += b, A = act(Z) fused. */
+    /**
+     * Forward pass over the batch in the workspace: Z = A_prev W, then Z += b, A = act(Z) fused.
+     *
+     * @param rows rows in the batch
+     */
     public void forward(int rows) {
         synchronized (backend) {
             ensureOpen();
@@ -263,7 +348,12 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Loss and its gradient, then back through every layer: dW = A_prev^T dZ, db = sum dZ, dA_prev = dZ W^T. */
+    /**
+     * Loss and its gradient, then back through every layer: dW = A_prev^T dZ, db = sum dZ,
+     * dA_prev = dZ W^T.
+     *
+     * @param rows rows in the batch
+     */
     public void backward(int rows) {
         synchronized (backend) {
             ensureOpen();
@@ -288,7 +378,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Norm, guard and the fused update, all on the device; {@code batchIndex} names the batch in reports. */
+    /**
+     * Norm, guard and the fused update, all on the device.
+     *
+     * @param lr learning rate of this step
+     * @param batchIndex the batch's index in the run, named in reports of bad steps
+     * @param rows rows in the batch
+     */
     public void step(float lr, long batchIndex, int rows) {
         synchronized (backend) {
             ensureOpen();
@@ -302,7 +398,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** forward + backward + step on the batch in the workspace. */
+    /**
+     * One training step on the batch in the workspace: forward, backward and step.
+     *
+     * @param rows rows in the batch
+     * @param lr learning rate
+     * @param batchIndex the batch's index in the run
+     */
     public void trainBatch(int rows, float lr, long batchIndex) {
         synchronized (backend) {
             ensureOpen();
@@ -313,7 +415,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Network outputs (logits for cross-entropy models) for {@code rows} samples. */
+    /**
+     * Network outputs for host inputs, in batches of {@link #maxBatch}.
+     *
+     * @param x inputs, rows x input width
+     * @param rows samples
+     * @return outputs, rows x output width (logits for cross-entropy models)
+     */
     public float[] predict(float[] x, int rows) {
         synchronized (backend) {
             ensureOpen();
@@ -333,12 +441,24 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Argmax class per row. */
+    /**
+     * Predicted classes for host inputs.
+     *
+     * @param x inputs, rows x input width
+     * @param rows samples
+     * @return the argmax output per row
+     */
     public int[] predictClasses(float[] x, int rows) {
         return Predictor.argmax(predict(x, rows), model.outputWidth());
     }
 
-    /** Mean loss and accuracy over a whole dataset, in batches of maxBatch; parameters are not touched. */
+    /**
+     * Mean loss and accuracy over a whole data set, in batches of {@link #maxBatch}; parameters
+     * are not touched.
+     *
+     * @param data an uploaded data set
+     * @return loss and accuracy
+     */
     public Evaluation evaluate(DeviceDataset data) {
         synchronized (backend) {
             ensureOpen();
@@ -358,6 +478,12 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #evaluate(DeviceDataset)} for a host data set, uploaded for the call.
+     *
+     * @param data the data set
+     * @return loss and accuracy
+     */
     public Evaluation evaluate(Dataset data) {
         synchronized (backend) {
             ensureOpen();
@@ -370,6 +496,8 @@ public final class Session implements AutoCloseable {
     /**
      * Downloads the control block (one small copy; see {@link Control}), with the latest step's
      * verdict settled as the device's next {@code beginStep} would settle it ({@link StepLogic#settle}).
+     *
+     * @return {@link Control#SIZE} floats
      */
     public float[] control() {
         synchronized (backend) {
@@ -380,6 +508,11 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces the control block (a checkpoint's step count and sums, on resume).
+     *
+     * @param c {@link Control#SIZE} floats
+     */
     public void setControl(float[] c) {
         synchronized (backend) {
             ensureOpen();
@@ -396,11 +529,21 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Completed optimizer steps. */
+    /**
+     * Completed optimizer steps (skipped steps do not count).
+     *
+     * @return the step count
+     */
     public long steps() {
         return (long) control()[Control.STEP];
     }
 
+    /**
+     * Downloads the parameter arena: every layer's weights (row-major, inputs x units), then
+     * every layer's biases, each at its {@link Layer} offset, with zero padding between.
+     *
+     * @return a copy of every parameter
+     */
     public float[] parameters() {
         synchronized (backend) {
             ensureOpen();
@@ -408,6 +551,11 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Uploads a whole parameter arena, laid out as {@link #parameters} returns it.
+     *
+     * @param arena finite values, {@link Model#parameterCount} of them
+     */
     public void setParameters(float[] arena) {
         synchronized (backend) {
             ensureOpen();
@@ -417,6 +565,11 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Downloads the gradients of the last backward pass, laid out like the parameters.
+     *
+     * @return a copy of the gradient arena
+     */
     public float[] gradients() {
         synchronized (backend) {
             ensureOpen();
@@ -425,10 +578,21 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Optimizer state buffers (Adam: 2, or 3 with AMSGrad).
+     *
+     * @return the optimizer's state count; 0 for an inference session
+     */
     public int stateCount() {
         return state.length;
     }
 
+    /**
+     * Downloads one optimizer state buffer, laid out like the parameters.
+     *
+     * @param i index in the optimizer's {@code stateNames()}
+     * @return a copy of the state
+     */
     public float[] state(int i) {
         synchronized (backend) {
             ensureOpen();
@@ -436,6 +600,12 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * Uploads one optimizer state buffer (from a checkpoint).
+     *
+     * @param i index in the optimizer's {@code stateNames()}
+     * @param values one value per parameter
+     */
     public void setState(int i, float[] values) {
         synchronized (backend) {
             ensureOpen();
