@@ -93,6 +93,13 @@ public final class ParameterSet implements AutoCloseable {
         throw new AssertionError(s);
     }
 
+    /**
+     * Starts a parameter set: add tensors, then {@link Builder#build}.
+     *
+     * @param backend where the arena, gradients and state live
+     * @param spec the update rule
+     * @return a builder
+     */
     public static Builder builder(Backend backend, OptimizerSpec spec) {
         return new Builder(backend, spec);
     }
@@ -112,10 +119,22 @@ public final class ParameterSet implements AutoCloseable {
             this.spec = spec;
         }
 
+        /**
+         * Adds a tensor that receives weight decay (a weight).
+         *
+         * @param values its initial values, finite; copied
+         * @return this builder
+         */
         public Builder add(float[] values) {
             return add(values, true);
         }
 
+        /**
+         * Adds a tensor without weight decay (a bias, a norm's scale).
+         *
+         * @param values its initial values, finite; copied
+         * @return this builder
+         */
         public Builder addNoDecay(float[] values) {
             return add(values, false);
         }
@@ -130,6 +149,11 @@ public final class ParameterSet implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Uploads the tensors into one arena and allocates gradients and optimizer state.
+         *
+         * @return the parameter set; close it to free its device memory
+         */
         public ParameterSet build() {
             if (tensors.isEmpty()) {
                 throw new IllegalArgumentException("a parameter set needs at least one tensor");
@@ -138,15 +162,29 @@ public final class ParameterSet implements AutoCloseable {
         }
     }
 
+    /**
+     * Tensors in the set.
+     *
+     * @return how many were added
+     */
     public int tensorCount() {
         return slotOf.length;
     }
 
+    /**
+     * Sets clipping and the non-finite-step halt threshold for the following steps.
+     *
+     * @param guard the guard; null means {@link StepGuard#NONE}
+     */
     public void setGuard(StepGuard guard) {
         this.guard = guard == null ? StepGuard.NONE : guard;
     }
 
-    /** Uploads one gradient per tensor, in the order the tensors were added. */
+    /**
+     * Uploads one gradient per tensor, in the order the tensors were added.
+     *
+     * @param gradients one array per tensor, each as long as its tensor
+     */
     public void setGradients(float[]... gradients) {
         synchronized (backend) {
             ensureOpen();
@@ -172,6 +210,8 @@ public final class ParameterSet implements AutoCloseable {
     /**
      * One fused update at {@code lr}. Non-finite gradients skip the step (see {@link StepGuard});
      * {@link #lastStepSkipped()} tells.
+     *
+     * @param lr the learning rate, positive and finite in float
      */
     public void step(double lr) {
         synchronized (backend) {
@@ -184,7 +224,11 @@ public final class ParameterSet implements AutoCloseable {
         }
     }
 
-    /** Completed (non-skipped) steps; reads the control block. */
+    /**
+     * Completed (non-skipped) steps; reads the control block.
+     *
+     * @return the step count
+     */
     public long steps() {
         synchronized (backend) {
             ensureOpen();
@@ -192,6 +236,11 @@ public final class ParameterSet implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the latest step was skipped for a non-finite loss or gradient, or a halt.
+     *
+     * @return true when it changed nothing
+     */
     public boolean lastStepSkipped() {
         synchronized (backend) {
             ensureOpen();
@@ -199,7 +248,11 @@ public final class ParameterSet implements AutoCloseable {
         }
     }
 
-    /** Bad steps so far: skipped ones, and ones whose update held back non-finite values. */
+    /**
+     * Bad steps so far: skipped ones, and ones whose update held back non-finite values.
+     *
+     * @return the count
+     */
     public long badSteps() {
         synchronized (backend) {
             ensureOpen();
@@ -210,6 +263,8 @@ public final class ParameterSet implements AutoCloseable {
     /**
      * True when the latest step's update would have made some element non-finite: those
      * elements kept their previous values, the others were updated, and the step counted as bad.
+     *
+     * @return whether the latest update held values back
      */
     public boolean lastStepOverflowed() {
         synchronized (backend) {
@@ -226,7 +281,12 @@ public final class ParameterSet implements AutoCloseable {
         return StepLogic.settled(c, guard.maxBadSteps());
     }
 
-    /** Current values of tensor i. */
+    /**
+     * Current values of one tensor.
+     *
+     * @param i the tensor, in the order added
+     * @return a copy of its values
+     */
     public float[] download(int i) {
         synchronized (backend) {
             ensureOpen();
@@ -234,7 +294,13 @@ public final class ParameterSet implements AutoCloseable {
         }
     }
 
-    /** State buffer {@code s} (see {@link OptimizerSpec#stateNames()}) of tensor i. */
+    /**
+     * One optimizer state buffer of one tensor.
+     *
+     * @param s the state, an index into {@link OptimizerSpec#stateNames()}
+     * @param i the tensor, in the order added
+     * @return a copy of the state's values for that tensor
+     */
     public float[] downloadState(int s, int i) {
         synchronized (backend) {
             ensureOpen();

@@ -20,11 +20,22 @@ public final class Trainer {
      * How to train; the learning rate is not here: the session's optimizer spec owns it, and the
      * schedule scales that base (so {@code Adam.adam(3e-4)} trains at 3e-4).
      *
+     * @param epochs    passes over the training set
      * @param batchSize rows per step; values above the training set's size mean full batch
      * @param seed      the shuffling order's seed (the session's seed drew the initial weights)
+     * @param schedule  how the learning rate changes over the run
      * @param shuffle   draw a new order every epoch (otherwise stored order)
      */
     public record Config(int epochs, int batchSize, long seed, Schedule schedule, boolean shuffle) {
+        /**
+         * Checks the values: at least one epoch and one row per step, a schedule.
+         *
+         * @param epochs passes over the training set
+         * @param batchSize rows per step
+         * @param seed the shuffling order's seed
+         * @param schedule how the learning rate changes
+         * @param shuffle draw a new order every epoch
+         */
         public Config {
             Check.atLeast("epochs", epochs, 1);
             Check.atLeast("batchSize", batchSize, 1);
@@ -37,12 +48,25 @@ public final class Trainer {
     private final Session session;
     private final Config config;
 
+    /**
+     * A trainer for one session.
+     *
+     * @param session the session trained (its optimizer gives the base learning rate)
+     * @param config epochs, batch size, shuffling and schedule
+     */
     public Trainer(Session session, Config config) {
         this.session = session;
         this.config = config;
     }
 
-    /** Trains from scratch (epoch 0). */
+    /**
+     * Trains from scratch (epoch 0).
+     *
+     * @param train the uploaded training set
+     * @param heldOut evaluated after every epoch, or null
+     * @param listener told about every epoch (and may stop the run), or null
+     * @return per-epoch loss and accuracy, and why the run stopped
+     */
     public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener) {
         return fit(train, heldOut, listener, 0);
     }
@@ -50,6 +74,12 @@ public final class Trainer {
     /**
      * Trains epochs {@code [startEpoch, epochs)}; startEpoch &gt; 0 continues a run whose
      * session state came from a checkpoint written after epoch {@code startEpoch}.
+     *
+     * @param train the uploaded training set
+     * @param heldOut evaluated after every epoch, or null
+     * @param listener told about every epoch (and may stop the run), or null
+     * @param startEpoch the first epoch to train
+     * @return the epochs trained in this call
      */
     public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener, int startEpoch) {
         return fit(train, heldOut, listener, startEpoch, config.epochs());
@@ -59,6 +89,13 @@ public final class Trainer {
      * Trains epochs {@code [startEpoch, endEpoch)} of a run planned for {@code config.epochs()}
      * epochs: the schedule always spans the whole plan, so stopping at endEpoch and resuming
      * later from a checkpoint gives the same run as one uninterrupted call.
+     *
+     * @param train the uploaded training set
+     * @param heldOut evaluated after every epoch, or null
+     * @param listener told about every epoch (and may stop the run), or null
+     * @param startEpoch the first epoch to train
+     * @param endEpoch one past the last epoch to train
+     * @return the epochs trained in this call
      */
     public TrainingReport fit(DeviceDataset train, DeviceDataset heldOut, TrainingListener listener, int startEpoch,
                               int endEpoch) {
