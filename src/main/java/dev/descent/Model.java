@@ -33,41 +33,84 @@ public final class Model {
         this.parameterCount = parameterCount;
     }
 
+    /**
+     * Starts a model: add dense layers, then {@link Builder#build}.
+     *
+     * @param inputWidth features per sample
+     * @return a builder (softmax cross-entropy and He init unless set)
+     */
     public static Builder builder(int inputWidth) {
         return new Builder(inputWidth);
     }
 
+    /**
+     * Features per sample.
+     *
+     * @return the input width
+     */
     public int inputWidth() {
         return inputWidth;
     }
 
+    /**
+     * Outputs per sample: the last layer's units (classes for cross-entropy).
+     *
+     * @return the output width
+     */
     public int outputWidth() {
         return layers.get(layers.size() - 1).units();
     }
 
+    /**
+     * The dense layers, input side first, with their arena offsets.
+     *
+     * @return an unmodifiable list
+     */
     public List<Layer> layers() {
         return layers;
     }
 
+    /**
+     * The training loss.
+     *
+     * @return the loss
+     */
     public Loss loss() {
         return loss;
     }
 
+    /**
+     * How {@link #initialParameters} draws the weights.
+     *
+     * @return the initialisation
+     */
     public Init init() {
         return init;
     }
 
-    /** Arena length, padding included. */
+    /**
+     * Arena length, padding included.
+     *
+     * @return floats in the parameter arena
+     */
     public int parameterCount() {
         return parameterCount;
     }
 
-    /** Index of the first bias element; every weight lies before it. */
+    /**
+     * Index of the first bias element; every weight lies before it.
+     *
+     * @return the arena offset where the biases begin
+     */
     public int biasStart() {
         return biasStart;
     }
 
-    /** The widest activation (inputs included): sizes the per-row workspace. */
+    /**
+     * The widest activation (inputs included): sizes the per-row workspace.
+     *
+     * @return floats per row
+     */
     public int maxWidth() {
         int w = inputWidth;
         for (Layer l : layers) {
@@ -76,14 +119,25 @@ public final class Model {
         return w;
     }
 
-    /** e.g. "784-256:relu-128:relu-10:identity/softmax_cross_entropy"; checkpoints compare it. */
+    /**
+     * The architecture as a string; checkpoints store and compare it.
+     *
+     * @return e.g. "784-256:relu-128:relu-10:identity/softmax_cross_entropy"
+     */
     public String architecture() {
         return inputWidth + "-" + layers.stream()
                 .map(l -> l.units() + ":" + l.activation().name().toLowerCase(java.util.Locale.ROOT))
                 .collect(Collectors.joining("-")) + "/" + loss.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** The model an {@link #architecture()} string describes, with weight init {@code init}. */
+    /**
+     * The model an {@link #architecture()} string describes.
+     *
+     * @param architecture the string, as {@link #architecture()} writes it
+     * @param init the weight initialisation
+     * @return the model
+     * @throws IllegalArgumentException naming the string when it is malformed
+     */
     public static Model parse(String architecture, Init init) {
         String[] lossSplit = architecture.split("/");
         String[] parts = lossSplit[0].split("-");
@@ -107,7 +161,12 @@ public final class Model {
         }
     }
 
-    /** A fresh arena: weights drawn with {@link #init()} from {@code seed}, biases and padding zero. */
+    /**
+     * A fresh arena: weights drawn with {@link #init()} from {@code seed}, biases and padding zero.
+     *
+     * @param seed the random seed
+     * @return {@link #parameterCount()} floats
+     */
     public float[] initialParameters(long seed) {
         float[] arena = new float[parameterCount];
         SplittableRandom random = new SplittableRandom(seed);
@@ -141,6 +200,13 @@ public final class Model {
             this.inputWidth = Check.atLeast("inputWidth", inputWidth, 1);
         }
 
+        /**
+         * Appends a fully connected layer.
+         *
+         * @param units outputs of the layer
+         * @param activation applied to its outputs (IDENTITY for the logits layer)
+         * @return this builder
+         */
         public Builder dense(int units, Activation activation) {
             Check.atLeast("units of layer " + (this.units.size() + 1), units, 1);
             if (activation == null) {
@@ -151,6 +217,12 @@ public final class Model {
             return this;
         }
 
+        /**
+         * Sets the training loss.
+         *
+         * @param loss the loss
+         * @return this builder
+         */
         public Builder loss(Loss loss) {
             if (loss == null) {
                 throw new IllegalArgumentException("loss must not be null");
@@ -159,6 +231,12 @@ public final class Model {
             return this;
         }
 
+        /**
+         * Sets how the weights are drawn.
+         *
+         * @param init the initialisation
+         * @return this builder
+         */
         public Builder init(Init init) {
             if (init == null) {
                 throw new IllegalArgumentException("init must not be null");
@@ -180,6 +258,13 @@ public final class Model {
             return b.toString();
         }
 
+        /**
+         * Lays out the arena and checks the architecture.
+         *
+         * @return the model
+         * @throws IllegalArgumentException without layers, with a 1-wide softmax output, or when the
+         *         parameters exceed one buffer
+         */
         public Model build() {
             if (units.isEmpty()) {
                 throw new IllegalArgumentException("a model needs at least one dense layer");
