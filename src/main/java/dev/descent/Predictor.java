@@ -33,10 +33,26 @@ public final class Predictor implements AutoCloseable {
         this.classLabels = classLabels;
     }
 
+    /**
+     * A predictor for a checkpoint's model, in batches of the default size.
+     *
+     * @param checkpoint a loaded checkpoint
+     * @param backend where the forward passes run
+     * @return the predictor; close it to free its device memory
+     */
     public static Predictor open(Checkpoint checkpoint, Backend backend) {
         return open(checkpoint, backend, DEFAULT_BATCH);
     }
 
+    /**
+     * A predictor for a checkpoint's model: an inference-only session with its parameters, its
+     * normalization and its class labels.
+     *
+     * @param checkpoint a loaded checkpoint
+     * @param backend where the forward passes run
+     * @param maxBatch rows per forward pass
+     * @return the predictor; close it to free its device memory
+     */
     public static Predictor open(Checkpoint checkpoint, Backend backend, int maxBatch) {
         Session s = Session.forInference(checkpoint.model(), backend, maxBatch);
         try {
@@ -48,25 +64,52 @@ public final class Predictor implements AutoCloseable {
         return new Predictor(s, checkpoint.normalization().orElse(null), checkpoint.classLabels());
     }
 
+    /**
+     * The checkpoint's network.
+     *
+     * @return the model
+     */
     public Model model() {
         return session.model();
     }
 
+    /**
+     * Features per sample.
+     *
+     * @return the model's input width
+     */
     public int inputWidth() {
         return session.model().inputWidth();
     }
 
+    /**
+     * Outputs per sample (classes, for a classifier).
+     *
+     * @return the model's output width
+     */
     public int outputWidth() {
         return session.model().outputWidth();
     }
 
-    /** The name of output class {@code c}: the checkpoint's label, or the index itself. */
+    /**
+     * The name of an output class.
+     *
+     * @param c the class index
+     * @return the checkpoint's label, or the index itself
+     */
     public String classLabel(int c) {
         Check.index("class", c, outputWidth());
         return classLabels.isEmpty() ? Integer.toString(c) : classLabels.get(c);
     }
 
-    /** The network's raw outputs (logits for a cross-entropy model), {@code rows x outputWidth()}. */
+    /**
+     * The network's raw outputs.
+     *
+     * @param rawFeatures features as the training data had them, before normalization;
+     *                    rows x {@link #inputWidth()}
+     * @param rows samples
+     * @return logits for a cross-entropy model, {@code rows x outputWidth()}
+     */
     public float[] outputs(float[] rawFeatures, int rows) {
         Check.atLeast("rows", rows, 1);
         Check.length("features", rawFeatures, Math.multiplyExact(rows, inputWidth()));
@@ -74,26 +117,57 @@ public final class Predictor implements AutoCloseable {
         return session.predict(x, rows);
     }
 
-    /** Softmax of the outputs per row, computed in double and rounded: each row sums to 1. */
+    /**
+     * Softmax of the outputs per row, computed in double and rounded: each row sums to 1.
+     *
+     * @param rawFeatures features as the training data had them, before normalization;
+     *                    rows x {@link #inputWidth()}
+     * @param rows samples
+     * @return {@code rows x outputWidth()} probabilities
+     */
     public float[] probabilities(float[] rawFeatures, int rows) {
         return softmax(outputs(rawFeatures, rows), outputWidth());
     }
 
-    /** The most probable class of each row (the first, on a tie). */
+    /**
+     * The most probable class of each row (the first, on a tie).
+     *
+     * @param rawFeatures features as the training data had them, before normalization;
+     *                    rows x {@link #inputWidth()}
+     * @param rows samples
+     * @return one class index per row
+     */
     public int[] classes(float[] rawFeatures, int rows) {
         return argmax(outputs(rawFeatures, rows), outputWidth());
     }
 
-    /** Classes and probabilities of every row. */
+    /**
+     * Classes and probabilities of every row.
+     *
+     * @param classes one class index per row
+     * @param probabilities rows x output width
+     */
     public record Predictions(int[] classes, float[] probabilities) {}
 
-    /** {@link #classes} and {@link #probabilities} from one forward pass. */
+    /**
+     * {@link #classes} and {@link #probabilities} from one forward pass.
+     *
+     * @param rawFeatures features as the training data had them, before normalization;
+     *                    rows x {@link #inputWidth()}
+     * @param rows samples
+     * @return both
+     */
     public Predictions predict(float[] rawFeatures, int rows) {
         float[] out = outputs(rawFeatures, rows);
         return new Predictions(argmax(out, outputWidth()), softmax(out, outputWidth()));
     }
 
-    /** Mean loss and accuracy over raw {@code data}, as {@link Session#evaluate} reports them. */
+    /**
+     * Mean loss and accuracy, as {@link Session#evaluate} reports them.
+     *
+     * @param rawData labelled data, before normalization
+     * @return loss and accuracy
+     */
     public Evaluation evaluate(Dataset rawData) {
         return session.evaluate(normalization == null ? rawData : rawData.normalized(normalization));
     }
