@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * An optimizer's hyperparameters: immutable and validated at construction, so a bad value
  * fails where it is written, not thousands of steps later. The update rules themselves, with
- * their formulas, are in {@link ReferenceRules} (double precision, the oracle every backend is
+ * their formulas, are in {@code dev.descent.internal.ReferenceRules} (double precision, the oracle every backend is
  * held against); backends implement the same rules as one fused pass over the arena.
  *
  * <p>Semantics are PyTorch's {@code torch.optim} (step count t starts at 1). Weight decay is
