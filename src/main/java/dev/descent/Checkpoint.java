@@ -17,7 +17,7 @@ import java.util.Optional;
  * alone rebuilds a training session ({@link #openSession}) or an inference-only
  * {@link Predictor}.
  *
- * <p>Written atomically ({@link dev.descent.io.AtomicFile}) in the binary format of
+ * <p>Written atomically ({@link dev.descent.internal.AtomicFile}) in the binary format of
  * {@link CheckpointCodec}, which ends with a CRC-32; a checkpoint never holds a non-finite value.
  */
 public final class Checkpoint {
@@ -151,14 +151,14 @@ public final class Checkpoint {
         session.setControl(control);
     }
 
-    /** Writes atomically (see {@link dev.descent.io.AtomicFile}): a reader sees the old file or the new one. */
+    /** Writes atomically (see {@link dev.descent.internal.AtomicFile}): a reader sees the old file or the new one. */
     public void save(Path file) {
         refuseNonFinite(file, "parameters", parameters);
         for (int i = 0; i < state.length; i++) {
             refuseNonFinite(file, "optimizer state " + optimizer.stateNames().get(i), state[i]);
         }
         byte[] body = CheckpointCodec.encode(this);
-        dev.descent.io.AtomicFile.write(file, "checkpoint", out -> out.write(body));
+        dev.descent.internal.AtomicFile.write(file, "checkpoint", out -> out.write(body));
     }
 
     /** Reads and verifies a checkpoint; any damage is an IllegalArgumentException naming the file. */

@@ -16,7 +16,7 @@ final class OutputPaths {
         if (file == null) {
             return;
         }
-        dev.descent.io.AtomicFile.refuseNonRegular(option, file);
+        dev.descent.internal.AtomicFile.refuseNonRegular(option, file);
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         for (Path p = dir; p != null; p = p.getParent()) {

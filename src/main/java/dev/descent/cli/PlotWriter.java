@@ -35,7 +35,7 @@ final class PlotWriter {
     static void write(Path file, List<EpochStats> history, String heldOutName) {
         System.setProperty("java.awt.headless", "true");
         JFreeChart chart = chart(history, heldOutName);
-        dev.descent.io.AtomicFile.write(file, "plot", out -> ChartUtils.writeChartAsPNG(out, chart, 800, 640));
+        dev.descent.internal.AtomicFile.write(file, "plot", out -> ChartUtils.writeChartAsPNG(out, chart, 800, 640));
     }
 
     static JFreeChart chart(List<EpochStats> history, String heldOutName) {

@@ -46,7 +46,7 @@ final class PredictCommand extends InferenceCommand {
                     throw new UncheckedIOException("could not write predictions to standard output", e);
                 }
             } else {
-                dev.descent.io.AtomicFile.write(out, "predictions", stream -> write(writer(stream), p, classes,
+                dev.descent.internal.AtomicFile.write(out, "predictions", stream -> write(writer(stream), p, classes,
                         probabilities));
                 System.err.println("predict: " + rows.rows() + " rows written to " + out);
             }

@@ -39,11 +39,11 @@ final class CublasLibrary {
         if (!findable("libcublas.so.13", ldLibraryPath, loaderCache)) {
             return "no libcublas.so.12 (CUDA 12) or libcublas.so.13 (CUDA 13) on the library path";
         }
-        if (!dev.descent.io.NativeLibraries.isLinuxX64()) {
+        if (!dev.descent.internal.NativeLibraries.isLinuxX64()) {
             return "libcublas.so.13 found, but descent's forwarding library is built for x86-64 Linux only";
         }
         try {
-            dev.descent.io.NativeLibraries.load(CublasLibrary.class, FORWARDER);
+            dev.descent.internal.NativeLibraries.load(CublasLibrary.class, FORWARDER);
             return "CUDA 13's cuBLAS through descent's libcublas.so.12 forwarder";
         } catch (Throwable e) {
             return "libcublas.so.13 found, but descent's forwarding library did not load: " + dev.descent.internal.Check.firstLine(

@@ -17,7 +17,7 @@ import dev.descent.export.onnx.OnnxProto.TensorProto;
 import dev.descent.export.onnx.OnnxProto.TensorShapeProto;
 import dev.descent.export.onnx.OnnxProto.TypeProto;
 import dev.descent.export.onnx.OnnxProto.ValueInfoProto;
-import dev.descent.io.AtomicFile;
+import dev.descent.internal.AtomicFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;

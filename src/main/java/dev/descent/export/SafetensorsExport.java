@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import dev.descent.Checkpoint;
 import dev.descent.Layer;
 import dev.descent.data.Normalization;
-import dev.descent.io.AtomicFile;
+import dev.descent.internal.AtomicFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

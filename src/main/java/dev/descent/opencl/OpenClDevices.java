@@ -36,12 +36,12 @@ public final class OpenClDevices {
      * leaves Aparapi to load it its own way.
      */
     private static void preloadAparapi() {
-        if (!dev.descent.io.NativeLibraries.isLinuxX64() || System.getProperty("com.aparapi.useAgent") != null
+        if (!dev.descent.internal.NativeLibraries.isLinuxX64() || System.getProperty("com.aparapi.useAgent") != null
                 || OpenCLDevice.class.getClassLoader() != OpenClDevices.class.getClassLoader()) {
             return;
         }
         try {
-            dev.descent.io.NativeLibraries.load(OpenCLDevice.class, "/linux/libaparapi_x86_64.so");
+            dev.descent.internal.NativeLibraries.load(OpenCLDevice.class, "/linux/libaparapi_x86_64.so");
             System.setProperty("com.aparapi.useAgent", "true");
         } catch (Throwable e) {
             // Aparapi's own loader runs and reports any real problem

@@ -14,11 +14,11 @@ final class QuietStderr {
     private QuietStderr() {}
 
     private static boolean load() {
-        if (!dev.descent.io.NativeLibraries.isLinuxX64()) {
+        if (!dev.descent.internal.NativeLibraries.isLinuxX64()) {
             return false;
         }
         try {
-            dev.descent.io.NativeLibraries.load(QuietStderr.class, RESOURCE);
+            dev.descent.internal.NativeLibraries.load(QuietStderr.class, RESOURCE);
             return true;
         } catch (Throwable e) {
             return false;

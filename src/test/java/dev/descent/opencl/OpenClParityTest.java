@@ -54,7 +54,7 @@ class OpenClParityTest extends BackendSuite {
 
     @Test
     void aparapiLoadsItsLibraryFromTheCacheNotAFreshTempDirectory() throws java.io.IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.descent.io.NativeLibraries.isLinuxX64(), "the cache is used on x86-64 Linux only");
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.descent.internal.NativeLibraries.isLinuxX64(), "the cache is used on x86-64 Linux only");
         String maps = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"));
         String cache = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "descent-" + System.getProperty("user.name"))
                 + "/libaparapi_x86_64-";

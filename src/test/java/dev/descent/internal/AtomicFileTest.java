@@ -1,4 +1,4 @@
-package dev.descent.io;
+package dev.descent.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

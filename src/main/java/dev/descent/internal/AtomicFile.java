@@ -1,4 +1,4 @@
-package dev.descent.io;
+package dev.descent.internal;
 
 import dev.descent.internal.Check;
 import java.io.BufferedOutputStream;

@@ -1,4 +1,4 @@
-package dev.descent.io;
+package dev.descent.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
