@@ -44,7 +44,13 @@ public final class Checkpoint {
         this.metadata = new LinkedHashMap<>(metadata);
     }
 
-    /** Snapshot of {@code session} (downloads parameters, state and control). */
+    /**
+     * Snapshot of a session: downloads parameters, optimizer state and the control block.
+     *
+     * @param session a training session
+     * @param metadata free-form key/value pairs stored with it (epoch, data set, command line)
+     * @return the checkpoint, in memory until {@link #save}
+     */
     public static Checkpoint of(Session session, Map<String, String> metadata) {
         float[][] state = new float[session.stateCount()][];
         for (int i = 0; i < state.length; i++) {
@@ -58,6 +64,10 @@ public final class Checkpoint {
      * The same checkpoint recording how raw inputs were normalised before training ({@code null}:
      * not at all) and the name of each class ({@code labels.get(c)} for output c; empty: the
      * class indices themselves). Predictors apply the normalisation and report these names.
+     *
+     * @param normalization the per-feature shift and scale, or null
+     * @param labels class names by output index, or empty
+     * @return a new checkpoint
      */
     public Checkpoint withData(Normalization normalization, List<String> labels) {
         if (normalization != null && normalization.width() != 1 && normalization.width() != model.inputWidth()) {
@@ -72,38 +82,74 @@ public final class Checkpoint {
                 metadata);
     }
 
+    /**
+     * The network, rebuilt from the stored architecture.
+     *
+     * @return the model
+     */
     public Model model() {
         return model;
     }
 
+    /**
+     * The update rule and hyperparameters the run used.
+     *
+     * @return the optimizer spec
+     */
     public OptimizerSpec optimizer() {
         return optimizer;
     }
 
-    /** Whether weight decay reaches the biases (the Session's {@code decayBiases}). */
+    /**
+     * Whether weight decay reaches the biases (the Session's {@code decayBiases}).
+     *
+     * @return the session's setting
+     */
     public boolean decayBiases() {
         return decayBiases;
     }
 
+    /**
+     * The stored architecture string ({@link Model#architecture()}).
+     *
+     * @return e.g. "784-256:relu-10:identity/softmax_cross_entropy"
+     */
     public String architecture() {
         return model.architecture();
     }
 
+    /**
+     * How raw inputs are normalised before they reach the network.
+     *
+     * @return the normalization, or empty when inputs are used as they are
+     */
     public Optional<Normalization> normalization() {
         return Optional.ofNullable(normalization);
     }
 
-    /** Class names by output index; empty when the classes are just their indices. */
+    /**
+     * Class names by output index.
+     *
+     * @return the names; empty when the classes are just their indices
+     */
     public List<String> classLabels() {
         return classLabels;
     }
 
-    /** A copy of the free-form metadata. */
+    /**
+     * The free-form metadata.
+     *
+     * @return a copy
+     */
     public Map<String, String> metadata() {
         return new LinkedHashMap<>(metadata);
     }
 
-    /** A copy of the stored parameter arena. */
+    /**
+     * The stored parameter arena.
+     *
+     * @return a copy
+     */
     public float[] parameters() {
         return parameters.clone();
     }
@@ -120,7 +166,13 @@ public final class Checkpoint {
         return parameters;
     }
 
-    /** A training session on {@code backend} in exactly the state this checkpoint recorded. */
+    /**
+     * A training session on {@code backend} in exactly the state this checkpoint recorded.
+     *
+     * @param backend where the session runs
+     * @param maxBatch the largest batch the session will train on
+     * @return the session
+     */
     public Session openSession(Backend backend, int maxBatch) {
         Session s = new Session(model, backend, optimizer, maxBatch, decayBiases);
         try {
@@ -132,7 +184,11 @@ public final class Checkpoint {
         }
     }
 
-    /** Loads parameters, optimizer state and control into {@code session} after checking they fit. */
+    /**
+     * Loads parameters, optimizer state and control into {@code session} after checking they fit.
+     *
+     * @param session a session of the same architecture and optimizer
+     */
     public void restore(Session session) {
         if (!model.architecture().equals(session.model().architecture())) {
             throw new IllegalArgumentException("checkpoint architecture " + model.architecture()
@@ -151,7 +207,11 @@ public final class Checkpoint {
         session.setControl(control);
     }
 
-    /** Writes atomically (see {@link dev.descent.internal.AtomicFile}): a reader sees the old file or the new one. */
+    /**
+     * Writes atomically: a reader sees the old file or the new one, never a partial one.
+     *
+     * @param file the destination
+     */
     public void save(Path file) {
         refuseNonFinite(file, "parameters", parameters);
         for (int i = 0; i < state.length; i++) {
@@ -161,7 +221,12 @@ public final class Checkpoint {
         dev.descent.internal.AtomicFile.write(file, "checkpoint", out -> out.write(body));
     }
 
-    /** Reads and verifies a checkpoint; any damage is an IllegalArgumentException naming the file. */
+    /**
+     * Reads and verifies a checkpoint; any damage is an IllegalArgumentException naming the file.
+     *
+     * @param file a file {@link #save} wrote
+     * @return the checkpoint
+     */
     public static Checkpoint load(Path file) {
         return CheckpointCodec.decode(file);
     }

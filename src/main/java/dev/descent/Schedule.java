@@ -8,20 +8,38 @@ import dev.descent.internal.Check;
  */
 public interface Schedule {
 
-    /** Multiplier of the base learning rate for {@code iteration} (0-based). */
+    /**
+     * Multiplier of the base learning rate.
+     *
+     * @param iteration the step, 0-based, counted over the whole run
+     * @param itersPerEpoch steps per epoch
+     * @param totalEpochs epochs planned for the run
+     * @return the factor
+     */
     double factor(long iteration, int itersPerEpoch, int totalEpochs);
 
     /** Factor 1 throughout. */
     Schedule CONSTANT = (iteration, itersPerEpoch, totalEpochs) -> 1;
 
-    /** gamma^floor(epoch / stepEpochs), like PyTorch's StepLR stepped once per epoch. */
+    /**
+     * gamma^floor(epoch / stepEpochs), like PyTorch's StepLR stepped once per epoch.
+     *
+     * @param stepEpochs epochs between decays, at least 1
+     * @param gamma the decay factor, positive
+     * @return the schedule
+     */
     static Schedule step(int stepEpochs, double gamma) {
         Check.atLeast("step epochs", stepEpochs, 1);
         Check.positive("gamma", gamma);
         return (iteration, itersPerEpoch, totalEpochs) -> Math.pow(gamma, (iteration / itersPerEpoch) / stepEpochs);
     }
 
-    /** gamma^floor(epoch), like PyTorch's ExponentialLR stepped once per epoch. */
+    /**
+     * gamma^floor(epoch), like PyTorch's ExponentialLR stepped once per epoch.
+     *
+     * @param gamma the decay factor, positive
+     * @return the schedule
+     */
     static Schedule exponential(double gamma) {
         Check.positive("gamma", gamma);
         return (iteration, itersPerEpoch, totalEpochs) -> Math.pow(gamma, iteration / itersPerEpoch);
@@ -30,6 +48,9 @@ public interface Schedule {
     /**
      * Cosine annealing per iteration from 1 down to {@code minFactor} at the end of training:
      * min + (1 - min) * (1 + cos(pi * epoch / totalEpochs)) / 2.
+     *
+     * @param minFactor the final factor, at least 0
+     * @return the schedule
      */
     static Schedule cosine(double minFactor) {
         Check.nonNegative("cosine min factor", minFactor);
@@ -47,6 +68,10 @@ public interface Schedule {
      * Linear warmup over the first {@code warmupEpochs} (factor (i+1)/warmupIterations), then
      * {@code after}, started afresh: it sees iterations counted from the end of the warmup and a
      * total shortened by the warmup.
+     *
+     * @param warmupEpochs epochs of warmup
+     * @param after the schedule that follows
+     * @return the schedule
      */
     static Schedule warmup(int warmupEpochs, Schedule after) {
         Check.atLeast("warmup epochs", warmupEpochs, 0);
@@ -65,6 +90,10 @@ public interface Schedule {
     /**
      * Parses the CLI form: {@code constant}, {@code step:EPOCHS:GAMMA}, {@code exp:GAMMA},
      * {@code cosine} or {@code cosine:MIN_FACTOR}.
+     *
+     * @param text the option's value
+     * @return the schedule
+     * @throws IllegalArgumentException naming the text when it is malformed
      */
     static Schedule parse(String text) {
         String[] parts = text.trim().split(":");

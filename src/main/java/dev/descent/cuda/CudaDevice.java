@@ -8,34 +8,96 @@ package dev.descent.cuda;
  */
 public interface CudaDevice extends AutoCloseable {
 
-    /** One line: device name, compute capability, memory, driver. */
+    /**
+     * One line about the device.
+     *
+     * @return name, compute capability, memory, driver
+     */
     String describe();
 
-    /** Zero-filled device memory. */
+    /**
+     * Allocates zero-filled device memory.
+     *
+     * @param bytes size of the allocation
+     * @return the allocation
+     */
     DeviceMemory malloc(long bytes);
 
+    /**
+     * Releases an allocation.
+     *
+     * @param mem memory from {@link #malloc}
+     */
     void free(DeviceMemory mem);
 
+    /**
+     * Copies host floats to the device, synchronously.
+     *
+     * @param src host array
+     * @param srcOffset first element read
+     * @param dst device memory
+     * @param dstFloatOffset first float written
+     * @param count floats copied
+     */
     void upload(float[] src, int srcOffset, DeviceMemory dst, long dstFloatOffset, int count);
 
+    /**
+     * Copies device floats to the host after every queued launch has finished.
+     *
+     * @param src device memory
+     * @param srcFloatOffset first float read
+     * @param dst host array
+     * @param dstOffset first element written
+     * @param count floats copied
+     */
     void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count);
 
-    /** Device-to-device copy of {@code count} floats, queued on the device's stream. */
+    /**
+     * Device-to-device copy, queued on the device's stream.
+     *
+     * @param src source memory
+     * @param srcFloatOffset first float read
+     * @param dst destination memory
+     * @param dstFloatOffset first float written
+     * @param count floats copied
+     */
     void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count);
 
-    /** A handle for the kernel {@code name} from the loaded modules; an exception if missing. */
+    /**
+     * Looks a kernel up in the loaded modules.
+     *
+     * @param name the kernel's extern "C" name
+     * @return a handle for {@link #launch}
+     * @throws RuntimeException when no loaded module has the kernel
+     */
     int function(String name);
 
-    /** Launches on the device's one stream; returns without waiting. */
+    /**
+     * Launches on the device's one stream; returns without waiting.
+     *
+     * @param function a handle from {@link #function}
+     * @param gridX blocks in x
+     * @param gridY blocks in y
+     * @param blockX threads per block
+     * @param args the kernel's arguments, in its signature's order
+     */
     void launch(int function, int gridX, int gridY, int blockX, KernelArgs args);
 
     /** Waits for every launch to finish. */
     void synchronize();
 
-    /** Device memory this process holds (for leak checks). */
+    /**
+     * Device memory this process holds (for leak checks).
+     *
+     * @return bytes
+     */
     long bytesInUse();
 
-    /** Bytes the device can still allocate: what {@code Memory.require} checks a model against. */
+    /**
+     * Bytes the device can still allocate: what a model's memory is checked against.
+     *
+     * @return bytes
+     */
     long freeBytes();
 
     /**

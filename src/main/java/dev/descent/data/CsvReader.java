@@ -27,10 +27,24 @@ import org.apache.commons.csv.CSVRecord;
  * with a trained model's classes); numeric labels are always class indices.
  */
 public final class CsvReader {
-    /** Whether the first record names the columns; AUTO: yes when a feature cell of it is not a number. */
-    public enum Header { YES, NO, AUTO }
+    /**
+     * Whether the first record names the columns.
+     */
+    public enum Header {
+        /** The first record is a header. */
+        YES,
+        /** Every record is data. */
+        NO,
+        /** A header when a feature cell of the first record is not a number. */
+        AUTO
+    }
 
-    /** The rows read, and the class names when the labels were words (empty for class indices). */
+    /**
+     * The rows read, and the class names when the labels were words.
+     *
+     * @param data the rows
+     * @param classNames the label words in class-index order; empty for numeric labels
+     */
     public record Table(Dataset data, List<String> classNames) {}
 
     /** The most classes a label column may imply: a label beyond it is almost surely not a class index. */
@@ -44,6 +58,16 @@ public final class CsvReader {
     private final boolean classification;
     private final List<String> classes;
 
+    /**
+     * A reader.
+     *
+     * @param header whether the first record names the columns
+     * @param labelColumn "N" (1-based), a header name, "last", or null: every column is a feature
+     * @param delimiter the cell separator, or null to detect it from the first line (the most frequent
+     *        of ',', ';' and tab)
+     * @param classification labels are classes (numbers or words) rather than regression targets
+     * @param classes class names that word labels map onto, or null/empty to derive them from the file
+     */
     public CsvReader(Header header, String labelColumn, Character delimiter, boolean classification, List<String> classes) {
         if (header == null) {
             throw new IllegalArgumentException("header must be YES, NO or AUTO, got null");
@@ -59,8 +83,11 @@ public final class CsvReader {
     }
 
     /**
+     * A reader with a numeric label column.
+     *
      * @param labelColumn    0-based index of the target column; -1 means the last column
      * @param header         skip the first line
+     * @param delimiter      the cell separator
      * @param classification integer labels (classes = largest label + 1) or one regression target
      */
     public CsvReader(int labelColumn, boolean header, char delimiter, boolean classification) {
@@ -74,31 +101,61 @@ public final class CsvReader {
         return labelColumn == -1 ? "last" : String.valueOf(labelColumn + 1);
     }
 
-    /** Every column a feature (data to predict on), comma-separated; the dataset's targets are zeros. */
+    /**
+     * Every column a feature (data to predict on), comma-separated; the data set's targets are zeros.
+     *
+     * @param header skip the first line
+     * @return the reader
+     */
     public static CsvReader featuresOnly(boolean header) {
         return new CsvReader(header ? Header.YES : Header.NO, null, ',', false, null);
     }
 
-    /** Label in column 1, comma-separated, classification. */
+    /**
+     * Label in column 1, comma-separated, classification.
+     *
+     * @param header skip the first line
+     * @return the reader
+     */
     public static CsvReader labelsFirst(boolean header) {
         return new CsvReader(header ? Header.YES : Header.NO, "1", ',', true, null);
     }
 
-    /** The same reader with word labels mapped onto {@code names} (a trained model's classes). */
+    /**
+     * The same reader with word labels mapped onto {@code names} (a trained model's classes).
+     *
+     * @param names class names by index
+     * @return a new reader
+     */
     public CsvReader withClasses(List<String> names) {
         return new CsvReader(header, labelColumn, delimiter, classification, names);
     }
 
-    /** The same reader with every column a feature. */
+    /**
+     * The same reader with every column a feature.
+     *
+     * @return a new reader
+     */
     public CsvReader featuresOnly() {
         return new CsvReader(header, null, delimiter, false, classes);
     }
 
+    /**
+     * Reads a file into a data set.
+     *
+     * @param file the CSV file
+     * @return the rows
+     */
     public Dataset read(Path file) {
         return readTable(file).data();
     }
 
-    /** The number of columns in the file's first data record (after any header), without parsing cells. */
+    /**
+     * The number of columns in the file's first data record (after any header), without parsing cells.
+     *
+     * @param file the CSV file
+     * @return the column count
+     */
     public int columns(Path file) {
         return withFile(file, in -> {
             try (CSVParser parser = parser(in)) {
@@ -118,6 +175,12 @@ public final class CsvReader {
         });
     }
 
+    /**
+     * Reads a file, keeping the class names of word labels.
+     *
+     * @param file the CSV file
+     * @return the rows and the class names
+     */
     public Table readTable(Path file) {
         return withFile(file, in -> read(in, file.toString()));
     }
@@ -154,6 +217,14 @@ public final class CsvReader {
         return header == Header.YES || header == Header.AUTO && looksLikeHeader(first);
     }
 
+    /**
+     * Reads CSV from a reader.
+     *
+     * @param in the text
+     * @param name what error messages call the source
+     * @return the rows and the class names
+     * @throws IOException when reading fails
+     */
     public Table read(BufferedReader in, String name) throws IOException {
         List<float[]> rows = new ArrayList<>();
         List<String> labels = new ArrayList<>();
@@ -323,7 +394,12 @@ public final class CsvReader {
                 ? '\t' : ',';
     }
 
-    /** What --csv-delimiter accepts: a single character, "tab", or "auto" (null). */
+    /**
+     * What --csv-delimiter accepts: a single character, "tab", or "auto".
+     *
+     * @param option the option's value
+     * @return the delimiter, or null for auto-detection
+     */
     public static Character delimiter(String option) {
         String o = option.toLowerCase(Locale.ROOT);
         if (o.equals("auto")) {

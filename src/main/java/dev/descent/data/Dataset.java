@@ -43,7 +43,16 @@ public final class Dataset {
         this.classes = classes;
     }
 
-    /** Classification data: {@code labels[r]} in [0, classes). */
+    /**
+     * Classification data: one integer label per row.
+     *
+     * @param features rows x cols, row-major; not copied
+     * @param rows samples
+     * @param cols features per sample
+     * @param labels one label per row, in [0, classes)
+     * @param classes number of classes, at least 2
+     * @return the data set
+     */
     public static Dataset classification(float[] features, int rows, int cols, int[] labels, int classes) {
         Check.atLeast("classes", classes, 2);
         if (labels == null || labels.length != rows) {
@@ -64,6 +73,14 @@ public final class Dataset {
     /**
      * Any data: {@code classes >= 2} means one integer label per row (targetWidth 1), 0 means a
      * rows x targetWidth regression target.
+     *
+     * @param features rows x cols, row-major; not copied
+     * @param rows samples
+     * @param cols features per sample
+     * @param targets rows x targetWidth; labels as floats for classification; not copied
+     * @param targetWidth targets per row (1 for classification)
+     * @param classes number of classes, or 0 for regression
+     * @return the data set
      */
     public static Dataset of(float[] features, int rows, int cols, float[] targets, int targetWidth, int classes) {
         if (classes != 0 && (classes < 2 || targetWidth != 1)) {
@@ -74,40 +91,82 @@ public final class Dataset {
         return new Dataset(features, rows, cols, targets, targetWidth, classes);
     }
 
-    /** Regression data: {@code targets} is rows x targetWidth. */
+    /**
+     * Regression data.
+     *
+     * @param features rows x cols, row-major; not copied
+     * @param rows samples
+     * @param cols features per sample
+     * @param targets rows x targetWidth; not copied
+     * @param targetWidth targets per row
+     * @return the data set
+     */
     public static Dataset regression(float[] features, int rows, int cols, float[] targets, int targetWidth) {
         Check.atLeast("targetWidth", targetWidth, 1);
         return new Dataset(features, rows, cols, targets, targetWidth, 0);
     }
 
+    /**
+     * Samples in the set.
+     *
+     * @return rows
+     */
     public int rows() {
         return rows;
     }
 
+    /**
+     * Features per sample.
+     *
+     * @return columns of the feature matrix
+     */
     public int cols() {
         return cols;
     }
 
+    /**
+     * Targets per sample.
+     *
+     * @return 1 for classification, the regression width otherwise
+     */
     public int targetWidth() {
         return targetWidth;
     }
 
-    /** Number of classes, or 0 for regression. */
+    /**
+     * Number of classes, or 0 for regression.
+     *
+     * @return the class count
+     */
     public int classes() {
         return classes;
     }
 
-    /** The backing feature array (not copied: treat as read-only). */
+    /**
+     * The backing feature array (not copied: treat as read-only).
+     *
+     * @return rows x cols floats
+     */
     public float[] features() {
         return features;
     }
 
-    /** The backing target array (labels as floats for classification; not copied). */
+    /**
+     * The backing target array (labels as floats for classification; not copied).
+     *
+     * @return rows x targetWidth floats
+     */
     public float[] targets() {
         return targets;
     }
 
-    /** Rows [from, to) as a new dataset. */
+    /**
+     * Rows [from, to) as a new data set.
+     *
+     * @param from first row
+     * @param to one past the last row
+     * @return a copy of those rows
+     */
     public Dataset slice(int from, int to) {
         if (from < 0 || to > rows || from >= to) {
             throw new IllegalArgumentException("slice [" + from + ", " + to + ") is outside [0, " + rows + ")");
@@ -120,6 +179,8 @@ public final class Dataset {
     /**
      * A short hash of the shape, features and targets (SHA-256, first 16 hex digits): a checkpoint
      * records it so that resuming on other data is an error rather than a silently different run.
+     *
+     * @return 16 hex digits
      */
     public String fingerprint() {
         try {
@@ -146,6 +207,10 @@ public final class Dataset {
      * classification each class contributes its own share (stratified: the held-out class mix
      * matches the whole), rounded so every class with at least two rows keeps at least one and
      * gives at least one; regression rows are drawn uniformly.
+     *
+     * @param fraction share of the rows held out, in (0, 1)
+     * @param seed the split's seed
+     * @return the kept rows and the held-out rows, each in stored order
      */
     public Dataset[] stratifiedSplit(double fraction, long seed) {
         if (!(fraction > 0 && fraction < 1)) {
@@ -188,7 +253,12 @@ public final class Dataset {
         return new Dataset[] {select(keptRows), select(heldRows)};
     }
 
-    /** The rows listed in {@code order}, in that order (used for seeded splits). */
+    /**
+     * The rows listed in {@code order}, in that order (used for seeded splits).
+     *
+     * @param order row indices
+     * @return a copy of those rows
+     */
     public Dataset select(int[] order) {
         float[] x = new float[order.length * cols];
         float[] t = new float[order.length * targetWidth];
@@ -199,7 +269,12 @@ public final class Dataset {
         return new Dataset(x, order.length, cols, t, targetWidth, classes);
     }
 
-    /** A copy with every feature scaled: x' = (x - shift) / scale (see {@link Normalization}). */
+    /**
+     * A copy with every feature scaled: x' = (x - shift) / scale (see {@link Normalization}).
+     *
+     * @param n per-feature shift and scale
+     * @return the normalized copy
+     */
     public Dataset normalized(Normalization n) {
         float[] x = features.clone();
         n.apply(x, cols);
