@@ -9,13 +9,37 @@ import java.util.Locale;
  * The double-precision forms here are the reference; backends implement the same formulas.
  */
 public enum Activation {
-    IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, GELU;
+    // The order is the kernels' activation code (common.cuh's ACT_ defines; a test checks them).
+    /** f(z) = z: the logits layer. */
+    IDENTITY,
+    /** max(z, 0). */
+    RELU,
+    /** z for z &gt; 0, else {@link #LEAKY_SLOPE} z. */
+    LEAKY_RELU,
+    /** 1 / (1 + e^-z). */
+    SIGMOID,
+    /** tanh(z). */
+    TANH,
+    /** 0.5 z (1 + tanh(c (z + a z^3))), the tanh approximation of GELU. */
+    GELU;
 
+    /**
+     * Leaky ReLU's slope for negative inputs (PyTorch's default).
+     */
     public static final double LEAKY_SLOPE = 0.01;
     /** sqrt(2/pi), the GELU tanh-approximation constant. */
     public static final double GELU_C = 0.7978845608028654;
+    /**
+     * The cubic coefficient of the GELU tanh approximation.
+     */
     public static final double GELU_A = 0.044715;
 
+    /**
+     * The activation in double precision, the reference every backend is tested against.
+     *
+     * @param z the pre-activation
+     * @return f(z)
+     */
     public double apply(double z) {
         switch (this) {
             case IDENTITY: return z;
@@ -28,7 +52,12 @@ public enum Activation {
         }
     }
 
-    /** d apply / dz at z (ReLU's derivative at 0 is taken as 0, as in PyTorch). */
+    /**
+     * d apply / dz at z (ReLU's derivative at 0 is taken as 0, as in PyTorch).
+     *
+     * @param z the pre-activation
+     * @return f'(z)
+     */
     public double derivative(double z) {
         switch (this) {
             case IDENTITY: return 1;
@@ -52,7 +81,12 @@ public enum Activation {
         }
     }
 
-    /** Parses "relu", "leaky-relu", "leaky_relu", "gelu", ... with a clear error for anything else. */
+    /**
+     * Parses "relu", "leaky-relu", "leaky_relu", "gelu", ... with a clear error for anything else.
+     *
+     * @param text the name, any case, '-' or '_'
+     * @return the activation
+     */
     public static Activation parse(String text) {
         String key = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         try {

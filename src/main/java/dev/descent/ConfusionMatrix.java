@@ -14,7 +14,14 @@ public final class ConfusionMatrix {
         this.counts = counts;
     }
 
-    /** {@code truth[i]} and {@code predicted[i]} are the classes of row i, each in [0, classes). */
+    /**
+     * Counts predictions against the truth.
+     *
+     * @param truth the true class of each row, in [0, classes)
+     * @param predicted the predicted class of each row, in [0, classes)
+     * @param classes number of classes
+     * @return the matrix
+     */
     public static ConfusionMatrix of(int[] truth, int[] predicted, int classes) {
         Check.atLeast("classes", classes, 1);
         if (truth.length != predicted.length) {
@@ -28,15 +35,31 @@ public final class ConfusionMatrix {
         return new ConfusionMatrix(counts);
     }
 
+    /**
+     * Number of classes.
+     *
+     * @return rows (and columns) of the matrix
+     */
     public int classes() {
         return counts.length;
     }
 
-    /** Rows whose true class is {@code actual} and that were predicted as {@code predicted}. */
+    /**
+     * Rows whose true class is {@code actual} and that were predicted as {@code predicted}.
+     *
+     * @param actual the true class
+     * @param predicted the predicted class
+     * @return the count
+     */
     public long count(int actual, int predicted) {
         return counts[actual][predicted];
     }
 
+    /**
+     * Rows counted.
+     *
+     * @return the sum of every cell
+     */
     public long total() {
         long n = 0;
         for (long[] row : counts) {
@@ -47,6 +70,11 @@ public final class ConfusionMatrix {
         return n;
     }
 
+    /**
+     * Share of rows predicted correctly.
+     *
+     * @return the trace over the total; 0 when empty
+     */
     public double accuracy() {
         long correct = 0;
         for (int c = 0; c < counts.length; c++) {
@@ -55,6 +83,12 @@ public final class ConfusionMatrix {
         return total() == 0 ? 0 : (double) correct / total();
     }
 
+    /**
+     * Rows whose true class is {@code c}.
+     *
+     * @param c a class
+     * @return the row sum
+     */
     public long support(int c) {
         long n = 0;
         for (long v : counts[c]) {
@@ -71,23 +105,45 @@ public final class ConfusionMatrix {
         return n;
     }
 
+    /**
+     * Of the rows predicted as {@code c}, the share that are {@code c}.
+     *
+     * @param c a class
+     * @return precision; 0 when nothing was predicted as c
+     */
     public double precision(int c) {
         long p = predictedAs(c);
         return p == 0 ? 0 : (double) counts[c][c] / p;
     }
 
+    /**
+     * Of the rows that are {@code c}, the share predicted as {@code c}.
+     *
+     * @param c a class
+     * @return recall; 0 when no row is c
+     */
     public double recall(int c) {
         long s = support(c);
         return s == 0 ? 0 : (double) counts[c][c] / s;
     }
 
+    /**
+     * The harmonic mean of precision and recall.
+     *
+     * @param c a class
+     * @return F1; 0 when both are 0
+     */
     public double f1(int c) {
         double p = precision(c);
         double r = recall(c);
         return p + r == 0 ? 0 : 2 * p * r / (p + r);
     }
 
-    /** The unweighted mean of the per-class F1 scores. */
+    /**
+     * The unweighted mean of the per-class F1 scores.
+     *
+     * @return macro F1
+     */
     public double macroF1() {
         double sum = 0;
         for (int c = 0; c < counts.length; c++) {

@@ -21,12 +21,20 @@ public final class DataSources {
      */
     public record Split(Dataset train, Dataset heldOut, Normalization normalization, java.util.List<String> labels,
                         String description) {
-        /** The fingerprints of both sets: changing any row of either changes it. */
+        /**
+         * The fingerprints of both sets: changing any row of either changes it.
+         *
+         * @return both fingerprints, joined
+         */
         public String fingerprint() {
             return train.fingerprint() + "-" + heldOut.fingerprint();
         }
 
-        /** Both sets with the normalisation applied: what a model trains on. */
+        /**
+         * Both sets with the normalisation applied: what a model trains on.
+         *
+         * @return the normalized split (its own normalization is null)
+         */
         public Split normalized() {
             return normalization == null ? this : new Split(train.normalized(normalization),
                     heldOut.normalized(normalization), null, labels, description);
@@ -40,10 +48,17 @@ public final class DataSources {
     public static final java.util.List<String> FASHION_LABELS = java.util.List.of("T-shirt/top", "Trouser", "Pullover",
             "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
+    /**
+     * Rows of the embedded set used for training; the rest are held out.
+     */
     public static final int EMBEDDED_TRAIN_ROWS = 8000;
     private static final String RESOURCE = "/dev/descent/data/";
 
-    /** The embedded 10k Fashion-MNIST images: rows [0, 8000) train, [8000, 10000) held out. */
+    /**
+     * The embedded 10k Fashion-MNIST images: rows [0, 8000) train, [8000, 10000) held out.
+     *
+     * @return the split, raw pixel values with {@link #PIXELS} as normalization
+     */
     public static Split embedded() {
         Dataset all = IdxReader.images(resource("t10k-images-idx3-ubyte.gz"), resource("t10k-labels-idx1-ubyte.gz"),
                 "embedded Fashion-MNIST");
@@ -65,6 +80,9 @@ public final class DataSources {
     /**
      * The standard four files in {@code dir} (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
      * t10k-...): the training split to train on, the test split as held-out set.
+     *
+     * @param dir the directory
+     * @return the split
      */
     public static Split idxDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
@@ -95,12 +113,25 @@ public final class DataSources {
     /**
      * A seeded split: {@code heldOutRows} rows drawn at random (Fisher-Yates from {@code seed}) are
      * held out; the normalisation standardises each column with the training rows' statistics.
+     *
+     * @param data all rows
+     * @param heldOutRows rows held out
+     * @param seed the draw's seed
+     * @return the split
      */
     public static Split randomSplit(Dataset data, int heldOutRows, long seed) {
         return randomSplit(data, heldOutRows, seed, java.util.List.of());
     }
 
-    /** As {@link #randomSplit(Dataset, int, long)}, with class names (from word labels) kept in the split. */
+    /**
+     * As {@link #randomSplit(Dataset, int, long)}, with class names (from word labels) kept in the split.
+     *
+     * @param data all rows
+     * @param heldOutRows rows held out
+     * @param seed the draw's seed
+     * @param labels class names by index, or empty
+     * @return the split
+     */
     public static Split randomSplit(Dataset data, int heldOutRows, long seed, java.util.List<String> labels) {
         if (heldOutRows < 1 || heldOutRows >= data.rows()) {
             throw new IllegalArgumentException("heldOutRows must be in [1, " + (data.rows() - 1) + "], got " + heldOutRows);

@@ -16,7 +16,13 @@ public final class Normalization {
         this.scale = scale;
     }
 
-    /** The same map for every column. */
+    /**
+     * The same map for every column.
+     *
+     * @param shift subtracted from every value
+     * @param scale then divided into it, positive
+     * @return the normalization
+     */
     public static Normalization uniform(double shift, double scale) {
         Check.positive("scale", scale);
         return new Normalization(new float[] {(float) shift}, new float[] {(float) scale});
@@ -25,6 +31,10 @@ public final class Normalization {
     /**
      * A stored map: {@code shift} and {@code scale} of equal length, one entry (every column) or one
      * per column; scales must be positive and everything finite.
+     *
+     * @param shift per-column shifts, or one for all
+     * @param scale per-column scales, or one for all
+     * @return the normalization
      */
     public static Normalization of(float[] shift, float[] scale) {
         if (shift.length == 0 || shift.length != scale.length) {
@@ -42,27 +52,52 @@ public final class Normalization {
         return new Normalization(shift.clone(), scale.clone());
     }
 
-    /** 1 when one map serves every column, otherwise the column count. */
+    /**
+     * How many columns the map has entries for.
+     *
+     * @return 1 when one map serves every column, otherwise the column count
+     */
     public int width() {
         return shift.length;
     }
 
+    /**
+     * The shifts.
+     *
+     * @return a copy
+     */
     public float[] shift() {
         return shift.clone();
     }
 
+    /**
+     * The scales.
+     *
+     * @return a copy
+     */
     public float[] scale() {
         return scale.clone();
     }
 
-    /** A normalised copy of the rows in {@code x}, {@code cols} values each. */
+    /**
+     * A normalised copy of the rows in {@code x}.
+     *
+     * @param x rows of {@code cols} values
+     * @param cols values per row
+     * @return the normalised copy
+     */
     public float[] applied(float[] x, int cols) {
         float[] copy = x.clone();
         apply(copy, cols);
         return copy;
     }
 
-    /** Per-column standardisation fitted on {@code data}; constant columns get scale 1. */
+    /**
+     * Per-column standardisation fitted on {@code data}; constant columns get scale 1.
+     *
+     * @param data the training rows
+     * @return mean as shift, standard deviation as scale
+     */
     public static Normalization standardize(Dataset data) {
         int cols = data.cols();
         double[] mean = new double[cols];
