@@ -13,6 +13,15 @@ import java.util.List;
 public record Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulatorValue, double eps)
         implements OptimizerSpec {
 
+    /**
+     * Checks every hyperparameter, naming the one out of range.
+     *
+     * @param lr the learning rate
+     * @param lrDecay learning-rate decay per step
+     * @param weightDecay weight decay coefficient
+     * @param initialAccumulatorValue starting value of the squared-gradient sum
+     * @param eps added to the denominator for stability
+     */
     public Adagrad {
         positiveFloat("lr", lr);
         nonNegativeFloat("lrDecay", lrDecay);
@@ -21,6 +30,12 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
         positiveFloat("eps", eps);
     }
 
+    /**
+     * Adagrad with PyTorch's defaults otherwise.
+     *
+     * @param lr the learning rate
+     * @return the spec
+     */
     public static Adagrad of(double lr) {
         return new Adagrad(lr, 0, 0, 0, 1e-10);
     }
@@ -50,7 +65,11 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
         return "adagrad";
     }
 
-    /** PyTorch's defaults: lr 1e-2, lr_decay 0, weight_decay 0, initial_accumulator_value 0, eps 1e-10. */
+    /**
+     * A builder starting from PyTorch's defaults.
+     *
+     * @return the builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -59,12 +78,47 @@ public record Adagrad(double lr, double lrDecay, double weightDecay, double init
     public static final class Builder {
         private double lr = 1e-2, lrDecay, weightDecay, initialAccumulatorValue, eps = 1e-10;
 
+        /**
+         * Sets lr.
+         *
+         * @param v the learning rate
+         * @return this builder
+         */
         public Builder lr(double v) { lr = v; return this; }
+        /**
+         * Sets lrDecay.
+         *
+         * @param v learning-rate decay per step
+         * @return this builder
+         */
         public Builder lrDecay(double v) { lrDecay = v; return this; }
+        /**
+         * Sets weightDecay.
+         *
+         * @param v weight decay coefficient
+         * @return this builder
+         */
         public Builder weightDecay(double v) { weightDecay = v; return this; }
+        /**
+         * Sets initialAccumulatorValue.
+         *
+         * @param v starting value of the squared-gradient sum
+         * @return this builder
+         */
         public Builder initialAccumulatorValue(double v) { initialAccumulatorValue = v; return this; }
+        /**
+         * Sets eps.
+         *
+         * @param v added to the denominator for stability
+         * @return this builder
+         */
         public Builder eps(double v) { eps = v; return this; }
 
+        /**
+         * Validates and builds.
+         *
+         * @return the spec
+         */
         public Adagrad build() {
             return new Adagrad(lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
         }

@@ -15,6 +15,17 @@ import java.util.List;
 public record Adam(double lr, double beta1, double beta2, double eps, double weightDecay,
                    boolean amsgrad, boolean decoupled) implements OptimizerSpec {
 
+    /**
+     * Checks every hyperparameter, naming the one out of range.
+     *
+     * @param lr the learning rate
+     * @param beta1 decay of the first moment
+     * @param beta2 decay of the second moment
+     * @param eps added to the denominator for stability
+     * @param weightDecay weight decay coefficient
+     * @param amsgrad use AMSGrad
+     * @param decoupled decoupled weight decay (AdamW)
+     */
     public Adam {
         positiveFloat("lr", lr);
         unitInterval("beta1", beta1);
@@ -23,10 +34,22 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
         nonNegativeFloat("weightDecay", weightDecay);
     }
 
+    /**
+     * Adam with PyTorch's defaults otherwise.
+     *
+     * @param lr the learning rate
+     * @return the spec
+     */
     public static Adam adam(double lr) {
         return new Adam(lr, 0.9, 0.999, 1e-8, 0, false, false);
     }
 
+    /**
+     * AdamW (decoupled weight decay 1e-2) with PyTorch's defaults otherwise.
+     *
+     * @param lr the learning rate
+     * @return the spec
+     */
     public static Adam adamW(double lr) {
         return new Adam(lr, 0.9, 0.999, 1e-8, 1e-2, false, true);
     }
@@ -36,10 +59,22 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
         return new Adam(newLr, beta1, beta2, eps, weightDecay, amsgrad, decoupled);
     }
 
+    /**
+     * The same spec with AMSGrad on or off.
+     *
+     * @param on whether to keep the running maximum of the second moment
+     * @return a new spec
+     */
     public Adam withAmsgrad(boolean on) {
         return new Adam(lr, beta1, beta2, eps, weightDecay, on, decoupled);
     }
 
+    /**
+     * The same spec with another weight decay (L2, or decoupled for AdamW).
+     *
+     * @param wd the decay coefficient
+     * @return a new spec
+     */
     public Adam withWeightDecay(double wd) {
         return new Adam(lr, beta1, beta2, eps, wd, amsgrad, decoupled);
     }
@@ -59,12 +94,20 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
         return decoupled ? "adamw" : "adam";
     }
 
-    /** Adam with PyTorch's defaults; {@code Adam.builder().lr(3e-4).weightDecay(0.01).build()}. */
+    /**
+     * A builder starting from PyTorch's defaults.
+     *
+     * @return the builder
+     */
     public static Builder builder() {
         return new Builder(false, 0);
     }
 
-    /** AdamW with PyTorch's defaults (weight decay 0.01, decoupled). */
+    /**
+     * AdamW with PyTorch's defaults (weight decay 0.01, decoupled).
+     *
+     * @return the builder
+     */
     public static Builder adamWBuilder() {
         return new Builder(true, 1e-2);
     }
@@ -80,12 +123,48 @@ public record Adam(double lr, double beta1, double beta2, double eps, double wei
             this.weightDecay = weightDecay;
         }
 
+        /**
+         * Sets lr.
+         *
+         * @param v the learning rate
+         * @return this builder
+         */
         public Builder lr(double v) { lr = v; return this; }
+        /**
+         * Sets both moment decays.
+         *
+         * @param b1 beta1, decay of the first moment
+         * @param b2 beta2, decay of the second moment
+         * @return this builder
+         */
         public Builder betas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
+        /**
+         * Sets eps.
+         *
+         * @param v added to the denominator for stability
+         * @return this builder
+         */
         public Builder eps(double v) { eps = v; return this; }
+        /**
+         * Sets weightDecay.
+         *
+         * @param v weight decay coefficient
+         * @return this builder
+         */
         public Builder weightDecay(double v) { weightDecay = v; return this; }
+        /**
+         * Sets amsgrad.
+         *
+         * @param v use AMSGrad
+         * @return this builder
+         */
         public Builder amsgrad(boolean v) { amsgrad = v; return this; }
 
+        /**
+         * Validates and builds.
+         *
+         * @return the spec
+         */
         public Adam build() {
             return new Adam(lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled);
         }

@@ -19,7 +19,12 @@ public final class OptimizerSpecs {
             "sgd", Sgd.class, "adam", Adam.class, "adamw", Adam.class, "adagrad", Adagrad.class,
             "rmsprop", RmsProp.class, "adadelta", Adadelta.class, "nadam", NAdam.class, "radam", RAdam.class);
 
-    /** {@code name} then every hyperparameter, in the record's order. */
+    /**
+     * {@code name} then every hyperparameter, in the record's order (how checkpoints store a spec).
+     *
+     * @param spec the spec
+     * @return name and values as strings
+     */
     public static Map<String, String> describe(OptimizerSpec spec) {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("name", spec.name());
@@ -33,7 +38,12 @@ public final class OptimizerSpecs {
         return out;
     }
 
-    /** The spec {@link #describe} wrote; an IllegalArgumentException names a missing or bad entry. */
+    /**
+     * The spec {@link #describe} wrote; an IllegalArgumentException names a missing or bad entry.
+     *
+     * @param described the map {@link #describe} returned
+     * @return the spec
+     */
     public static OptimizerSpec parse(Map<String, String> described) {
         String name = described.get("name");
         Class<? extends OptimizerSpec> type = TYPES.get(name);

@@ -15,6 +15,16 @@ import java.util.List;
 public record RmsProp(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered)
         implements OptimizerSpec {
 
+    /**
+     * Checks every hyperparameter, naming the one out of range.
+     *
+     * @param lr the learning rate
+     * @param alpha decay of the squared-gradient average
+     * @param eps added to the denominator for stability
+     * @param weightDecay weight decay coefficient
+     * @param momentum the momentum factor
+     * @param centered subtract the squared mean gradient (centered RMSprop)
+     */
     public RmsProp {
         positiveFloat("lr", lr);
         unitInterval("alpha", alpha);
@@ -23,6 +33,12 @@ public record RmsProp(double lr, double alpha, double eps, double weightDecay, d
         nonNegativeFloat("momentum", momentum);
     }
 
+    /**
+     * RMSprop with PyTorch's defaults otherwise.
+     *
+     * @param lr the learning rate
+     * @return the spec
+     */
     public static RmsProp of(double lr) {
         return new RmsProp(lr, 0.99, 1e-8, 0, 0, false);
     }
@@ -54,7 +70,11 @@ public record RmsProp(double lr, double alpha, double eps, double weightDecay, d
         return "rmsprop";
     }
 
-    /** PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no decay, no momentum, not centered. */
+    /**
+     * A builder starting from PyTorch's defaults.
+     *
+     * @return the builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -64,13 +84,54 @@ public record RmsProp(double lr, double alpha, double eps, double weightDecay, d
         private double lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay, momentum;
         private boolean centered;
 
+        /**
+         * Sets lr.
+         *
+         * @param v the learning rate
+         * @return this builder
+         */
         public Builder lr(double v) { lr = v; return this; }
+        /**
+         * Sets alpha.
+         *
+         * @param v decay of the squared-gradient average
+         * @return this builder
+         */
         public Builder alpha(double v) { alpha = v; return this; }
+        /**
+         * Sets eps.
+         *
+         * @param v added to the denominator for stability
+         * @return this builder
+         */
         public Builder eps(double v) { eps = v; return this; }
+        /**
+         * Sets weightDecay.
+         *
+         * @param v weight decay coefficient
+         * @return this builder
+         */
         public Builder weightDecay(double v) { weightDecay = v; return this; }
+        /**
+         * Sets momentum.
+         *
+         * @param v the momentum factor
+         * @return this builder
+         */
         public Builder momentum(double v) { momentum = v; return this; }
+        /**
+         * Sets centered.
+         *
+         * @param v subtract the squared mean gradient (centered RMSprop)
+         * @return this builder
+         */
         public Builder centered(boolean v) { centered = v; return this; }
 
+        /**
+         * Validates and builds.
+         *
+         * @return the spec
+         */
         public RmsProp build() {
             return new RmsProp(lr, alpha, eps, weightDecay, momentum, centered);
         }

@@ -14,6 +14,15 @@ import java.util.List;
 public record Sgd(double lr, double momentum, double dampening, boolean nesterov, double weightDecay)
         implements OptimizerSpec {
 
+    /**
+     * Checks every hyperparameter, naming the one out of range.
+     *
+     * @param lr the learning rate
+     * @param momentum the momentum factor
+     * @param dampening dampening of the momentum buffer
+     * @param nesterov Nesterov momentum
+     * @param weightDecay weight decay coefficient
+     */
     public Sgd {
         positiveFloat("lr", lr);
         nonNegativeFloat("momentum", momentum);
@@ -25,11 +34,23 @@ public record Sgd(double lr, double momentum, double dampening, boolean nesterov
         }
     }
 
-    /** Plain SGD: no momentum, no decay. */
+    /**
+     * Plain SGD: no momentum, no decay.
+     *
+     * @param lr the learning rate
+     * @return the spec
+     */
     public static Sgd of(double lr) {
         return new Sgd(lr, 0, 0, false, 0);
     }
 
+    /**
+     * SGD with (heavy-ball) momentum, no dampening or decay.
+     *
+     * @param lr the learning rate
+     * @param momentum the momentum factor
+     * @return the spec
+     */
     public static Sgd momentum(double lr, double momentum) {
         return new Sgd(lr, momentum, 0, false, 0);
     }
@@ -54,7 +75,12 @@ public record Sgd(double lr, double momentum, double dampening, boolean nesterov
         return "sgd";
     }
 
-    /** PyTorch's defaults (lr 1e-3 as in torch.optim.SGD; the CLI's --lr default for sgd is 0.01). */
+    /**
+     * A builder starting from PyTorch's defaults (lr 1e-3 as in torch.optim.SGD; the CLI's --lr
+     * default for sgd is 0.01).
+     *
+     * @return the builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -64,12 +90,47 @@ public record Sgd(double lr, double momentum, double dampening, boolean nesterov
         private double lr = 1e-3, momentum, dampening, weightDecay;
         private boolean nesterov;
 
+        /**
+         * Sets lr.
+         *
+         * @param v the learning rate
+         * @return this builder
+         */
         public Builder lr(double v) { lr = v; return this; }
+        /**
+         * Sets momentum.
+         *
+         * @param v the momentum factor
+         * @return this builder
+         */
         public Builder momentum(double v) { momentum = v; return this; }
+        /**
+         * Sets dampening.
+         *
+         * @param v dampening of the momentum buffer
+         * @return this builder
+         */
         public Builder dampening(double v) { dampening = v; return this; }
+        /**
+         * Sets nesterov.
+         *
+         * @param v Nesterov momentum
+         * @return this builder
+         */
         public Builder nesterov(boolean v) { nesterov = v; return this; }
+        /**
+         * Sets weightDecay.
+         *
+         * @param v weight decay coefficient
+         * @return this builder
+         */
         public Builder weightDecay(double v) { weightDecay = v; return this; }
 
+        /**
+         * Validates and builds.
+         *
+         * @return the spec
+         */
         public Sgd build() {
             return new Sgd(lr, momentum, dampening, nesterov, weightDecay);
         }
