@@ -21,7 +21,11 @@ public final class Backends {
     /** In preference order. */
     public static final List<String> NAMES = List.of("cuda", "opencl", "cpu");
 
-    /** Availability of every backend, in preference order, plus the reference oracle. */
+    /**
+     * Availability of every backend, in preference order, plus the reference oracle.
+     *
+     * @return one entry per backend, with the reason when it is unavailable
+     */
     public static List<BackendInfo> probe() {
         List<BackendInfo> infos = new ArrayList<>();
         for (String name : NAMES) {
@@ -31,6 +35,12 @@ public final class Backends {
         return infos;
     }
 
+    /**
+     * Availability of one backend, without keeping it open.
+     *
+     * @param name "cuda", "opencl", "cpu" or "reference"
+     * @return whether it can be opened here, and why not
+     */
     public static BackendInfo probe(String name) {
         switch (name) {
             case "cpu":
@@ -60,12 +70,21 @@ public final class Backends {
     /**
      * Opens the named backend ("auto" means {@link #best()}). A backend that is unavailable is
      * an {@link IllegalStateException} carrying its reason, never a silent fallback.
+     *
+     * @param name "auto", "cuda", "opencl", "cpu" or "reference"
+     * @return the backend; close it when done
      */
     public static Backend open(String name) {
         return open(name, BackendOptions.defaults());
     }
 
-    /** As {@link #open(String)}, with typed settings (device choice, CUDA GEMM) instead of system properties. */
+    /**
+     * As {@link #open(String)}, with typed settings (device choice, CUDA GEMM) instead of system properties.
+     *
+     * @param name "auto", "cuda", "opencl", "cpu" or "reference"
+     * @param options device choice and GEMM settings
+     * @return the backend
+     */
     public static Backend open(String name, BackendOptions options) {
         String key = name.trim().toLowerCase(Locale.ROOT);
         if (key.equals("auto")) {
@@ -88,12 +107,19 @@ public final class Backends {
      * The first available backend in preference order: CUDA, then OpenCL on a GPU, then the CPU.
      * An OpenCL CPU device (PoCL, say) is not preferred: the native CPU backend is faster there
      * (see {@link OpenClDevices#worthTryingForAuto()}). It stays available by name.
+     *
+     * @return the backend
      */
     public static Backend best() {
         return best(BackendOptions.defaults());
     }
 
-    /** As {@link #best()}, with typed settings. */
+    /**
+     * As {@link #best()}, with typed settings.
+     *
+     * @param options device choice and GEMM settings
+     * @return the backend
+     */
     public static Backend best(BackendOptions options) {
         for (String name : NAMES) {
             try {

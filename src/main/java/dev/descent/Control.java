@@ -26,18 +26,23 @@ public final class Control {
     public static final int BATCH_LOSS = 4;
     /** Correct predictions in the latest training batch (cross-entropy only). */
     public static final int BATCH_CORRECT = 5;
-    /** Running sums over the finite steps of an epoch. */
+    /** Running sum of batch losses over the finite steps of an epoch. */
     public static final int LOSS_SUM = 6;
+    /** Running sum of correct predictions over the finite steps of an epoch. */
     public static final int CORRECT_SUM = 7;
+    /** Running count of samples in the finite steps of an epoch. */
     public static final int SAMPLE_SUM = 8;
-    /** Consecutive skipped steps, the total skipped, and the global batch index where the streak began. */
+    /** Consecutive bad steps. */
     public static final int BAD_STREAK = 9;
+    /** Bad steps over the run. */
     public static final int BAD_TOTAL = 10;
+    /** The global batch index where the current bad streak began. */
     public static final int BAD_STREAK_START = 11;
     /** NAdam's running product of mu_1..mu_t (1 before the first step). */
     public static final int MU_PRODUCT = 12;
-    /** Evaluation sums (loss kernel in evaluation mode). */
+    /** Loss sum of an evaluation pass (loss kernel in evaluation mode). */
     public static final int EVAL_LOSS_SUM = 13;
+    /** Correct predictions of an evaluation pass. */
     public static final int EVAL_CORRECT_SUM = 14;
 
     /** 1 once BAD_STREAK reached the guard's limit: every later step is skipped until the host resets it. */
@@ -59,9 +64,14 @@ public final class Control {
     /** Steps whose update would have produced non-finite values (a subset of BAD_TOTAL). */
     public static final int OVERFLOW_TOTAL = 19;
 
+    /** Floats in the control block. */
     public static final int SIZE = 20;
 
-    /** The initial contents: step 0, scale 1, mu product 1, everything else 0. */
+    /**
+     * The initial contents: step 0, scale 1, mu product 1, everything else 0.
+     *
+     * @return {@link #SIZE} floats
+     */
     public static float[] initial() {
         float[] c = new float[SIZE];
         c[CLIP_SCALE] = 1;

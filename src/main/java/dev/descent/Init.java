@@ -9,9 +9,24 @@ import java.util.SplittableRandom;
  * He/Kaiming (gain sqrt(2), fan-in mode) uniform bound sqrt(6/fanIn), normal std sqrt(2/fanIn).
  */
 public enum Init {
-    XAVIER_UNIFORM, XAVIER_NORMAL, HE_UNIFORM, HE_NORMAL;
+    /** Uniform in +-sqrt(6 / (fanIn + fanOut)). */
+    XAVIER_UNIFORM,
+    /** Normal with std sqrt(2 / (fanIn + fanOut)). */
+    XAVIER_NORMAL,
+    /** Uniform in +-sqrt(6 / fanIn): the default, suited to ReLU layers. */
+    HE_UNIFORM,
+    /** Normal with std sqrt(2 / fanIn). */
+    HE_NORMAL;
 
-    /** Fills {@code w[offset .. offset + fanIn*fanOut)} from {@code random}. */
+    /**
+     * Fills {@code w[offset .. offset + fanIn*fanOut)} from {@code random}.
+     *
+     * @param w the parameter arena
+     * @param offset the layer's weight offset
+     * @param fanIn the layer's inputs
+     * @param fanOut the layer's units
+     * @param random the source of randomness
+     */
     public void fill(float[] w, int offset, int fanIn, int fanOut, SplittableRandom random) {
         int n = fanIn * fanOut;
         switch (this) {
@@ -51,6 +66,12 @@ public enum Init {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
 
+    /**
+     * Parses "he-uniform", "xavier_normal", ... in any case.
+     *
+     * @param text the name
+     * @return the initialisation
+     */
     public static Init parse(String text) {
         String key = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         try {

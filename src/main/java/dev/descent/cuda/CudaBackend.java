@@ -43,7 +43,12 @@ public final class CudaBackend extends dev.descent.BackendBase {
     private final String gemmNote;
     private final Set<CudaBuf> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    /** A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU. */
+    /**
+     * A backend on {@code device}, which it owns and closes. cuBLAS is tried only on a real GPU;
+     * the GEMM and TF32 settings come from {@link dev.descent.BackendOptions#defaults()}.
+     *
+     * @param device a GPU through JCuda, or the CPU emulation
+     */
     public CudaBackend(CudaDevice device) {
         this(device, dev.descent.BackendOptions.defaults());
     }
@@ -58,8 +63,11 @@ public final class CudaBackend extends dev.descent.BackendBase {
     }
 
     /**
-     * A backend on {@code device} with the given GEMM ({@code auto}, {@code cublas}, {@code tiled},
-     * {@code tiled1}, {@code tiled2}) and whether cuBLAS may use TF32.
+     * A backend on {@code device} with the given GEMM and TF32 setting.
+     *
+     * @param device a GPU through JCuda, or the CPU emulation; the backend owns and closes it
+     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1} or {@code tiled2} (see {@link #GEMM_PROPERTY})
+     * @param tf32 whether cuBLAS may use TF32 tensor cores (faster, about 10 bits of mantissa)
      */
     public CudaBackend(CudaDevice device, String gemm, boolean tf32) {
         super("cuda", false);
@@ -109,13 +117,25 @@ public final class CudaBackend extends dev.descent.BackendBase {
         return device.freeBytes();
     }
 
-    /** GPU 0 through the driver API. */
+    /**
+     * GPU {@code descent.cuda.device} (0 by default) through the driver API, with the default settings.
+     *
+     * @return the backend
+     * @throws IllegalStateException with the reason when no CUDA device can be opened
+     */
     public static CudaBackend open() {
         dev.descent.BackendOptions o = dev.descent.BackendOptions.defaults();
         return open(o.cudaDevice(), o.cudaGemm(), o.cudaTf32());
     }
 
-    /** GPU {@code ordinal} with the given GEMM choice and TF32 setting (see {@link dev.descent.BackendOptions}). */
+    /**
+     * A GPU with the given GEMM choice and TF32 setting (see {@link dev.descent.BackendOptions}).
+     *
+     * @param ordinal the device's index
+     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1} or {@code tiled2}
+     * @param tf32 whether cuBLAS may use TF32
+     * @return the backend
+     */
     public static CudaBackend open(int ordinal, String gemm, boolean tf32) {
         return new CudaBackend(JCudaDevice.open(ordinal), gemm, tf32);
     }
@@ -143,6 +163,11 @@ public final class CudaBackend extends dev.descent.BackendBase {
         return bytes;
     }
 
+    /**
+     * The device under this backend (for leak checks and tests).
+     *
+     * @return the device
+     */
     public CudaDevice device() {
         return device;
     }
