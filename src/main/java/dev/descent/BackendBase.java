@@ -2,6 +2,7 @@ package dev.descent;
 
 import dev.descent.internal.Lifecycle;
 import dev.descent.internal.Memory;
+
 /**
  * What every backend shares about its lifetime: one {@link Lifecycle}, so use after close
  * throws and a second close is a no-op, and, for backends whose buffers live on the Java heap,

@@ -17,6 +17,14 @@ import java.util.List;
 public record BackendOptions(String openclDevice, int cudaDevice, String cudaGemm, boolean cudaTf32) {
     static final List<String> GEMMS = List.of("auto", "cublas", "tiled", "tiled1", "tiled2");
 
+    /**
+     * Checks the CUDA device index and GEMM name.
+     *
+     * @param openclDevice OpenCL device index or name fragment, or null for the first
+     * @param cudaDevice CUDA device ordinal, at least 0
+     * @param cudaGemm auto, cublas, tiled, tiled1 or tiled2
+     * @param cudaTf32 let cuBLAS use TF32 tensor cores
+     */
     public BackendOptions {
         if (cudaDevice < 0) {
             throw new IllegalArgumentException("cudaDevice must be >= 0, got " + cudaDevice);
@@ -27,7 +35,11 @@ public record BackendOptions(String openclDevice, int cudaDevice, String cudaGem
         }
     }
 
-    /** The settings the system properties give, else: first OpenCL device, CUDA device 0, auto GEMM, strict FP32. */
+    /**
+     * The settings the system properties give, else: first OpenCL device, CUDA device 0, auto GEMM, strict FP32.
+     *
+     * @return the options
+     */
     public static BackendOptions defaults() {
         // The one place the system properties are read.
         return new BackendOptions(System.getProperty(dev.descent.opencl.OpenClDevices.PROPERTY),
@@ -35,18 +47,42 @@ public record BackendOptions(String openclDevice, int cudaDevice, String cudaGem
                 Boolean.getBoolean("descent.cuda.tf32"));
     }
 
+    /**
+     * The same options with another OpenCL device.
+     *
+     * @param device index or name fragment, or null for the first
+     * @return new options
+     */
     public BackendOptions withOpenClDevice(String device) {
         return new BackendOptions(device, cudaDevice, cudaGemm, cudaTf32);
     }
 
+    /**
+     * The same options with another CUDA device.
+     *
+     * @param ordinal the device's index
+     * @return new options
+     */
     public BackendOptions withCudaDevice(int ordinal) {
         return new BackendOptions(openclDevice, ordinal, cudaGemm, cudaTf32);
     }
 
+    /**
+     * The same options with another CUDA GEMM.
+     *
+     * @param gemm auto, cublas, tiled, tiled1 or tiled2
+     * @return new options
+     */
     public BackendOptions withCudaGemm(String gemm) {
         return new BackendOptions(openclDevice, cudaDevice, gemm, cudaTf32);
     }
 
+    /**
+     * The same options with TF32 on or off.
+     *
+     * @param tf32 let cuBLAS use TF32 tensor cores
+     * @return new options
+     */
     public BackendOptions withCudaTf32(boolean tf32) {
         return new BackendOptions(openclDevice, cudaDevice, cudaGemm, tf32);
     }

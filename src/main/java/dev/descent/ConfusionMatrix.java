@@ -1,6 +1,7 @@
 package dev.descent;
 
 import dev.descent.internal.Check;
+
 /**
  * Counts of (true class, predicted class) pairs, and the per-class figures derived from them:
  * precision = TP / (TP + FP), recall = TP / (TP + FN), F1 their harmonic mean, support the rows

@@ -1,6 +1,7 @@
 package dev.descent;
 
 import dev.descent.internal.StepLogic;
+
 /**
  * Layout of the control block: a small float buffer that lives on the backend next to the arena
  * and carries the per-step scalars, so a training step needs no host round-trip. The loss

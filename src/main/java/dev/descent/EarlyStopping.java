@@ -1,6 +1,7 @@
 package dev.descent;
 
 import dev.descent.internal.Check;
+
 /**
  * Stops training when the held-out (validation) loss has not improved for {@code patience}
  * epochs, and remembers the best epoch's parameters so they can be put back. Use it as the
@@ -16,6 +17,12 @@ public final class EarlyStopping implements TrainingListener {
     private boolean improved;
     private int sinceBest;
 
+    /**
+     * Watches a session's held-out loss.
+     *
+     * @param session the session whose parameters are remembered
+     * @param patience epochs without improvement before a stop is requested, at least 1
+     */
     public EarlyStopping(Session session, int patience) {
         Check.atLeast("patience", patience, 1);
         this.session = session;
@@ -27,7 +34,11 @@ public final class EarlyStopping implements TrainingListener {
         observe(stats);
     }
 
-    /** Records one epoch: a lower held-out loss than any before is the new best. */
+    /**
+     * Records one epoch: a lower held-out loss than any before is the new best.
+     *
+     * @param stats the epoch, with a held-out loss
+     */
     public void observe(EpochStats stats) {
         if (Double.isNaN(stats.heldOutLoss())) {
             throw new IllegalStateException("early stopping needs a held-out set: epoch " + stats.epoch()
@@ -49,15 +60,29 @@ public final class EarlyStopping implements TrainingListener {
         return sinceBest >= patience;
     }
 
+    /**
+     * Whether the epoch just observed is the new best.
+     *
+     * @return true when its held-out loss beat every earlier one
+     */
     public boolean improved() {
         return improved;
     }
 
-    /** The best epoch so far (1-based), 0 before any. */
+    /**
+     * The best epoch so far.
+     *
+     * @return 1-based; 0 before any
+     */
     public int bestEpoch() {
         return bestEpoch;
     }
 
+    /**
+     * The best held-out loss so far.
+     *
+     * @return the loss; infinity before any epoch
+     */
     public double bestLoss() {
         return bestLoss;
     }

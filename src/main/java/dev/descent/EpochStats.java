@@ -18,22 +18,34 @@ public record EpochStats(int epoch, double trainLoss, double trainAccuracy, doub
                          double heldOutAccuracy, double seconds, double samplesPerSecond, long skippedSteps,
                          double lr, long steps, long epochBadSteps, int batches) {
 
-    /** True when every step of the epoch was skipped, so there is no training loss to report. */
+    /**
+     * True when every step of the epoch was skipped, so there is no training loss to report.
+     *
+     * @return whether the training loss is NaN for that reason
+     */
     public boolean noStepApplied() {
         return Double.isNaN(trainLoss);
     }
 
     /**
-     * The line {@code descent train} prints for this epoch ({@code epochs}: the planned count shown
-     * after the slash; 0 leaves it out). It never shows NaN or Infinity: an epoch whose every step
-     * was skipped says so instead of a training loss, and a held-out loss that overflowed is
-     * reported as such.
+     * The line {@code descent train} prints for this epoch. It never shows NaN or Infinity: an epoch
+     * whose every step was skipped says so instead of a training loss, and a held-out loss that
+     * overflowed is reported as such.
+     *
+     * @param epochs the planned count shown after the slash; 0 leaves it out
+     * @return the line
      */
     public String format(int epochs) {
         return format(epochs, "held-out");
     }
 
-    /** As {@link #format(int)}, naming the per-epoch evaluation set {@code heldOutName} ("val" for a validation split). */
+    /**
+     * As {@link #format(int)}, naming the per-epoch evaluation set.
+     *
+     * @param epochs the planned count shown after the slash; 0 leaves it out
+     * @param heldOutName e.g. "val" for a validation split
+     * @return the line
+     */
     public String format(int epochs, String heldOutName) {
         StringBuilder line = new StringBuilder(epochs > 0 ? String.format(Locale.ROOT, "epoch %3d/%d  ", epoch(), epochs)
                 : String.format(Locale.ROOT, "epoch %d  ", epoch()));

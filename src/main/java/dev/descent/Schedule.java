@@ -1,6 +1,7 @@
 package dev.descent;
 
 import dev.descent.internal.Check;
+
 /**
  * Learning-rate schedules as a multiplier of the base rate, evaluated before every optimizer
  * step from the iteration count (batches since the start of training, skipped steps included),

@@ -1,6 +1,7 @@
 package dev.descent;
 
 import dev.descent.internal.Check;
+
 /**
  * What {@code beginStep} applies before an update: the global-norm clip threshold
  * ({@code maxNorm <= 0} disables it), the element-wise clip value ({@code clipValue <= 0}

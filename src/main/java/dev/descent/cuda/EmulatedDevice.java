@@ -10,6 +10,9 @@ import java.nio.file.Path;
  * system property {@value #PROPERTY}. For testing only: it is slow.
  */
 public final class EmulatedDevice implements CudaDevice {
+    /**
+     * System property giving the emulation library's path (native/build/libdescent_cuda_emu.so).
+     */
     public static final String PROPERTY = "descent.cuda.emulator";
     private static boolean loaded;
 
@@ -18,13 +21,21 @@ public final class EmulatedDevice implements CudaDevice {
 
     private EmulatedDevice() {}
 
-    /** The library path from {@value #PROPERTY}, or null when unset. */
+    /**
+     * The library path from {@value #PROPERTY}.
+     *
+     * @return the path, or null when unset
+     */
     public static Path configuredLibrary() {
         String p = System.getProperty(PROPERTY);
         return p == null || p.isBlank() ? null : Path.of(p);
     }
 
-    /** Why the emulator cannot be used, or null when it can. */
+    /**
+     * Why the emulator cannot be used.
+     *
+     * @return the reason, or null when it can
+     */
     public static String unavailableReason() {
         Path lib = configuredLibrary();
         if (lib == null) {
@@ -36,6 +47,12 @@ public final class EmulatedDevice implements CudaDevice {
         return null;
     }
 
+    /**
+     * Loads the library (once per JVM) and opens an emulated device.
+     *
+     * @return the device
+     * @throws IllegalStateException with {@link #unavailableReason()} when it cannot
+     */
     public static synchronized EmulatedDevice open() {
         String reason = unavailableReason();
         if (reason != null) {
@@ -131,7 +148,11 @@ public final class EmulatedDevice implements CudaDevice {
         return nativeBytesInUse();
     }
 
-    /** Every kernel the library contains, with how often each has been launched in this JVM. */
+    /**
+     * Every kernel the library contains, with how often each has been launched in this JVM.
+     *
+     * @return kernel name to launch count
+     */
     public static java.util.Map<String, Long> launchCounts() {
         String[] names = nativeKernelNames();
         long[] counts = nativeLaunchCounts();
@@ -154,6 +175,8 @@ public final class EmulatedDevice implements CudaDevice {
      * or the DESCENT_EMU_ORDER environment variable), {@code reverse}, or {@code random[:SEED]}.
      * A GPU promises no order, so every kernel must compute the same under each; running the
      * suites under all three exposes missing barriers that one order hides.
+     *
+     * @param order forward, reverse or random[:SEED]
      */
     public static void threadOrder(String order) {
         open().close();  // loads the library

@@ -20,11 +20,20 @@ public final class IdxReader {
 
     /** A decoded IDX file: its dimensions and raw unsigned bytes. */
     public record Idx(int[] dims, byte[] data) {
+        /**
+         * Items in the file: the first dimension.
+         *
+         * @return the count
+         */
         public int count() {
             return dims[0];
         }
 
-        /** Product of all dimensions after the first (e.g. 28*28 for images). */
+        /**
+         * Product of all dimensions after the first (e.g. 28*28 for images).
+         *
+         * @return bytes per item
+         */
         public int itemSize() {
             int size = 1;
             for (int i = 1; i < dims.length; i++) {
@@ -34,6 +43,12 @@ public final class IdxReader {
         }
     }
 
+    /**
+     * Reads a file, gzip-compressed or plain.
+     *
+     * @param file the IDX file
+     * @return its dimensions and bytes
+     */
     public static Idx read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());
@@ -44,7 +59,13 @@ public final class IdxReader {
         }
     }
 
-    /** Reads from a stream; {@code name} appears in error messages. */
+    /**
+     * Reads from a stream, gzip-compressed or plain.
+     *
+     * @param raw the bytes
+     * @param name what error messages call the source
+     * @return its dimensions and bytes
+     */
     public static Idx read(InputStream raw, String name) {
         try {
             BufferedInputStream buffered = new BufferedInputStream(raw);
@@ -97,6 +118,11 @@ public final class IdxReader {
     /**
      * Pairs an image file and a label file into a classification dataset of raw pixel values
      * (0 to 255; {@link DataSources#PIXELS} scales them) and 10 classes (or the largest label + 1).
+     *
+     * @param images the images file, N x rows x cols
+     * @param labels the labels file, N
+     * @param name what error messages call the pair
+     * @return the data set
      */
     public static Dataset images(Idx images, Idx labels, String name) {
         if (images.dims().length < 2) {

@@ -36,21 +36,40 @@ public final class OnnxExport {
     public static final int OPSET = 13;
     /** IR version 7 is the one ONNX pairs with opset 13. */
     static final long IR_VERSION = 7;
+    /**
+     * Name of the graph's input: N x input width raw features (a stored normalization is part of the graph).
+     */
     public static final String INPUT = "features";
 
     private OnnxExport() {}
 
-    /** The name of the graph's output for {@code model}. */
+    /**
+     * The name of the graph's output.
+     *
+     * @param model the model exported
+     * @return "logits" for a cross-entropy model, else "outputs"
+     */
     public static String outputName(Model model) {
         return model.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? "logits" : "outputs";
     }
 
-    /** Writes the ONNX file atomically (a reader never sees half a model). */
+    /**
+     * Writes the ONNX file atomically (a reader never sees half a model).
+     *
+     * @param checkpoint the trained model
+     * @param file the destination
+     */
     public static void write(Checkpoint checkpoint, Path file) {
         byte[] bytes = encode(checkpoint);
         AtomicFile.write(file, "ONNX model", out -> out.write(bytes));
     }
 
+    /**
+     * The model as an ONNX ModelProto (opset {@value #OPSET}).
+     *
+     * @param checkpoint the trained model
+     * @return the serialized bytes
+     */
     public static byte[] encode(Checkpoint checkpoint) {
         Model model = checkpoint.model();
         float[] arena = checkpoint.parameters();

@@ -20,6 +20,9 @@ import java.util.logging.Logger;
  * process, asks for quiet with {@link AparapiOutput#quiet()}.
  */
 public final class OpenClDevices {
+    /**
+     * System property naming the OpenCL device (an index or a name substring), read by {@link dev.descent.BackendOptions#defaults()}.
+     */
     public static final String PROPERTY = "descent.opencl.device";
     /** Held strongly: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
     private static final Logger APARAPI_LOG = Logger.getLogger("com.aparapi");
@@ -50,7 +53,12 @@ public final class OpenClDevices {
 
     private OpenClDevices() {}
 
-    /** All devices in preference order; an IllegalStateException with the reason when there are none. */
+    /**
+     * All devices in preference order (GPUs first).
+     *
+     * @return the devices
+     * @throws IllegalStateException with the reason when there are none
+     */
     public static List<OpenCLDevice> list() {
         List<OpenCLDevice> all;
         try {
@@ -89,12 +97,21 @@ public final class OpenClDevices {
                 + " pocl-opencl-icd)" : "Aparapi's native library failed to load: " + dev.descent.internal.Check.firstLine(msg);
     }
 
-    /** The device {@value #PROPERTY} selects, or the first in preference order. */
+    /**
+     * The device {@value #PROPERTY} selects, or the first in preference order.
+     *
+     * @return the device
+     */
     public static OpenCLDevice choose() {
         return choose(dev.descent.BackendOptions.defaults().openclDevice());
     }
 
-    /** The device {@code want} names (an index or a name substring), or the first in preference order when null. */
+    /**
+     * The device {@code want} names, or the first in preference order when null.
+     *
+     * @param want an index into {@link #list()} or a substring of the device's name, or null
+     * @return the device
+     */
     public static OpenCLDevice choose(String want) {
         List<OpenCLDevice> devices = list();
         if (want == null || want.isBlank()) {
@@ -122,6 +139,8 @@ public final class OpenClDevices {
      * is not PoCL (whose devices are CPUs, where the native CPU backend is faster; merely
      * enumerating PoCL starts its worker threads, which slowed CPU training by a third here),
      * and then only if the chosen device is a GPU.
+     *
+     * @return true when OpenCL may be the best backend here
      */
     public static boolean worthTryingForAuto() {
         if (System.getenv("OCL_ICD_VENDORS") == null) {
@@ -141,6 +160,12 @@ public final class OpenClDevices {
         return choose().getType() == Device.TYPE.GPU;
     }
 
+    /**
+     * One line about a device.
+     *
+     * @param d the device
+     * @return its platform, name, type, compute units and memory
+     */
     public static String describe(OpenCLDevice d) {
         return d.getOpenCLPlatform().getName() + " / " + d.getName() + " (" + d.getType() + ", "
                 + d.getMaxComputeUnits() + " compute units, " + d.getGlobalMemSize() / (1L << 20) + " MiB)";
