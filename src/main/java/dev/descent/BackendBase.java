@@ -10,6 +10,9 @@ import dev.descent.internal.Memory;
  * top of each operation and {@code life.close()} to free once.
  */
 public abstract class BackendBase implements Backend {
+    /**
+     * Open/closed state: subclasses call {@code life.check()} first in every operation.
+     */
     protected final Lifecycle life;
     private final boolean onJavaHeap;
 

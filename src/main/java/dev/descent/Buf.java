@@ -6,6 +6,10 @@ package dev.descent;
  * that allocated a buffer may use it.
  */
 public interface Buf {
-    /** Number of float elements. */
+    /**
+     * Floats in the buffer.
+     *
+     * @return the length it was allocated with
+     */
     int length();
 }

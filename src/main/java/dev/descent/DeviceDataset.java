@@ -29,10 +29,20 @@ public final class DeviceDataset implements AutoCloseable {
         resetOrder();
     }
 
+    /**
+     * The host data set this was uploaded from.
+     *
+     * @return the data set
+     */
     public Dataset host() {
         return host;
     }
 
+    /**
+     * Samples.
+     *
+     * @return rows
+     */
     public int rows() {
         return host.rows();
     }
@@ -51,6 +61,8 @@ public final class DeviceDataset implements AutoCloseable {
     /**
      * A Fisher-Yates permutation drawn from {@code seed} alone, so epoch e of a run with seed s
      * sees the same order whether or not the run was resumed from a checkpoint.
+     *
+     * @param seed the epoch's seed
      */
     public void shuffle(long seed) {
         synchronized (backend) {

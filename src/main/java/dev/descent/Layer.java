@@ -7,6 +7,11 @@ package dev.descent;
  */
 public record Layer(int inputs, int units, Activation activation, int weightOffset, int biasOffset) {
 
+    /**
+     * Weights in the layer.
+     *
+     * @return inputs x units
+     */
     public int weightCount() {
         return inputs * units;
     }

@@ -12,9 +12,17 @@ package dev.descent;
  * sum of batch sums divided by the number of samples whatever the batch sizes.
  */
 public enum Loss {
-    SOFTMAX_CROSS_ENTROPY, MSE;
+    /** Softmax then negative log-likelihood of the label: classification. */
+    SOFTMAX_CROSS_ENTROPY,
+    /** Mean squared error: regression. */
+    MSE;
 
-    /** Number of target floats per sample for an output of width {@code cols}. */
+    /**
+     * Number of target floats per sample.
+     *
+     * @param cols the network's output width
+     * @return 1 (a label) for cross-entropy, {@code cols} for MSE
+     */
     public int targetWidth(int cols) {
         return this == SOFTMAX_CROSS_ENTROPY ? 1 : cols;
     }

@@ -8,6 +8,11 @@ import java.util.List;
  */
 public record TrainingReport(List<EpochStats> epochs, boolean halted, String haltMessage) {
 
+    /**
+     * The last epoch trained.
+     *
+     * @return its statistics
+     */
     public EpochStats last() {
         return epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
     }

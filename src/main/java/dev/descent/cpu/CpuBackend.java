@@ -35,15 +35,26 @@ public final class CpuBackend extends dev.descent.BackendBase {
     /** Scratch for the control block as doubles (StepLogic works in double). */
     private final double[] controlScratch = new double[Control.SIZE];
 
+    /**
+     * A backend with one thread per available processor.
+     */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * A backend with {@code threads} worker threads.
+     *
+     * @param threads at least 1
+     */
     public CpuBackend(int threads) {
         this(threads, true);
     }
 
     /**
+     * A backend with {@code threads} worker threads and a choice of GEMM.
+     *
+     * @param threads at least 1
      * @param vector use the Vector API GEMM when the JVM has the module (tests also run the
      *               scalar kernel by passing false)
      */
@@ -67,6 +78,8 @@ public final class CpuBackend extends dev.descent.BackendBase {
      * The JDK has the Vector API module, this JVM was started without it, and the scalar GEMM
      * was not asked for ({@code -Ddescent.cpu.vector=false}): adding the module would give the
      * faster GEMM. The CLI relaunches itself when this holds.
+     *
+     * @return whether {@code --add-modules jdk.incubator.vector} would speed this JVM up
      */
     public static boolean vectorApiAvailableButNotAdded() {
         return GemmKernels.vectorApiAvailableButNotAdded();

@@ -17,6 +17,9 @@ import dev.descent.internal.ReferenceRules;
  * compared too.
  */
 public final class ReferenceBackend extends dev.descent.BackendBase {
+    /**
+     * The double-precision oracle: slow, single-threaded, buffers on the Java heap.
+     */
     public ReferenceBackend() {
         super("reference", true);
     }
@@ -80,7 +83,12 @@ public final class ReferenceBackend extends dev.descent.BackendBase {
         }
     }
 
-    /** Exact contents, for tests that compare against the double result before rounding. */
+    /**
+     * Exact contents, for tests that compare against the double result before rounding.
+     *
+     * @param buf a buffer of this backend
+     * @return a copy of its doubles
+     */
     public double[] contents(Buf buf) {
         return d(buf);
     }

@@ -13,6 +13,11 @@ public final class DeviceMemory {
         this.handle = handle;
     }
 
+    /**
+     * Size of the allocation.
+     *
+     * @return bytes
+     */
     public long bytes() {
         return bytes;
     }

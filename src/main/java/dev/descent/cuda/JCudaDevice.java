@@ -103,7 +103,12 @@ public final class JCudaDevice implements CudaDevice {
      */
     private static volatile String linkFailure;
 
-    /** Opens device {@code ordinal}; any failure is an IllegalStateException with a one-line reason. */
+    /**
+     * Opens device {@code ordinal}; any failure is an IllegalStateException with a one-line reason.
+     *
+     * @param ordinal the device's index
+     * @return the device, with its context current on this thread
+     */
     public static JCudaDevice open(int ordinal) {
         if (linkFailure != null) {
             throw new IllegalStateException("CUDA: " + linkFailure);

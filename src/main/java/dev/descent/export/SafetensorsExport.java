@@ -27,11 +27,23 @@ import java.util.Map;
 public final class SafetensorsExport {
     private SafetensorsExport() {}
 
+    /**
+     * Writes the safetensors file atomically.
+     *
+     * @param checkpoint the trained model
+     * @param file the destination
+     */
     public static void write(Checkpoint checkpoint, Path file) {
         byte[] bytes = encode(checkpoint);
         AtomicFile.write(file, "safetensors file", out -> out.write(bytes));
     }
 
+    /**
+     * The model's tensors in the safetensors layout.
+     *
+     * @param checkpoint the trained model
+     * @return the file's bytes
+     */
     public static byte[] encode(Checkpoint checkpoint) {
         float[] arena = checkpoint.parameters();
         List<Layer> layers = checkpoint.model().layers();

@@ -17,6 +17,11 @@ public final class AparapiOutput {
         quiet = true;
     }
 
+    /**
+     * Whether {@link #quiet()} has been called.
+     *
+     * @return true once Aparapi is silenced
+     */
     public static boolean isQuiet() {
         return quiet;
     }

@@ -88,6 +88,12 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     long transfers;
     long launches;
 
+    /**
+     * A backend on {@code device}: compiles the kernel there and allocates its heap.
+     *
+     * @param device an OpenCL device from {@link OpenClDevices#list()}
+     * @throws IllegalStateException when the kernel does not build on the device
+     */
     public OpenClBackend(OpenCLDevice device) {
         super("opencl", true);
         this.device = device;
@@ -108,12 +114,21 @@ public final class OpenClBackend extends dev.descent.BackendBase {
         updates = new OpenClUpdates(this, k, allocateOffset(4));
     }
 
-    /** The device chosen by {@link OpenClDevices#choose()}. */
+    /**
+     * The device chosen by {@link OpenClDevices#choose()}.
+     *
+     * @return the backend
+     */
     public static OpenClBackend open() {
         return new OpenClBackend(OpenClDevices.choose());
     }
 
-    /** The device {@code device} names (index or name substring; null: the first in preference order). */
+    /**
+     * The device {@code device} names.
+     *
+     * @param device an index or a name substring; null: the first in preference order
+     * @return the backend
+     */
     public static OpenClBackend open(String device) {
         return new OpenClBackend(OpenClDevices.choose(device));
     }
