@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ApiDocumentationTest {
     /** Not API: internals, the CLI application, the generated ONNX protobuf classes. */
     private static final String EXCLUDED = "dev.descent.internal:dev.descent.internal.workload:dev.descent.cli"
-            + ":dev.descent.export.onnx";
+            + ":dev.descent.internal.onnx";
 
     @Test
     void everyPublicMemberOfTheApiIsDocumented() throws Exception {
