@@ -3,7 +3,6 @@ package dev.descent;
 import dev.descent.cpu.CpuBackend;
 import dev.descent.cpu.ReferenceBackend;
 import dev.descent.cuda.CudaBackend;
-import dev.descent.cuda.EmulatedDevice;
 import dev.descent.opencl.OpenClBackend;
 import dev.descent.opencl.OpenClDevices;
 import java.util.ArrayList;
@@ -154,9 +153,6 @@ public final class Backends {
      */
     private static Backend openCuda(BackendOptions options) {
         Bindings.requireCuda();
-        if (EmulatedDevice.configuredLibrary() != null) {
-            return new CudaBackend(EmulatedDevice.open(), options.cudaGemm(), options.cudaTf32());
-        }
-        return CudaBackend.open(options.cudaDevice(), options.cudaGemm(), options.cudaTf32());
+        return CudaBackend.open(options);
     }
 }

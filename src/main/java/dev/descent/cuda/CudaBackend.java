@@ -49,7 +49,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
      *
      * @param device a GPU through JCuda, or the CPU emulation
      */
-    public CudaBackend(CudaDevice device) {
+    CudaBackend(CudaDevice device) {
         this(device, dev.descent.BackendOptions.defaults());
     }
 
@@ -69,7 +69,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
      * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1} or {@code tiled2} (see {@link #GEMM_PROPERTY})
      * @param tf32 whether cuBLAS may use TF32 tensor cores (faster, about 10 bits of mantissa)
      */
-    public CudaBackend(CudaDevice device, String gemm, boolean tf32) {
+    CudaBackend(CudaDevice device, String gemm, boolean tf32) {
         super("cuda", false);
         this.device = device;
         this.ops = new CudaOps(device);
@@ -129,6 +129,22 @@ public final class CudaBackend extends dev.descent.BackendBase {
     }
 
     /**
+     * The GPU {@code options} name through JCuda or, when {@code -Ddescent.cuda.emulator=PATH}
+     * names the emulation library ({@code make -C native emu}), the same backend running the
+     * kernels on the CPU (for tests and CI only).
+     *
+     * @param options device ordinal, GEMM choice and TF32 setting
+     * @return the backend
+     * @throws IllegalStateException with the reason when neither can be opened
+     */
+    public static CudaBackend open(dev.descent.BackendOptions options) {
+        if (EmulatedDevice.configuredLibrary() != null) {
+            return new CudaBackend(EmulatedDevice.open(), options.cudaGemm(), options.cudaTf32());
+        }
+        return open(options.cudaDevice(), options.cudaGemm(), options.cudaTf32());
+    }
+
+    /**
      * A GPU with the given GEMM choice and TF32 setting (see {@link dev.descent.BackendOptions}).
      *
      * @param ordinal the device's index
@@ -168,7 +184,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
      *
      * @return the device
      */
-    public CudaDevice device() {
+    CudaDevice device() {
         return device;
     }
 

@@ -6,7 +6,7 @@ package dev.descent.cuda;
  * driver API; {@link EmulatedDevice} implements it on the CPU by running the same .cu sources,
  * so CI executes the backend's real launch geometry, argument packing and arena offsets.
  */
-public interface CudaDevice extends AutoCloseable {
+interface CudaDevice extends AutoCloseable {
 
     /**
      * One line about the device.

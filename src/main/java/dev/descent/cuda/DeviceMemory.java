@@ -4,7 +4,7 @@ package dev.descent.cuda;
  * One device allocation as a {@link CudaDevice} hands it out: its size and the device's own
  * handle (a CUdeviceptr on a GPU, an address in the emulator).
  */
-public final class DeviceMemory {
+final class DeviceMemory {
     final long bytes;
     final Object handle;
 

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * interface as a GPU. CI builds it with {@code make -C native emu}; the path comes from the
  * system property {@value #PROPERTY}. For testing only: it is slow.
  */
-public final class EmulatedDevice implements CudaDevice {
+final class EmulatedDevice implements CudaDevice {
     /**
      * System property giving the emulation library's path (native/build/libdescent_cuda_emu.so).
      */

@@ -44,7 +44,7 @@ import jcuda.driver.JCudaDriver;
  * CUDA user in the process), every call checked ({@code setExceptionsEnabled(true)}), the PTX
  * modules embedded in the jar loaded once, and all launches on the default stream.
  */
-public final class JCudaDevice implements CudaDevice {
+final class JCudaDevice implements CudaDevice {
     /** The PTX files under dev/descent/cuda/ (built by native/Makefile from kernels/cuda). */
     static final List<String> MODULES = List.of("elementwise", "gemm", "optim", "reduce");
 

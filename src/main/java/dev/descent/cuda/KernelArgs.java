@@ -7,7 +7,7 @@ import java.util.Arrays;
  * the driver (or check it against the kernel's signature, as the emulator does). Reused across
  * launches: {@link #clear()} and refill.
  */
-public final class KernelArgs {
+final class KernelArgs {
     /** Argument kind of a device pointer; the emulator's native code uses the same numbers. */
     public static final int POINTER = 0;
     /** Argument kind of a 32-bit int. */
