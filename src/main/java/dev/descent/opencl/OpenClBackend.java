@@ -75,6 +75,7 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     private final int[] stateOffsets = new int[3];
     /** Element-wise launches: elements per work-item and work-items per group (see ArenaKernel). */
     private final int maxSpan;
+    private final boolean cpuGeometry;
     private final int spanGroup;
     /** Work-items that give every compute unit four groups: spans shrink to reach it. */
     private final long enoughItems;
@@ -95,11 +96,21 @@ public final class OpenClBackend extends dev.descent.BackendBase {
      * @throws IllegalStateException when the kernel does not build on the device
      */
     public OpenClBackend(OpenCLDevice device) {
+        this(device, device.getType() == com.aparapi.device.Device.TYPE.CPU);
+    }
+
+    /**
+     * A backend on {@code device} with the work geometry chosen explicitly. {@code cpu} false is
+     * the GPU geometry (one element per work-item, the 16x16 tiled GEMM) and true the CPU one
+     * (spans of 256 elements, the row GEMM). Tests run the GPU geometry on PoCL, so its code
+     * paths run in CI without a GPU.
+     */
+    OpenClBackend(OpenCLDevice device, boolean cpu) {
         super("opencl", true);
         this.device = device;
         this.heap = new OpenClHeap(device.getMaxMemAllocSize());
         this.ranges = new RangeCache(device);
-        boolean cpu = device.getType() == com.aparapi.device.Device.TYPE.CPU;
+        this.cpuGeometry = cpu;
         maxSpan = cpu ? CPU_SPAN : 1;
         spanGroup = cpu ? CPU_SPAN_GROUP : ArenaKernel.GROUP;
         enoughItems = (long) device.getMaxComputeUnits() * 4 * spanGroup;
@@ -155,7 +166,9 @@ public final class OpenClBackend extends dev.descent.BackendBase {
 
     @Override
     public String describe() {
-        return OpenClDevices.describe(device);
+        boolean cpuDevice = device.getType() == com.aparapi.device.Device.TYPE.CPU;
+        return OpenClDevices.describe(device) + (cpuGeometry == cpuDevice ? ""
+                : cpuGeometry ? "; CPU work geometry" : "; GPU work geometry");
     }
 
     // ---- heap and transfers ------------------------------------------------------------------
