@@ -70,10 +70,18 @@ public final class CudaBackend extends dev.descent.BackendBase {
      * @param tf32 whether cuBLAS may use TF32 tensor cores (faster, about 10 bits of mantissa)
      */
     CudaBackend(CudaDevice device, String gemm, boolean tf32) {
+        this(device, gemm, tf32, CudaOps.MAX_GRID);
+    }
+
+    /**
+     * As above, with at most {@code maxGrid} blocks per grid-stride launch: tests pass 1 to 3 so
+     * that every element-wise and update loop wraps several times on the parity shapes.
+     */
+    CudaBackend(CudaDevice device, String gemm, boolean tf32, int maxGrid) {
         super("cuda", false);
         this.device = device;
-        this.ops = new CudaOps(device);
-        this.updates = new CudaUpdates(device, ops.args);
+        this.ops = new CudaOps(device, maxGrid);
+        this.updates = new CudaUpdates(ops);
         String[] reason = {"cuBLAS not used on the CPU emulation"};
         this.ownGemm = gemm.equals("tiled1") ? 1 : 2;
         switch (gemm) {

@@ -16,17 +16,24 @@ final class CudaOps {
     static final int THREADS = 256;
     /** Must match REDUCE_BLOCKS / REDUCE_THREADS in kernels/cuda/common.cuh. */
     static final int REDUCE_BLOCKS = 256;
+    /** Most blocks a grid-stride launch gets; tests lower it so every loop wraps (see {@link #maxGrid}). */
     static final int MAX_GRID = 4096;
 
     final CudaDevice device;
     final KernelArgs args = new KernelArgs();
+    /** Blocks per grid-stride launch at most: MAX_GRID, or a few in tests of the stride loops. */
+    final int maxGrid;
     /** Stage-1 partial sums of the reductions: two series of REDUCE_BLOCKS doubles. */
     private final DeviceMemory partial;
     private final int fill, gather, biasActivation, activationBackward, gemmTiled, gemmTiled2, biasGradient, normPartial,
             finishSum, softmaxXent, mse, beginStep;
 
-    CudaOps(CudaDevice device) {
+    CudaOps(CudaDevice device, int maxGrid) {
+        if (maxGrid < 1) {
+            throw new IllegalArgumentException("maxGrid must be >= 1, got " + maxGrid);
+        }
         this.device = device;
+        this.maxGrid = maxGrid;
         this.partial = device.malloc(2L * REDUCE_BLOCKS * 8);
         fill = device.function("fill_kernel");
         gather = device.function("gather_rows");
@@ -42,8 +49,8 @@ final class CudaOps {
         beginStep = device.function("begin_step");
     }
 
-    static int grid(long work) {
-        return (int) Math.max(1, Math.min(MAX_GRID, (work + THREADS - 1) / THREADS));
+    int grid(long work) {
+        return (int) Math.max(1, Math.min(maxGrid, (work + THREADS - 1) / THREADS));
     }
 
     void fill(DeviceMemory x, long offset, long n, float value) {

@@ -17,11 +17,13 @@ import dev.descent.optim.Sgd;
 final class CudaUpdates implements OptimizerSpec.Cases<Void> {
     private final CudaDevice device;
     private final KernelArgs args;
+    private final CudaOps ops;
     private final int sgd, adam, adagrad, rmsprop, adadelta, nadam, radam;
 
-    CudaUpdates(CudaDevice device, KernelArgs args) {
-        this.device = device;
-        this.args = args;
+    CudaUpdates(CudaOps ops) {
+        this.ops = ops;
+        this.device = ops.device;
+        this.args = ops.args;
         sgd = device.function("sgd_step");
         adam = device.function("adam_step");
         adagrad = device.function("adagrad_step");
@@ -49,7 +51,7 @@ final class CudaUpdates implements OptimizerSpec.Cases<Void> {
 
     void step(OptimizerSpec spec, float lr, DeviceMemory p, DeviceMemory g, DeviceMemory[] s, long n, long decayEnd,
               float clip, DeviceMemory control) {
-        int grid = CudaOps.grid((n + 3) / 4);
+        int grid = ops.grid((n + 3) / 4);
         args.clear().ptr(p, 0).ptr(g, 0);
         this.s = s;
         this.n = n;

@@ -61,6 +61,24 @@ abstract class CudaSuite extends BackendSuite {
     }
 
     /**
+     * With at most two blocks per grid-stride launch (512 threads), every element-wise kernel
+     * and every fused update wraps its loop on the larger parity shapes (4,099 elements; the
+     * updates take four per thread), a path the default grid of up to 4,096 blocks never takes
+     * on test-sized data.
+     */
+    @Test
+    @Order(3)
+    void everyOpAndRuleMatchWhenGridStrideLoopsWrap() {
+        try (CudaBackend cuda = new CudaBackend(openDevice(), "auto", false, 2)) {
+            int ops = new BackendParity(cuda, seed() + 20).runAllOps();
+            assertEquals(BackendParity.expectedOpChecks(), ops, "op comparisons with a 2-block grid");
+            int rules = dev.descent.OptimizerParity.run(cuda, seed() + 21);
+            assertEquals(dev.descent.OptimizerParity.expectedChecks(), rules, "optimizer comparisons with a 2-block grid");
+            count(ops + rules);
+        }
+    }
+
+    /**
      * A backend opened on one thread and used from another (a CUDA context is current per
      * thread): training there must give exactly what training on the opening thread gives.
      */
