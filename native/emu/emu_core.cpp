@@ -4,6 +4,7 @@
 // barriers, and host memory standing in for device memory.
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -35,6 +36,9 @@ static void* scheduler_sp = nullptr;
 static std::vector<Fiber> fibers;
 static int current = -1;
 static bool barrier_seen = false;
+// Set while a kernel marked barrier-free runs its threads one after another: there are no
+// fibers then, so a barrier cannot be honoured and must stop the process (see syncthreads).
+static const char* sequential_kernel = nullptr;
 }  // namespace emu
 
 // Saves the callee-saved registers and the stack pointer of the running context into *save_sp,
@@ -67,6 +71,15 @@ emu_switch:
 
 namespace emu {
 void syncthreads() {
+    if (sequential_kernel != nullptr) {
+        // The kernel reached no barrier in an earlier launch, so it now runs without fibers;
+        // continuing would switch to a scheduler that is not there. Say so and stop.
+        std::fprintf(stderr, "descent emulator: kernel %s reached __syncthreads() in a launch after one that"
+                " reached none; it was running barrier-free (sequentially), which cannot honour a barrier\n",
+                sequential_kernel);
+        std::fflush(stderr);
+        std::abort();
+    }
     barrier_seen = true;
     Fiber& f = fibers[current];
     f.at_barrier = true;
@@ -272,7 +285,9 @@ void run(Kernel& k, dim3 grid, dim3 block, void** args) {
     emu::block_dim = block;
     emu::grid_dim = grid;
     if (k.barrier_free) {
+        emu::sequential_kernel = k.name.c_str();
         run_sequential(k, grid, block, args);
+        emu::sequential_kernel = nullptr;
     } else {
         emu::barrier_seen = false;
         run_fibers(k, grid, block, args);

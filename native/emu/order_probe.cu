@@ -19,3 +19,13 @@ extern "C" __global__ void probe_read_upper(float salt, float* out) {
     out[threadIdx.x] = threadIdx.x + 1 < blockDim.x ? s[threadIdx.x + 1] : threadIdx.x + 1 + salt;  // missing barrier
     __syncthreads();
 }
+
+// A barrier on one path only: launched first with sync = 0 it reaches no barrier, so the
+// emulator runs it barrier-free from then on; a later launch with sync = 1 must stop the process
+// with a message rather than run a barrier it cannot honour (EmulatorBarrierAbortTest).
+extern "C" __global__ void probe_late_barrier(int sync, float* out) {
+    if (sync) {
+        __syncthreads();
+    }
+    out[threadIdx.x] = threadIdx.x;
+}
