@@ -5,7 +5,9 @@
 // and the block's fibers only pass it once every fiber still running has reached it, which is
 // a real barrier (a fiber that returned early no longer counts, as exited threads on the GPU).
 // __shared__ variables are function-static: only one block runs at a time, so static storage
-// behaves exactly like per-block shared memory. Fibers instead of OS threads make a barrier a
+// behaves like per-block shared memory. They all live in one section, which the emulator fills
+// with NaN bytes before every block: a kernel that reads shared memory it did not write in that
+// block sees NaN, as it might see garbage on a GPU, not a previous block's values. Fibers instead of OS threads make a barrier a
 // context switch (~100 ns) rather than a futex round trip through the kernel.
 #pragma once
 
@@ -41,7 +43,7 @@ void syncthreads();
 #define __global__
 #define __device__
 #define __host__
-#define __shared__ static
+#define __shared__ static __attribute__((section("emu_shared")))
 #define __align__(n) __attribute__((aligned(n)))
 #define __forceinline__ inline
 // Launch bounds only guide the GPU's register allocation; the emulator has nothing to bound.

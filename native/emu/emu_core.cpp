@@ -225,6 +225,20 @@ dim3 unflatten(int i, dim3 shape) {
 }
 
 // Every thread of every block as a fiber; barriers are honoured.
+// Bounds of the section every __shared__ variable lives in (cuda_emu.h); the linker defines them.
+extern "C" char __start_emu_shared[] __attribute__((weak, visibility("hidden")));
+extern "C" char __stop_emu_shared[] __attribute__((weak, visibility("hidden")));
+
+// All-ones bytes are a NaN as a float and as a double: shared memory a block reads before it
+// writes it shows up in the results instead of passing with a previous block's values.
+void poison_shared() {
+    char* start = +__start_emu_shared;
+    char* stop = +__stop_emu_shared;
+    if (start != nullptr && stop > start) {
+        std::memset(start, 0xFF, (size_t)(stop - start));
+    }
+}
+
 void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
     int threads = block.x * block.y * block.z;
     int blocks = grid.x * grid.y * grid.z;
@@ -236,6 +250,7 @@ void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
     order().permute(block_order, blocks);
     for (int b : block_order) {
         emu::block_idx = unflatten(b, grid);
+        poison_shared();
         for (int t = 0; t < threads; t++) {
             emu::fibers[t] = emu::Fiber{initial_sp(stacks[t].get()), false, false};
         }
@@ -272,6 +287,7 @@ void run_sequential(Kernel& k, dim3 grid, dim3 block, void** args) {
     order().permute(block_order, blocks);
     for (int b : block_order) {
         emu::block_idx = unflatten(b, grid);
+        poison_shared();
         order().permute(thread_order, threads);
         for (int t : thread_order) {
             emu::thread_idx = unflatten(t, block);

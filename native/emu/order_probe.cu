@@ -29,3 +29,12 @@ extern "C" __global__ void probe_late_barrier(int sync, float* out) {
     }
     out[threadIdx.x] = threadIdx.x;
 }
+
+// Reads its shared array before writing it: every block must see the emulator's NaN fill, never
+// the values the previous block left (CudaEmulationTest.sharedMemoryStartsAsNaNInEveryBlock).
+extern "C" __global__ void probe_shared_poison(float* out) {
+    __shared__ float s[64];
+    out[blockIdx.x * blockDim.x + threadIdx.x] = s[threadIdx.x];
+    __syncthreads();
+    s[threadIdx.x] = threadIdx.x;
+}

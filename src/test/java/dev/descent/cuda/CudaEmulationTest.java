@@ -116,6 +116,27 @@ class CudaEmulationTest extends CudaSuite {
         assertArrayEquals(new boolean[] {true, true}, caught[2], "random order");
     }
 
+    /**
+     * Shared memory is filled with NaN before every block: a probe that reads its shared array
+     * before writing it sees NaN in every block, never what the block before it wrote.
+     */
+    @Test
+    @Order(6)
+    void sharedMemoryStartsAsNaNInEveryBlock() {
+        try (EmulatedDevice device = EmulatedDevice.open()) {
+            int blocks = 3;
+            DeviceMemory out = device.malloc(blocks * 64 * 4);
+            device.launch(device.function("probe_shared_poison"), blocks, 1, 64, new KernelArgs().ptr(out, 0));
+            float[] back = new float[blocks * 64];
+            device.download(out, 0, back, 0, back.length);
+            for (int i = 0; i < back.length; i++) {
+                assertTrue(Float.isNaN(back[i]), "block " + i / 64 + " thread " + i % 64 + " read " + back[i]);
+            }
+            device.free(out);
+            count(1);
+        }
+    }
+
     /** The late-barrier probe without its barrier: it only has to run (and be counted) here. */
     @Test
     @Order(6)
@@ -136,9 +157,9 @@ class CudaEmulationTest extends CudaSuite {
     void everyKernelWasLaunched() {
         Map<String, Long> counts = EmulatedDevice.launchCounts();
         System.out.println("[emulation] " + counts.size() + " kernels, launches: " + counts);
-        // 19 from kernels/cuda plus the 3 test-only probes (native/emu/order_probe.cu); the late-barrier
+        // 19 from kernels/cuda plus the 4 test-only probes (native/emu/order_probe.cu); the late-barrier
         // probe's abort runs in EmulatorBarrierAbortTest's child JVM, its plain launch here.
-        assertEquals(22, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
+        assertEquals(23, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
         counts.forEach((name, n) -> assertTrue(n > 0, "kernel " + name + " was never launched"));
     }
 }
