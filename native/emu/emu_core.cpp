@@ -18,6 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "emu_core.h"
 
 namespace emu {
@@ -146,6 +149,7 @@ std::vector<std::unique_ptr<Kernel>>& registry() {
 
 std::mutex alloc_mutex;
 std::map<uintptr_t, size_t> allocations;  // start -> size, ordered for range lookups
+std::map<uintptr_t, std::pair<void*, size_t>> mappings;  // start -> its mapping, guard page included
 long bytes_in_use = 0;
 
 std::mutex launch_mutex;
@@ -342,13 +346,26 @@ long kernel_launches(int kernel) { return registry()[kernel]->launches.load(); }
 
 void launch(int kernel, dim3 grid, dim3 block, void** args) { run(*registry()[kernel], grid, block, args); }
 
+// Every allocation ends exactly where an inaccessible guard page begins, so a kernel that reads
+// or writes past its end faults at once (as compute-sanitizer would report) instead of touching
+// a neighbour. The size is rounded up to 16 bytes only, which keeps float4 accesses aligned; a
+// GPU's allocations are 256-byte aligned, so nothing may rely on more than that here either.
 void* device_alloc(size_t bytes) {
-    size_t size = (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
-    void* p = std::aligned_alloc(256, size);
-    if (!p) return nullptr;
-    std::memset(p, 0, size);
+    size_t size = (std::max<size_t>(bytes, 1) + 15) / 16 * 16;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t data_pages = (size + page - 1) / page;
+    size_t total = (data_pages + 1) * page;
+    void* base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return nullptr;
+    char* guard = (char*)base + data_pages * page;
+    if (mprotect(guard, page, PROT_NONE) != 0) {
+        munmap(base, total);
+        return nullptr;
+    }
+    char* p = guard - size;  // anonymous pages are already zero
     std::lock_guard<std::mutex> lock(alloc_mutex);
     allocations[(uintptr_t)p] = size;
+    mappings[(uintptr_t)p] = {base, total};
     bytes_in_use += (long)size;
     return p;
 }
@@ -359,7 +376,9 @@ bool device_free(void* p) {
     if (it == allocations.end()) return false;
     bytes_in_use -= (long)it->second;
     allocations.erase(it);
-    std::free(p);
+    auto m = mappings.find((uintptr_t)p);
+    munmap(m->second.first, m->second.second);
+    mappings.erase(m);
     return true;
 }
 

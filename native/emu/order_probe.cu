@@ -22,7 +22,7 @@ extern "C" __global__ void probe_read_upper(float salt, float* out) {
 
 // A barrier on one path only: launched first with sync = 0 it reaches no barrier, so the
 // emulator runs it barrier-free from then on; a later launch with sync = 1 must stop the process
-// with a message rather than run a barrier it cannot honour (EmulatorBarrierAbortTest).
+// with a message rather than run a barrier it cannot honour (EmulatorStopsTest).
 extern "C" __global__ void probe_late_barrier(int sync, float* out) {
     if (sync) {
         __syncthreads();
@@ -37,4 +37,12 @@ extern "C" __global__ void probe_shared_poison(float* out) {
     out[blockIdx.x * blockDim.x + threadIdx.x] = s[threadIdx.x];
     __syncthreads();
     s[threadIdx.x] = threadIdx.x;
+}
+
+// Writes one float past the end of an n-float buffer: the guard page after every emulated
+// allocation must stop it (EmulatorStopsTest runs it in a child JVM).
+extern "C" __global__ void probe_write_past_end(int n, float* out) {
+    if (threadIdx.x == 0) {
+        out[n] = 1.0f;
+    }
 }

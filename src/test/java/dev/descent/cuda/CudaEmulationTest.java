@@ -137,16 +137,19 @@ class CudaEmulationTest extends CudaSuite {
         }
     }
 
-    /** The late-barrier probe without its barrier: it only has to run (and be counted) here. */
+    /** The stop probes' correct launches: they only have to run (and be counted) here. */
     @Test
     @Order(6)
-    void theLateBarrierProbeRunsWithoutItsBarrier() {
+    void theStopProbesRunCorrectlyWhenUsedCorrectly() {
         try (EmulatedDevice device = EmulatedDevice.open()) {
             DeviceMemory out = device.malloc(32 * 4);
             device.launch(device.function("probe_late_barrier"), 1, 1, 32, new KernelArgs().i(0).ptr(out, 0));
             float[] back = new float[32];
             device.download(out, 0, back, 0, 32);
             assertEquals(31f, back[31]);
+            device.launch(device.function("probe_write_past_end"), 1, 1, 32, new KernelArgs().i(31).ptr(out, 0));
+            device.download(out, 0, back, 0, 32);
+            assertEquals(1f, back[31]);
             device.free(out);
             count(1);
         }
@@ -157,9 +160,10 @@ class CudaEmulationTest extends CudaSuite {
     void everyKernelWasLaunched() {
         Map<String, Long> counts = EmulatedDevice.launchCounts();
         System.out.println("[emulation] " + counts.size() + " kernels, launches: " + counts);
-        // 19 from kernels/cuda plus the 4 test-only probes (native/emu/order_probe.cu); the late-barrier
-        // probe's abort runs in EmulatorBarrierAbortTest's child JVM, its plain launch here.
-        assertEquals(23, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
+        // 19 from kernels/cuda plus the 5 test-only probes (native/emu/order_probe.cu); the stops of
+        // the late-barrier and past-the-end probes run in EmulatorStopsTest's child JVMs, their
+        // correct launches here.
+        assertEquals(24, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
         counts.forEach((name, n) -> assertTrue(n > 0, "kernel " + name + " was never launched"));
     }
 }
