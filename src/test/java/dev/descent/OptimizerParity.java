@@ -94,10 +94,11 @@ public final class OptimizerParity {
                         String at = c.name() + " n=" + n + " step " + step;
                         for (int tensor = 0; tensor < 2; tensor++) {
                             checks += compare(at + " tensor " + tensor + " params", pt.download(tensor),
-                                    pr.download(tensor));
+                                    pr.download(tensor), 1);
                             for (int s = 0; s < c.spec().stateCount(); s++) {
-                                checks += compare(at + " tensor " + tensor + " " + c.spec().stateNames().get(s),
-                                        pt.downloadState(s, tensor), pr.downloadState(s, tensor));
+                                String state = c.spec().stateNames().get(s);
+                                checks += compare(at + " tensor " + tensor + " " + state,
+                                        pt.downloadState(s, tensor), pr.downloadState(s, tensor), termScale(c.spec(), state));
                             }
                         }
                     }
@@ -114,8 +115,23 @@ public final class OptimizerParity {
         return ps;
     }
 
-    private static int compare(String what, float[] tested, float[] reference) {
-        double err = Tolerances.relativeL2(tested, reference, Tolerances.OPTIMIZER_FLOOR);
+    /**
+     * How large the terms a state sums are, relative to O(1) gradients: a state that has
+     * cancelled to a small value still carries the rounding of its terms, so its absolute floor
+     * scales with them. RMSprop's momentum buffer adds g / sqrt(v), up to 1 / sqrt(1 - alpha)
+     * (10 for alpha 0.99); with fused multiply-adds (the FMA emulator, as on a GPU) a single-element
+     * buffer of 0.113 came out 2.3e-6 off after 7 steps, a few ulps of 10. Every other state
+     * sums terms of order 1 or less.
+     */
+    static double termScale(dev.descent.optim.OptimizerSpec spec, String state) {
+        if (spec instanceof RmsProp r && state.equals("momentum_buffer")) {
+            return 1 / Math.sqrt(1 - r.alpha());
+        }
+        return 1;
+    }
+
+    private static int compare(String what, float[] tested, float[] reference, double termScale) {
+        double err = Tolerances.relativeL2(tested, reference, Tolerances.OPTIMIZER_FLOOR * termScale);
         assertTrue(err <= Tolerances.OPTIMIZER, what + ": relative L2 error " + err + " > " + Tolerances.OPTIMIZER
                 + (tested.length == 1 ? " (" + tested[0] + " vs " + reference[0] + ")" : ""));
         return 1;

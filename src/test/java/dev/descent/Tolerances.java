@@ -26,10 +26,10 @@ public final class Tolerances {
      * Denominator floor (RMS) for optimizer comparisons. A state that is a running sum carries
      * the absolute rounding error of its terms, not a relative one of its own size, when the
      * terms cancel. Adam's moments add (1 - beta1) g ~ 0.1 (seen: a single-element exp_avg of
-     * 0.0026 off by 3e-8); RMSprop's momentum buffer adds g / sqrt(v), up to 1 / sqrt(1 - alpha)
-     * = 10 on the first step (seen: a single-element buffer of 0.0438 at step 2, off by 4.9e-7,
-     * half an ulp of 10).
-     * Below this RMS the check is absolute: OPTIMIZER * OPTIMIZER_FLOOR = 1e-6 per element.
+     * 0.0026 off by 3e-8; a 0.0438 RMSprop buffer at step 2 off by 4.9e-7). Below this RMS the
+     * check is absolute: OPTIMIZER * OPTIMIZER_FLOOR = 1e-6 per element, times the state's term
+     * scale ({@code OptimizerParity.termScale}: 1 / sqrt(1 - alpha) for RMSprop's momentum
+     * buffer, whose terms reach 10, and 1 elsewhere).
      */
     public static final double OPTIMIZER_FLOOR = 1e-1;
     /** Whole training runs (hundreds of steps): float rounding compounds through the network. */

@@ -37,13 +37,26 @@ class CudaEmulationTest extends CudaSuite {
         if (!present) {
             return LIBRARY + " not built (needs g++ and JDK headers: make -C native emu)";
         }
+        if (LIBRARY.contains("_fma") && !cpuHasFma()) {
+            return "this CPU has no FMA instructions, which " + LIBRARY + " uses";
+        }
         System.setProperty(EmulatedDevice.PROPERTY, LIBRARY);
         return null;
     }
 
+    private static boolean cpuHasFma() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo")).lines()
+                    .anyMatch(l -> l.startsWith("flags") && (" " + l + " ").contains(" fma "));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     @Override
     protected String label() {
-        return "cuda (CPU emulation, " + System.getenv().getOrDefault("DESCENT_EMU_ORDER", "forward") + " thread order)";
+        return "cuda (CPU emulation" + (LIBRARY.contains("_fma") ? " with fused multiply-adds" : "") + ", "
+                + System.getenv().getOrDefault("DESCENT_EMU_ORDER", "forward") + " thread order)";
     }
 
     @Override
