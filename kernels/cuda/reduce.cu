@@ -18,7 +18,7 @@ extern "C" __global__ void bias_gradient(int rows, int cols, const float* grad_z
 }
 
 // Stage 1 of the squared norm of clamp(g): partial[blockIdx] = block's sum, in double.
-extern "C" __global__ void norm_partial(const float* g, long long n, float clip, double* partial) {
+extern "C" __global__ void __launch_bounds__(REDUCE_THREADS) norm_partial(const float* g, long long n, float clip, double* partial) {
     __shared__ double shared[REDUCE_THREADS];
     double sum = 0.0;
     GRID_STRIDE(i, n) {
@@ -33,7 +33,7 @@ extern "C" __global__ void norm_partial(const float* g, long long n, float clip,
 
 // Stage 2: control[slot] = (accumulate ? control[slot] : 0) + sum of partial[0..count) for each
 // of `series` consecutive series of partials (series k goes to slot + k).
-extern "C" __global__ void finish_sum(const double* partial, int count, int series, float* control, int slot,
+extern "C" __global__ void __launch_bounds__(REDUCE_THREADS) finish_sum(const double* partial, int count, int series, float* control, int slot,
                                       int accumulate) {
     __shared__ double shared[REDUCE_THREADS];
     for (int k = 0; k < series; k++) {
@@ -52,7 +52,7 @@ extern "C" __global__ void finish_sum(const double* partial, int count, int seri
 // Stage 1 of softmax cross-entropy on integer labels: one row per thread. Writes the gradient
 // (softmax - onehot)/rows unless grad is null, and per-block partials of the loss sum
 // (partial[b]) and of the correct count (partial[gridDim.x + b]).
-extern "C" __global__ void softmax_xent(int rows, int cols, const float* y, const float* labels, float* grad,
+extern "C" __global__ void __launch_bounds__(REDUCE_THREADS) softmax_xent(int rows, int cols, const float* y, const float* labels, float* grad,
                                         double* partial) {
     __shared__ double shared[REDUCE_THREADS];
     double loss = 0.0, correct = 0.0;
@@ -87,7 +87,7 @@ extern "C" __global__ void softmax_xent(int rows, int cols, const float* y, cons
 
 // Stage 1 of mean squared error: loss = mean over elements of (y - t)^2, reported as a sum over
 // rows of the per-row mean; gradient 2(y - t)/(rows*cols) unless grad is null.
-extern "C" __global__ void mse(int rows, int cols, const float* y, const float* t, float* grad, double* partial) {
+extern "C" __global__ void __launch_bounds__(REDUCE_THREADS) mse(int rows, int cols, const float* y, const float* t, float* grad, double* partial) {
     __shared__ double shared[REDUCE_THREADS];
     double loss = 0.0;
     long long n = (long long)rows * cols;

@@ -346,6 +346,50 @@ long kernel_launches(int kernel) { return registry()[kernel]->launches.load(); }
 
 void launch(int kernel, dim3 grid, dim3 block, void** args) { run(*registry()[kernel], grid, block, args); }
 
+namespace {
+struct Limit {
+    const char* name;
+    long registers, shared_bytes, max_threads;
+};
+const Limit LIMITS[] = {
+#define LIMIT(n, r, s, t) {#n, r, s, t},
+#include "limits.inc"
+#undef LIMIT
+};
+}  // namespace
+
+std::string launch_error(int kernel, dim3 grid, dim3 block, bool* too_many_resources) {
+    *too_many_resources = false;
+    const std::string& name = kernel_name(kernel);
+    long threads = (long)block.x * block.y * block.z;
+    auto says = [&](const std::string& why) { return name + ": " + why; };
+    if (grid.x == 0 || grid.y == 0 || grid.z == 0 || threads == 0) return says("empty grid or block");
+    if (grid.x > 2147483647u || grid.y > 65535 || grid.z > 65535) {
+        return says("grid " + std::to_string(grid.x) + "x" + std::to_string(grid.y) + "x" + std::to_string(grid.z) +
+                    " exceeds 2^31-1 x 65535 x 65535");
+    }
+    if (threads > 1024 || block.z > 64) {
+        return says(std::to_string(threads) + " threads per block (at most 1024, and 64 in z)");
+    }
+    for (const Limit& l : LIMITS) {
+        if (name != l.name) continue;
+        if (l.max_threads > 0 && threads > l.max_threads) {
+            return says(std::to_string(threads) + " threads per block, but __launch_bounds__ allows " +
+                        std::to_string(l.max_threads));
+        }
+        if (l.registers * threads > 65536) {
+            *too_many_resources = true;
+            return says(std::to_string(l.registers) + " registers x " + std::to_string(threads) +
+                        " threads exceed the 65536 registers of a multiprocessor");
+        }
+        if (l.shared_bytes > 48 * 1024) {
+            *too_many_resources = true;
+            return says(std::to_string(l.shared_bytes) + " bytes of static shared memory exceed 48 KiB");
+        }
+    }
+    return "";
+}
+
 // Every allocation ends exactly where an inaccessible guard page begins, so a kernel that reads
 // or writes past its end faults at once (as compute-sanitizer would report) instead of touching
 // a neighbour. The size is rounded up to 16 bytes only, which keeps float4 accesses aligned; a

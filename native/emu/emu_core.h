@@ -23,6 +23,10 @@ int find_kernel(const std::string& name);
 const std::string& kernel_name(int kernel);
 // The kind of each parameter, in order, taken from the kernel's C++ signature.
 const std::vector<int>& kernel_kinds(int kernel);
+// Why a GPU would refuse this launch (kernels/cuda/launch_limits.txt and the hardware limits of
+// compute capability 7.5 and later), or "" when it would not. *too_many_resources is set when
+// the cause is registers or shared memory (a driver's CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES).
+std::string launch_error(int kernel, dim3 grid, dim3 block, bool* too_many_resources);
 long kernel_launches(int kernel);
 
 // Runs every block of the grid; args[i] points at the value of parameter i (the driver's

@@ -76,6 +76,12 @@ JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeLaunch(JNIEnv*
     }
     int kernel = (int)fn - 1;
     const std::string& name = emu::kernel_name(kernel);
+    bool resources;
+    std::string refused = emu::launch_error(kernel, dim3{(unsigned)gx, (unsigned)gy, 1}, dim3{(unsigned)bx, 1, 1}, &resources);
+    if (!refused.empty()) {
+        throw_java(env, "java/lang/IllegalArgumentException", "emulated device refuses the launch: " + refused);
+        return;
+    }
     const std::vector<int>& expected = emu::kernel_kinds(kernel);
     jsize n = count;
     std::vector<jint> kind(n);

@@ -41,6 +41,7 @@ enum : int {
     CUDA_ERROR_INVALID_HANDLE = 400,
     CUDA_ERROR_NOT_FOUND = 500,
     CUDA_ERROR_ILLEGAL_ADDRESS = 700,
+    CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
     CUDA_ERROR_NOT_SUPPORTED = 801,
 };
 
@@ -295,7 +296,12 @@ int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsign
     int kernel = (int)(uintptr_t)function - 1;
     if (kernel < 0 || kernel >= emu::kernel_count()) return CUDA_ERROR_INVALID_HANDLE;
     if (shared_bytes != 0 || extra != nullptr) return CUDA_ERROR_NOT_SUPPORTED;
-    if (gx * gy * gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024) return CUDA_ERROR_INVALID_VALUE;
+    bool resources;
+    std::string refused = emu::launch_error(kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, &resources);
+    if (!refused.empty()) {
+        report("launch refused: " + refused);
+        return resources ? CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES : CUDA_ERROR_INVALID_VALUE;
+    }
     if (params == nullptr) return CUDA_ERROR_INVALID_VALUE;
     const std::vector<int>& kinds = emu::kernel_kinds(kernel);
     for (size_t i = 0; i < kinds.size(); i++) {

@@ -10,6 +10,7 @@ import dev.descent.Control;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -127,6 +128,46 @@ class CudaEmulationTest extends CudaSuite {
         assertArrayEquals(new boolean[] {false, true}, caught[0], "forward order");
         assertArrayEquals(new boolean[] {true, false}, caught[1], "reverse order");
         assertArrayEquals(new boolean[] {true, true}, caught[2], "random order");
+    }
+
+    /**
+     * Launches a GPU would refuse are refused: too many threads per block, more than a kernel's
+     * __launch_bounds__, more registers than a multiprocessor holds (from ptxas -v, in
+     * kernels/cuda/launch_limits.txt), a grid y beyond 65535. A launch at the limits runs.
+     */
+    @Test
+    @Order(6)
+    void launchesBeyondTheGpuLimitsAreRefused() throws Exception {
+        List<String> table = Files.readAllLines(Path.of("kernels/cuda/launch_limits.txt")).stream()
+                .filter(l -> !l.startsWith("#")).map(l -> l.split(" ")[0]).sorted().toList();
+        List<String> kernels = EmulatedDevice.launchCounts().keySet().stream()
+                .filter(k -> !k.startsWith("probe_")).sorted().toList();
+        assertEquals(kernels, table, "kernels/cuda/launch_limits.txt lists every kernel (make -C native limits)");
+        try (EmulatedDevice device = EmulatedDevice.open()) {
+            DeviceMemory mem = device.malloc(4096 * 4);
+            DeviceMemory partial = device.malloc(1024 * 8);
+            KernelArgs fill = new KernelArgs().ptr(mem, 0).l(16).f(1f);
+            device.launch(device.function("fill_kernel"), 1, 1, 1024, fill);
+            String[] refusals = {
+                refusal(() -> device.launch(device.function("fill_kernel"), 1, 1, 2048, fill)),
+                refusal(() -> device.launch(device.function("fill_kernel"), 1, 70_000, 32, fill)),
+                refusal(() -> device.launch(device.function("norm_partial"), 1, 1, 512,
+                        new KernelArgs().ptr(mem, 0).l(16).f(0f).ptr(partial, 0))),
+                refusal(() -> device.launch(device.function("gemm_tiled"), 1, 1, 1024,
+                        new KernelArgs().i(0).i(0).i(1).i(1).i(1).f(1f).ptr(mem, 0).ptr(mem, 4).f(0f).ptr(mem, 8))),
+            };
+            assertTrue(refusals[0].contains("2048 threads per block"), refusals[0]);
+            assertTrue(refusals[1].contains("exceeds 2^31-1 x 65535"), refusals[1]);
+            assertTrue(refusals[2].contains("__launch_bounds__ allows 256"), refusals[2]);
+            assertTrue(refusals[3].contains("registers x 1024 threads"), refusals[3]);
+            device.free(mem);
+            device.free(partial);
+            count(refusals.length);
+        }
+    }
+
+    private static String refusal(org.junit.jupiter.api.function.Executable launch) {
+        return org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, launch).getMessage();
     }
 
     /**

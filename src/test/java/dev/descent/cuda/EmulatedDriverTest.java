@@ -105,6 +105,25 @@ class EmulatedDriverTest extends CudaSuite {
         }
     }
 
+    /** The driver refuses launches a GPU would refuse, with a GPU's error codes. */
+    @Test
+    @Order(6)
+    void launchesBeyondTheGpuLimitsGetTheDriversErrors() {
+        try (CudaBackend cuda = new CudaBackend(JCudaDevice.open(0))) {
+            CudaDevice device = cuda.device();
+            DeviceMemory mem = device.malloc(4096 * 4);
+            KernelArgs fill = new KernelArgs().ptr(mem, 0).l(16).f(1f);
+            CudaException tooWide = assertThrows(CudaException.class,
+                    () -> device.launch(device.function("fill_kernel"), 1, 1, 2048, fill));
+            assertTrue(tooWide.getMessage().contains("CUDA_ERROR_INVALID_VALUE"), tooWide.getMessage());
+            CudaException registers = assertThrows(CudaException.class, () -> device.launch(device.function("gemm_tiled"),
+                    1, 1, 1024, new KernelArgs().i(0).i(0).i(1).i(1).i(1).f(1f).ptr(mem, 0).ptr(mem, 4).f(0f).ptr(mem, 8)));
+            assertTrue(registers.getMessage().contains("CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"), registers.getMessage());
+            device.free(mem);
+            count(2);
+        }
+    }
+
     @Test
     @Order(6)
     void aPointerOutsideDeviceMemoryIsAnExceptionNotACrash() {
