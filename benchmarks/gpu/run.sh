@@ -87,8 +87,8 @@ bench() {  # name, seconds, descent bench arguments...
 # 1. Correctness: the CUDA suite with cuBLAS (when it loads) and with descent's own SGEMM, then
 #    the OpenCL parity suite on whatever OpenCL device comes first (the GPU where its ICD loads).
 suite gpu-tests 150 dev.descent.cuda.CudaGpuTest
-if grep -q "CUDA GPU tests skipped" "$report/gpu-tests.log"; then
-  echo "no CUDA GPU could be opened: $(grep -m1 'CUDA GPU tests skipped' "$report/gpu-tests.log")" | tee -a "$md"
+if grep -q "cuda (GPU) tests skipped" "$report/gpu-tests.log"; then
+  echo "no CUDA GPU could be opened: $(grep -m1 "cuda (GPU) tests skipped" "$report/gpu-tests.log")" | tee -a "$md"
   cat "$md"
   exit 2
 fi

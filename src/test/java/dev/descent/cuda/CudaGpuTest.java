@@ -39,6 +39,7 @@ class CudaGpuTest extends CudaSuite {
         }
     }
 
+    /** benchmarks/gpu/run.sh reads "cuda (GPU) tests skipped" to tell a host without a GPU (exit 2). */
     @Override
     protected String label() {
         return "cuda (GPU)";
