@@ -62,12 +62,26 @@ class CudaGpuTest extends CudaSuite {
     }
 
     /**
-     * Two float32 runs that differ only in summation order and FMA contraction (the GPU's GEMM
-     * against the CPU's) follow different trajectories after a few hundred steps, so their
-     * accuracies differ like two independently good models: about one percentage point on the
-     * 2,000 held-out rows. The bound is that, not a check of equality.
+     * How far two float32 runs that differ only in summation order may end apart: this test's
+     * training (raw pixels, Adam 1e-3, batch 64, 10 epochs, 2,000 held-out rows) follows a
+     * different trajectory under another order after a few hundred steps. Measured on the CPU
+     * with the same seed and three orders (Vector API GEMM, scalar GEMM, OpenCL on PoCL), seeds
+     * 42 and 1 to 5, held-out accuracy:
+     * <pre>
+     * seed  vector  scalar  opencl   spread
+     *  42   0.8000  0.7970  0.7945   0.0055
+     *   1   0.7930  0.8070  0.8040   0.0140
+     *   2   0.7780  0.7960  0.7760   0.0200
+     *   3   0.8105  0.7865  0.8035   0.0240
+     *   4   0.7905  0.7990  0.7965   0.0085
+     *   5   0.7880  0.7905  0.8035   0.0155
+     * </pre>
+     * The largest spread is 0.024, so the GPU (a fourth order, with FMA) may differ from the CPU
+     * by that much without a bug; the bound is 0.03. (It was 0.01, which the H100's 0.7990 against
+     * 0.7970 met with seed 42 by the luck of that seed.) A broken GPU path lands far outside it:
+     * an untrained network scores about 0.1.
      */
-    static final double ACCURACY_SPREAD = 0.01;
+    static final double ACCURACY_SPREAD = 0.03;
 
     @Test
     @Order(7)
