@@ -274,16 +274,17 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     }
 
     /**
-     * GEMM_ROWS on CPU devices: each work-item takes {@code span} columns of one row of C; the
+     * GEMM_ROWS on CPU devices: each work-item takes {@code span} columns of ROW_BLOCK rows of C;
      * span halves (down to 16) until every compute unit gets several groups.
      */
     private Range rowSpanRange(int m, int n) {
+        long rowBlocks = (m + ArenaKernel.ROW_BLOCK - 1) / ArenaKernel.ROW_BLOCK;
         int span = Math.min(maxSpan, n);
-        while (span > 16 && (long) m * ((n + span - 1) / span) < enoughItems) {
+        while (span > 16 && rowBlocks * ((n + span - 1) / span) < enoughItems) {
             span /= 2;
         }
         k.span = span;
-        return spanGroups((long) m * ((n + span - 1) / span));
+        return spanGroups(rowBlocks * ((n + span - 1) / span));
     }
 
     /** One work-item per element, rounded up to whole work-groups (ops without a span loop). */
