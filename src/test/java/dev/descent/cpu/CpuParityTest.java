@@ -22,7 +22,8 @@ class CpuParityTest extends BackendSuite {
 
     @Override
     protected String label() {
-        return "cpu (2 threads)";
+        String bits = System.getProperty("descent.cpu.vectorBits");
+        return "cpu (2 threads" + (bits == null ? "" : ", " + bits + "-bit vectors") + ")";
     }
 
     @Test
@@ -33,6 +34,10 @@ class CpuParityTest extends BackendSuite {
         for (boolean vector : new boolean[] {true, false}) {
             try (CpuBackend cpu = new CpuBackend(2, vector)) {
                 assertEquals(vector, cpu.describe().contains("Vector API"), cpu.describe());
+                String bits = System.getProperty("descent.cpu.vectorBits");
+                if (vector && bits != null) {
+                    assertTrue(cpu.describe().contains("(" + Integer.parseInt(bits) / 32 + " lanes)"), cpu.describe());
+                }
                 BackendParity p = new BackendParity(cpu, 3000);
                 p.gemm();
                 assertEquals(BackendParity.expectedGemmChecks(), p.checks());
