@@ -12,7 +12,9 @@
 
 // Runs f(i, p, g, s0, s1, s2) on a copy of one element's values and commits the results only
 // when all are finite; otherwise the element keeps its previous values and the step is flagged
-// bad in control[SLOT_OUTPUT_BAD] (every writer stores the same 1.0f, so the race is benign).
+// bad in control[SLOT_OUTPUT_BAD]. Any number of threads may flag it, so the store is atomic:
+// plain stores of the same value would work on today's GPUs but are a data race all the same,
+// and the race build of the emulator reports them as one.
 // The check costs a few compares per element in registers: no second pass, no host read.
 template <class F>
 __device__ inline bool update_finite(F& f, long long i, float& p, float g, float& a, float& b, float& c) {
@@ -60,7 +62,7 @@ __device__ inline void for_each_element(long long n, float* p, const float* g, f
         if (s1) s1[i] = b;
         if (s2) s2[i] = c;
     }
-    if (!ok) control[SLOT_OUTPUT_BAD] = 1.0f;
+    if (!ok) atomicExch(control + SLOT_OUTPUT_BAD, 1.0f);
 }
 
 // Counts one bad step: the streak, the run's total, and the halt latch.

@@ -23,6 +23,14 @@
 
 #include "emu_core.h"
 
+// The race build (make emu-race) reports every kernel's data races; other builds compile these out.
+#ifdef EMU_RACE
+#include "race_detector.h"
+#define RACE(call) emu::race::call
+#else
+#define RACE(call) ((void)0)
+#endif
+
 namespace emu {
 thread_local dim3 thread_idx;
 thread_local dim3 block_idx;
@@ -94,7 +102,7 @@ void syncthreads() {
 #include "../../kernels/cuda/gemm.cu"
 #include "../../kernels/cuda/optim.cu"
 #include "../../kernels/cuda/reduce.cu"
-#include "order_probe.cu"
+#include "probes.cu"
 
 namespace {
 
@@ -255,6 +263,7 @@ void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
     for (int b : block_order) {
         emu::block_idx = unflatten(b, grid);
         poison_shared();
+        RACE(begin_block(b));
         for (int t = 0; t < threads; t++) {
             emu::fibers[t] = emu::Fiber{initial_sp(stacks[t].get()), false, false};
         }
@@ -268,6 +277,7 @@ void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
                 if (!f.at_barrier) {
                     emu::current = t;
                     emu::thread_idx = unflatten(t, block);
+                    RACE(set_thread(t));
                     emu_switch(&emu::scheduler_sp, f.sp);
                 }
                 if (!f.done) {
@@ -278,6 +288,7 @@ void run_fibers(Kernel& k, dim3 grid, dim3 block, void** args) {
             if (live == 0) break;
             if (waiting == live) {
                 for (auto& f : emu::fibers) f.at_barrier = false;
+                RACE(barrier_passed());
             }
         }
     }
@@ -292,16 +303,34 @@ void run_sequential(Kernel& k, dim3 grid, dim3 block, void** args) {
     for (int b : block_order) {
         emu::block_idx = unflatten(b, grid);
         poison_shared();
+        RACE(begin_block(b));
         order().permute(thread_order, threads);
         for (int t : thread_order) {
             emu::thread_idx = unflatten(t, block);
+            RACE(set_thread(t));
             k.call(args);
         }
     }
 }
 
-void run(Kernel& k, dim3 grid, dim3 block, void** args) {
+#ifdef EMU_RACE
+void begin_race_check(const Kernel& k) {
+    std::vector<emu::race::Range> ranges;
+    {
+        std::lock_guard<std::mutex> lock(alloc_mutex);
+        for (auto& [start, size] : allocations) ranges.push_back({start, size});
+    }
+    emu::race::begin_launch(k.name, ranges, (uintptr_t)+__start_emu_shared, (uintptr_t)+__stop_emu_shared);
+}
+#endif
+
+// Returns the race build's report of this launch's data races ("" when none, and always in
+// other builds).
+std::string run(Kernel& k, dim3 grid, dim3 block, void** args) {
     std::lock_guard<std::mutex> lock(launch_mutex);
+#ifdef EMU_RACE
+    begin_race_check(k);
+#endif
     emu::block_dim = block;
     emu::grid_dim = grid;
     if (k.barrier_free) {
@@ -316,6 +345,11 @@ void run(Kernel& k, dim3 grid, dim3 block, void** args) {
         k.barrier_free = !emu::barrier_seen;
     }
     k.launches++;
+#ifdef EMU_RACE
+    return emu::race::end_launch();
+#else
+    return "";
+#endif
 }
 
 }  // namespace
@@ -344,7 +378,7 @@ const std::vector<int>& kernel_kinds(int kernel) { return registry()[kernel]->ki
 
 long kernel_launches(int kernel) { return registry()[kernel]->launches.load(); }
 
-void launch(int kernel, dim3 grid, dim3 block, void** args) { run(*registry()[kernel], grid, block, args); }
+std::string launch(int kernel, dim3 grid, dim3 block, void** args) { return run(*registry()[kernel], grid, block, args); }
 
 namespace {
 struct Limit {
@@ -420,6 +454,7 @@ bool device_free(void* p) {
     if (it == allocations.end()) return false;
     bytes_in_use -= (long)it->second;
     allocations.erase(it);
+    RACE(forget((uintptr_t)p));
     auto m = mappings.find((uintptr_t)p);
     munmap(m->second.first, m->second.second);
     mappings.erase(m);

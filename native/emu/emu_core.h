@@ -30,8 +30,9 @@ std::string launch_error(int kernel, dim3 grid, dim3 block, bool* too_many_resou
 long kernel_launches(int kernel);
 
 // Runs every block of the grid; args[i] points at the value of parameter i (the driver's
-// kernelParams convention). Launches are serialised.
-void launch(int kernel, dim3 grid, dim3 block, void** args);
+// kernelParams convention). Launches are serialised. Returns "" or, in the race build (see
+// race_detector.h), a description of the launch's data races.
+std::string launch(int kernel, dim3 grid, dim3 block, void** args);
 
 // Zero-filled, 256-byte aligned; nullptr when out of memory.
 void* device_alloc(size_t bytes);

@@ -112,7 +112,10 @@ JNIEXPORT void JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeLaunch(JNIEnv*
         }
         args[i] = slot;
     }
-    emu::launch(kernel, dim3{(unsigned)gx, (unsigned)gy, 1}, dim3{(unsigned)bx, 1, 1}, args.data());
+    std::string races = emu::launch(kernel, dim3{(unsigned)gx, (unsigned)gy, 1}, dim3{(unsigned)bx, 1, 1}, args.data());
+    if (!races.empty()) {
+        throw_java(env, "java/lang/IllegalStateException", "emulated device found data races in " + races);
+    }
 }
 
 JNIEXPORT jobjectArray JNICALL Java_dev_descent_cuda_EmulatedDevice_nativeKernelNames(JNIEnv* env, jclass) {

@@ -42,6 +42,7 @@ enum : int {
     CUDA_ERROR_NOT_FOUND = 500,
     CUDA_ERROR_ILLEGAL_ADDRESS = 700,
     CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
+    CUDA_ERROR_LAUNCH_FAILED = 719,
     CUDA_ERROR_NOT_SUPPORTED = 801,
 };
 
@@ -314,7 +315,11 @@ int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsign
             return CUDA_ERROR_ILLEGAL_ADDRESS;
         }
     }
-    emu::launch(kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, params);
+    std::string races = emu::launch(kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, params);
+    if (!races.empty()) {
+        report("data races (race build): " + races);
+        return CUDA_ERROR_LAUNCH_FAILED;
+    }
     return CUDA_SUCCESS;
 }
 

@@ -95,6 +95,14 @@ public final class BackendParity {
         return new Pair(randn(n, scale));
     }
 
+    private static double rms(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        return Math.sqrt(sum / v.length);
+    }
+
     private void compare(String what, Pair p, double tolerance) {
         compare(what, p.tested(), p.reference(), tolerance);
     }
@@ -193,7 +201,12 @@ public final class BackendParity {
                 gz.poison();
                 test.activationBackward(act, n, z.t, 0, go.t, 0, gz.t, 0);
                 ref.activationBackward(act, n, z.r, 0, go.r, 0, gz.r, 0);
-                compare("activationBackward " + act + " n=" + n, gz, Tolerances.ELEMENTWISE);
+                // A derivative is formed from terms of order one that can cancel (GELU's two terms do
+                // near its minimum at z = -0.75), so gz's rounding error scales with go, not gz.
+                double err = Tolerances.relativeL2(gz.tested(), gz.reference(), rms(go.reference()));
+                assertTrue(err <= Tolerances.ELEMENTWISE, test.name() + " activationBackward " + act + " n=" + n
+                        + ": error " + err + " relative to max(|gz|, |go|) > " + Tolerances.ELEMENTWISE);
+                checks++;
             }
         }
     }

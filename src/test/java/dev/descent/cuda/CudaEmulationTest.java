@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.Tag("emulator")
 class CudaEmulationTest extends CudaSuite {
     private static final String LIBRARY = System.getProperty("descent.cuda.emulator.test", "native/build/libdescent_cuda_emu.so");
+    /** The race build (make -C native emu-race) refuses any launch with a data race. */
+    private static final boolean RACE_BUILD = LIBRARY.contains("_race");
 
     @Override
     protected String prepare() {
@@ -56,7 +59,8 @@ class CudaEmulationTest extends CudaSuite {
 
     @Override
     protected String label() {
-        return "cuda (CPU emulation" + (LIBRARY.contains("_fma") ? " with fused multiply-adds" : "") + ", "
+        return "cuda (CPU emulation" + (LIBRARY.contains("_fma") ? " with fused multiply-adds" : "")
+                + (RACE_BUILD ? " with the race detector" : "") + ", "
                 + System.getenv().getOrDefault("DESCENT_EMU_ORDER", "forward") + " thread order)";
     }
 
@@ -98,6 +102,8 @@ class CudaEmulationTest extends CudaSuite {
     @Test
     @Order(2)
     void threadOrdersExposeMissingBarriers() {
+        Assumptions.assumeFalse(RACE_BUILD, "the race build refuses these probes' launches outright"
+                + " (raceDetectorReportsEveryProbeUnderEveryOrder)");
         String[] orders = {"forward", "reverse", "random:3"};
         boolean[][] caught = new boolean[orders.length][2];
         float salt = 1000;
@@ -128,6 +134,69 @@ class CudaEmulationTest extends CudaSuite {
         assertArrayEquals(new boolean[] {false, true}, caught[0], "forward order");
         assertArrayEquals(new boolean[] {true, false}, caught[1], "reverse order");
         assertArrayEquals(new boolean[] {true, true}, caught[2], "random order");
+    }
+
+    /**
+     * The race build reports each probe's race under every thread order, where a wrong result
+     * shows only under some: the missing barriers (a read of shared memory another thread of the
+     * block writes before the same barrier), and blocks writing the same global words, which no
+     * single order can show since any one block's values look right. The report names the kind,
+     * the memory and both threads.
+     */
+    @Test
+    @Order(2)
+    void raceDetectorReportsEveryProbeUnderEveryOrder() {
+        Assumptions.assumeTrue(RACE_BUILD, "needs the race build (make -C native emu-race), which the"
+                + " emulator-race execution runs");
+        String[] orders = {"forward", "reverse", "random:3"};
+        try (EmulatedDevice device = EmulatedDevice.open()) {
+            DeviceMemory out = device.malloc(256 * 4);
+            KernelArgs args = new KernelArgs();
+            for (String order : orders) {
+                EmulatedDevice.threadOrder(order);
+                for (String probe : new String[] {"probe_read_lower", "probe_read_upper"}) {
+                    String report = raceReport(() -> device.launch(device.function(probe), 1, 1, 256,
+                            args.clear().f(1000).ptr(out, 0)));
+                    assertTrue(report.contains(probe + ": ") && report.contains("race on shared memory at byte")
+                            && (report.contains("write-read") || report.contains("read-write")), order + ": " + report);
+                }
+                String report = raceReport(() -> device.launch(device.function("probe_blocks_collide"), 3, 1, 64,
+                        args.clear().ptr(out, 0)));
+                assertTrue(report.contains("write-write race on global memory"), order + ": " + report);
+                assertTrue(report.contains("128 data races"), "64 words written by 3 blocks: the second and third block's writes race: " + report);
+                count(3);
+            }
+            System.out.println("[emulation] race detector: 3 probes reported under " + String.join(", ", orders));
+            device.free(out);
+        } finally {
+            EmulatedDevice.threadOrder(System.getenv().getOrDefault("DESCENT_EMU_ORDER", "forward"));
+        }
+    }
+
+    private static String raceReport(org.junit.jupiter.api.function.Executable launch) {
+        return org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, launch).getMessage();
+    }
+
+    /**
+     * Without the race detector, blocks that collide on global memory leave one block's values,
+     * which look right under any order: only the race build can catch this probe.
+     */
+    @Test
+    @Order(6)
+    void collidingBlocksLookCorrectWithoutTheRaceDetector() {
+        Assumptions.assumeFalse(RACE_BUILD, "the race build refuses this launch (raceDetectorReportsEveryProbeUnderEveryOrder)");
+        try (EmulatedDevice device = EmulatedDevice.open()) {
+            DeviceMemory out = device.malloc(64 * 4);
+            device.launch(device.function("probe_blocks_collide"), 3, 1, 64, new KernelArgs().ptr(out, 0));
+            float[] back = new float[64];
+            device.download(out, 0, back, 0, 64);
+            for (float v : back) {
+                assertEquals(back[0], v, "every word holds the last block's value");
+            }
+            assertTrue(back[0] >= 0 && back[0] < 3, "a block index: " + back[0]);
+            device.free(out);
+            count(1);
+        }
     }
 
     /**
@@ -214,10 +283,10 @@ class CudaEmulationTest extends CudaSuite {
     void everyKernelWasLaunched() {
         Map<String, Long> counts = EmulatedDevice.launchCounts();
         System.out.println("[emulation] " + counts.size() + " kernels, launches: " + counts);
-        // 19 from kernels/cuda plus the 5 test-only probes (native/emu/order_probe.cu); the stops of
+        // 19 from kernels/cuda plus the 6 test-only probes (native/emu/probes.cu); the stops of
         // the late-barrier and past-the-end probes run in EmulatorStopsTest's child JVMs, their
         // correct launches here.
-        assertEquals(24, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
+        assertEquals(25, counts.size(), "kernels in the emulation library (one per extern \"C\" __global__)");
         counts.forEach((name, n) -> assertTrue(n > 0, "kernel " + name + " was never launched"));
     }
 }

@@ -1,8 +1,11 @@
-// Test-only kernels (emulator builds only, no PTX): each has a deliberately missing barrier, so
-// its result depends on the order threads run in. CudaEmulationTest shows that the emulator's
-// thread orders catch them: forward order hides the first and exposes the second, reverse the
-// opposite, and a random order exposes both. `salt` makes every launch write new values, so a
-// stale value left in (static) shared memory by an earlier launch cannot pass for a fresh one.
+// Test-only kernels (emulator builds only, no PTX), each wrong in the one way an emulator
+// mechanism exists to catch; CudaEmulationTest and EmulatorStopsTest assert that it does.
+//
+// The first two have a deliberately missing barrier, so their result depends on the order threads
+// run in: forward order hides the first and exposes the second, reverse the opposite, and a random
+// order exposes both; the race build (race_detector.h) reports both under every order. `salt`
+// makes every launch write new values, so a stale value left in (static) shared memory by an
+// earlier launch cannot pass for a fresh one.
 
 // Each thread publishes a value, then reads its lower neighbour's without a barrier.
 extern "C" __global__ void probe_read_lower(float salt, float* out) {
@@ -45,4 +48,11 @@ extern "C" __global__ void probe_write_past_end(int n, float* out) {
     if (threadIdx.x == 0) {
         out[n] = 1.0f;
     }
+}
+
+// Every block writes the same words of global memory: blocks are unordered, so which value
+// survives is up to the GPU. Any one order gives a plausible result, so only the race build
+// catches it.
+extern "C" __global__ void probe_blocks_collide(float* out) {
+    out[threadIdx.x] = blockIdx.x;
 }
