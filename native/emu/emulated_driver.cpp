@@ -14,6 +14,7 @@
 //    descent never uses, are refused.
 // Everything else JCuda links against is left unresolved: the JVM loads libraries lazily, and a
 // call we do not serve fails with "undefined symbol" naming it.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -74,8 +75,8 @@ bool compatible(const std::string& ptx_type, int kind) {
 }
 
 // Reads the .version line and every .entry with its parameter types; checks them against the
-// emulator's kernels.
-int load_ptx(const char* text, Module& module) {
+// emulator's kernels. On a rejection, *why says what a JIT compiler's error log would.
+int load_ptx(const char* text, Module& module, std::string* why) {
     std::istringstream in(text);
     std::string line, entry;
     std::vector<std::string> params;
@@ -83,26 +84,29 @@ int load_ptx(const char* text, Module& module) {
     auto finish_entry = [&]() -> int {
         int kernel = emu::find_kernel(entry);
         if (kernel < 0) {
-            report("PTX entry " + entry + " has no emulated kernel");
+            *why = "PTX entry " + entry + " has no emulated kernel";
             return CUDA_ERROR_INVALID_PTX;
         }
         const std::vector<int>& kinds = emu::kernel_kinds(kernel);
         bool same = kinds.size() == params.size();
         for (size_t i = 0; same && i < params.size(); i++) same = compatible(params[i], kinds[i]);
         if (!same) {
-            report("PTX entry " + entry + " declares other parameters than the emulated kernel");
+            *why = "PTX entry " + entry + " declares other parameters than the emulated kernel";
             return CUDA_ERROR_INVALID_PTX;
         }
         module.kernels[entry] = kernel;
         entry.clear();
         return CUDA_SUCCESS;
     };
+    int number = 0;
     while (std::getline(in, line)) {
+        number++;
         int major, minor;
         if (std::sscanf(line.c_str(), ".version %d.%d", &major, &minor) == 2) {
             version_seen = true;
             if (major * 10 + minor > MAX_PTX_ISA_TENTHS) {
-                report("PTX ISA " + std::to_string(major) + "." + std::to_string(minor) + " is newer than driver 12.0 reads");
+                *why = "line " + std::to_string(number) + ": PTX ISA " + std::to_string(major) + "." +
+                       std::to_string(minor) + " is newer than this driver's JIT compiler reads (8.0, CUDA 12.0)";
                 return CUDA_ERROR_UNSUPPORTED_PTX_VERSION;
             }
         }
@@ -125,8 +129,11 @@ int load_ptx(const char* text, Module& module) {
             if (status != CUDA_SUCCESS) return status;
         }
     }
-    if (!version_seen) return CUDA_ERROR_INVALID_IMAGE;
-    return module.kernels.empty() ? CUDA_ERROR_INVALID_IMAGE : CUDA_SUCCESS;
+    if (!version_seen || module.kernels.empty()) {
+        *why = version_seen ? "no .entry in the module" : "no .version directive: not PTX";
+        return CUDA_ERROR_INVALID_IMAGE;
+    }
+    return CUDA_SUCCESS;
 }
 
 void* address(unsigned long long dptr) { return (void*)(uintptr_t)dptr; }
@@ -209,18 +216,46 @@ int cuCtxSynchronize() {
     return CUDA_SUCCESS;  // launches run to completion when made
 }
 
-int cuModuleLoadData(void** module, const void* image) {
+// CUjit_option values from cuda.h: the error log buffer and its size (in: capacity, out: bytes written).
+constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
+constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+
+int cuModuleLoadDataEx(void** module, const void* image, unsigned int count, int* options, void** values) {
     REQUIRE_CONTEXT();
     if (context_refs == 0) return CUDA_ERROR_INVALID_CONTEXT;
     auto loaded = std::make_unique<Module>();
-    int status = load_ptx((const char*)image, *loaded);
-    if (status != CUDA_SUCCESS) return status;
+    std::string why;
+    int status = load_ptx((const char*)image, *loaded, &why);
+    // A driver fills the error log when asked, as the JIT compiler words it, and sets the size
+    // option to the bytes written (the log's NUL included); it writes nothing on success.
+    char* log = nullptr;
+    int size_at = -1;
+    for (unsigned int i = 0; i < count; i++) {
+        if (options[i] == CU_JIT_ERROR_LOG_BUFFER) log = (char*)values[i];
+        if (options[i] == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES) size_at = (int)i;
+    }
+    if (size_at >= 0) {
+        size_t capacity = (size_t)(uintptr_t)values[size_at];
+        size_t written = 0;
+        if (status != CUDA_SUCCESS && log != nullptr && capacity > 0) {
+            written = std::min(why.size(), capacity - 1);
+            std::memcpy(log, why.data(), written);
+            log[written++] = 0;
+        }
+        values[size_at] = (void*)(uintptr_t)written;
+    }
+    if (status != CUDA_SUCCESS) {
+        report("module rejected: " + why);
+        return status;
+    }
     std::lock_guard<std::mutex> lock(driver_mutex);
     Module* handle = loaded.get();
     modules[handle] = std::move(loaded);
     *module = handle;
     return CUDA_SUCCESS;
 }
+
+int cuModuleLoadData(void** module, const void* image) { return cuModuleLoadDataEx(module, image, 0, nullptr, nullptr); }
 
 int cuModuleUnload(void* module) {
     std::lock_guard<std::mutex> lock(driver_mutex);

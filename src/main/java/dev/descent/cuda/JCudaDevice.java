@@ -19,7 +19,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD32;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.io.IOException;
@@ -36,8 +36,11 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
+import jcuda.driver.JITOptions;
 
 /**
  * A real GPU through the JCuda driver API: the device's primary context (shared with any other
@@ -58,6 +61,8 @@ final class JCudaDevice implements CudaDevice {
     private final List<CUfunction> functions = new ArrayList<>();
     private final Map<String, Integer> functionIndex = new HashMap<>();
     private final String description;
+    /** Room for the JIT compiler's error log; a driver's rejection of PTX takes a line or two. */
+    static final int JIT_LOG_BYTES = 4096;
 
     // Kernel-argument slots reused by every launch (see launch).
     private int[][] words;
@@ -80,14 +85,8 @@ final class JCudaDevice implements CudaDevice {
         cuDevicePrimaryCtxRetain(context, device);
         makeCurrent();
         for (String name : MODULES) {
-            CUmodule module = new CUmodule();
             byte[] ptx = ptx(name);
-            try {
-                cuModuleLoadData(module, ptx);
-            } catch (CudaException e) {
-                throw new IllegalStateException("CUDA: the driver rejected " + name + ".ptx (PTX ISA 8.0): "
-                        + e.getMessage() + "; descent needs a CUDA 12.0 or newer driver (>= 525)", e);
-            }
+            CUmodule module = loadModule(name, ptx);
             modules.add(module);
             for (String kernel : entries(ptx)) {
                 moduleOf.put(kernel, module);
@@ -132,6 +131,39 @@ final class JCudaDevice implements CudaDevice {
         String msg = dev.descent.internal.Check.rootMessage(e);
         return msg.contains("libcuda.so") ? "libcuda.so.1 not found (no NVIDIA driver installed)"
                 : "native library failed to load: " + dev.descent.internal.Check.firstLine(msg);
+    }
+
+    /**
+     * Loads one PTX module (a NUL-terminated text) into the current context, asking the driver's
+     * JIT compiler for its error log: when the driver rejects the module, the exception says why
+     * in the compiler's words, not only with an error code.
+     */
+    static CUmodule loadModule(String name, byte[] ptx) {
+        CUmodule module = new CUmodule();
+        JITOptions jit = new JITOptions();
+        jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[JIT_LOG_BYTES]);
+        jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
+        // Unlike the other calls, JCuda returns this one's status without turning an error into
+        // a CudaException (EmulatedDriverTest.aRejectedModuleSaysWhyInTheJitLog found that out).
+        int status = cuModuleLoadDataJIT(module, Pointer.to(ptx), jit);
+        if (status != CUresult.CUDA_SUCCESS) {
+            String log = jitLog(jit);
+            throw new IllegalStateException("CUDA: the driver rejected " + name + ".ptx (PTX ISA 8.0): "
+                    + CUresult.stringFor(status) + (log.isEmpty() ? "" : "; JIT log: " + log)
+                    + "; descent needs a CUDA 12.0 or newer driver (>= 525)");
+        }
+        return module;
+    }
+
+    /** The JIT error log the driver wrote: as many bytes as it reports, up to the first NUL. */
+    private static String jitLog(JITOptions jit) {
+        byte[] bytes = jit.getBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER);
+        int written = Math.min(Math.max(jit.getInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES), 0), bytes.length);
+        int end = 0;
+        while (end < written && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8).trim();
     }
 
     private static byte[] ptx(String name) {

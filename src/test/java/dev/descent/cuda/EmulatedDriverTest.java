@@ -124,6 +124,25 @@ class EmulatedDriverTest extends CudaSuite {
         }
     }
 
+    /**
+     * Modules are loaded with the JIT error log requested (cuModuleLoadDataEx through JCuda's
+     * JITOptions): a rejected module's exception carries the driver's log, which shows the
+     * marshalling of the log buffer and its size both ways.
+     */
+    @Test
+    @Order(6)
+    void aRejectedModuleSaysWhyInTheJitLog() {
+        try (JCudaDevice device = JCudaDevice.open(0)) {
+            String newer = ".version 9.0\n.target sm_75\n.address_size 64\n.visible .entry fill_kernel(\n)\n{\n}\n\0";
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> JCudaDevice.loadModule("newer", newer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            assertTrue(e.getMessage().contains("CUDA_ERROR_UNSUPPORTED_PTX_VERSION"), e.getMessage());
+            assertTrue(e.getMessage().contains("JIT log: line 1: PTX ISA 9.0 is newer than this driver's JIT compiler reads"),
+                    e.getMessage());
+            count(1);
+        }
+    }
+
     @Test
     @Order(6)
     void aPointerOutsideDeviceMemoryIsAnExceptionNotACrash() {
