@@ -579,6 +579,23 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Replaces the gradients of the last backward pass, laid out like the parameters, before
+     * {@link #step}: data-parallel training averages the replicas' gradients and steps every
+     * replica with the same average (the descent-spark module does).
+     *
+     * @param gradients {@link Model#parameterCount} values; non-finite ones are allowed, since the
+     *     step's guard must see them and skip the step on every replica alike
+     */
+    public void setGradients(float[] gradients) {
+        synchronized (backend) {
+            ensureOpen();
+            requireTraining();
+            Check.length("gradients", gradients, model.parameterCount());
+            backend.upload(gradients, 0, grads, 0, gradients.length);
+        }
+    }
+
+    /**
      * Optimizer state buffers (Adam: 2, or 3 with AMSGrad).
      *
      * @return the optimizer's state count; 0 for an inference session
