@@ -1,0 +1,147 @@
+package dev.descent.spark;
+
+import dev.descent.Backend;
+import dev.descent.Control;
+import dev.descent.DeviceDataset;
+import dev.descent.Model;
+import dev.descent.Session;
+import dev.descent.data.Dataset;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * One task's share of synchronous data-parallel training: an ordinary {@link Session} on the
+ * task's backend and rows. Every step, each task runs forward and backward on its next
+ * {@code batchPerTask} rows, the tasks exchange gradients, loss sums and row counts, and each
+ * steps with the row-weighted average, which is the mean gradient over the global batch, exactly
+ * what one process computes for the union of the tasks' rows. Because every task averages the
+ * same bytes in the same order, the replicas stay identical: the guard (a non-finite gradient
+ * anywhere makes the average non-finite, so every replica skips) and global-norm clipping (the
+ * norm of the average) keep their one-process meaning.
+ */
+final class Replica {
+    private Replica() {}
+
+    /**
+     * Trains on this task's rows and returns the final parameters (identical on every task).
+     *
+     * @param rows this task's rows
+     * @param config what to train
+     * @param backend this task's backend; closed by the caller
+     * @param exchange the collective among the tasks
+     * @return the parameter arena after training
+     */
+    static float[] train(List<LabeledVector> rows, TrainingConfig config, Backend backend, Exchange exchange) {
+        Model model = config.model();
+        int n = rows.size();
+        int steps = stepsPerEpoch(exchange, n, config.batchPerTask());
+        try (Session session = Session.create(model, backend, config.optimizerSpec(), config.batchPerTask(), config.seed())) {
+            session.setGuard(config.guard());
+            int count = model.parameterCount();
+            float[] average = new float[count];
+            double[] sum = new double[count];
+            DeviceDataset data = n == 0 ? null : session.upload(dataset(rows, model));
+            long batchIndex = 0;
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                if (data != null && config.shuffle()) {
+                    data.shuffle(shuffleSeed(config.seed(), epoch, exchange.task()));
+                }
+                for (int s = 0; s < steps; s++) {
+                    int from = s * config.batchPerTask();
+                    int take = Math.max(0, Math.min(config.batchPerTask(), n - from));
+                    byte[] mine = take == 0 ? message(0, 0, 0, null) : localGradient(session, data, from, take);
+                    Batch global = average(exchange.allGather(mine), sum, average);
+                    if (global.rows() == 0) {
+                        continue;
+                    }
+                    session.setGradients(average);
+                    float[] c = session.control();
+                    c[Control.BATCH_LOSS] = global.lossSum();
+                    c[Control.BATCH_CORRECT] = global.correct();
+                    session.setControl(c);
+                    session.step(config.lr(), batchIndex++, global.rows());
+                }
+            }
+            if (data != null) {
+                data.close();
+            }
+            return session.parameters();
+        }
+    }
+
+    /** The global batch: its rows, loss sum and correct count over all tasks. */
+    private record Batch(int rows, float lossSum, float correct) {}
+
+    private static int stepsPerEpoch(Exchange exchange, int rows, int batch) {
+        int most = 0;
+        for (byte[] m : exchange.allGather(ByteBuffer.allocate(4).putInt(0, rows).array())) {
+            most = Math.max(most, ByteBuffer.wrap(m).getInt(0));
+        }
+        return (most + batch - 1) / batch;
+    }
+
+    private static byte[] localGradient(Session session, DeviceDataset data, int from, int rows) {
+        session.gatherBatch(data, from, rows);
+        session.forward(rows);
+        session.backward(rows);
+        float[] c = session.control();
+        return message(rows, c[Control.BATCH_LOSS], c[Control.BATCH_CORRECT], session.gradients());
+    }
+
+    // rows (int), loss sum, correct count, then the gradient: little-endian floats.
+    private static byte[] message(int rows, float loss, float correct, float[] gradient) {
+        int count = gradient == null ? 0 : gradient.length;
+        ByteBuffer b = ByteBuffer.allocate(12 + 4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(rows).putFloat(loss).putFloat(correct);
+        if (gradient != null) {
+            b.asFloatBuffer().put(gradient);
+        }
+        return b.array();
+    }
+
+    /** Writes the row-weighted mean of every task's gradient to out, summed in double in task order. */
+    private static Batch average(byte[][] messages, double[] sum, float[] out) {
+        java.util.Arrays.fill(sum, 0);
+        int total = 0;
+        double loss = 0, correct = 0;
+        for (byte[] m : messages) {
+            ByteBuffer b = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN);
+            int rows = b.getInt();
+            loss += b.getFloat();
+            correct += b.getFloat();
+            if (rows == 0) {
+                continue;
+            }
+            total += rows;
+            java.nio.FloatBuffer g = b.asFloatBuffer();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += (double) rows * g.get(i);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = total == 0 ? 0f : (float) (sum[i] / total);
+        }
+        return new Batch(total, (float) loss, (float) correct);
+    }
+
+    static Dataset dataset(List<LabeledVector> rows, Model model) {
+        int cols = model.inputWidth();
+        float[] x = new float[rows.size() * cols];
+        int[] labels = new int[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            float[] f = rows.get(r).features();
+            if (f.length != cols) {
+                throw new IllegalArgumentException("row " + r + " has " + f.length + " features, the model takes " + cols);
+            }
+            System.arraycopy(f, 0, x, r * cols, cols);
+            labels[r] = rows.get(r).label();
+        }
+        return Dataset.classification(x, rows.size(), cols, labels, model.outputWidth());
+    }
+
+    /** Distinct per epoch and partition, the same on every run with the same partitioning. */
+    static long shuffleSeed(long seed, int epoch, int task) {
+        return seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + task * 0x94D049BB133111EBL;
+    }
+}

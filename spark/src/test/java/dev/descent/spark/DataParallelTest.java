@@ -1,0 +1,144 @@
+package dev.descent.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.Activation;
+import dev.descent.Backends;
+import dev.descent.Control;
+import dev.descent.Model;
+import dev.descent.Session;
+import dev.descent.StepGuard;
+import dev.descent.optim.Adam;
+import dev.descent.optim.OptimizerSpec;
+import dev.descent.optim.Sgd;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Two Spark tasks with 32 rows each per step train exactly what one process trains with batches
+ * of 64 made of the same rows in the same order: same parameters within float tolerance after 20
+ * steps, for SGD with momentum and for Adam, with global-norm clipping, and with a step whose
+ * gradient overflows on one task only (the guard skips it on both, as one process skips it).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DataParallelTest {
+    /** float32 sums in another order (two half-batch GEMMs, then a double average): a few ulps per step. */
+    private static final double SAME_TRAINING = 1e-5;
+    private static final int FEATURES = 12, CLASSES = 3, PER_TASK = 32, STEPS = 20;
+    private static final Model MODEL = Model.builder(FEATURES).dense(16, Activation.RELU).dense(CLASSES, Activation.IDENTITY).build();
+
+    private JavaSparkContext spark;
+
+    @BeforeAll
+    void start() {
+        spark = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("descent-data-parallel-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    @AfterAll
+    void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void sgdWithMomentumMatchesOneProcess() {
+        compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, -1);
+    }
+
+    @Test
+    void adamMatchesOneProcess() {
+        compare(Adam.adam(0.01), StepGuard.NONE, -1);
+    }
+
+    @Test
+    void clippingUsesTheGlobalGradientsNorm() {
+        compare(Adam.adam(0.01), new StepGuard(0.05, 0, StepGuard.DEFAULT_MAX_BAD_STEPS), -1);
+    }
+
+    @Test
+    void aStepThatOverflowsOnOneTaskIsSkippedOnBoth() {
+        float[] both = compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, 7);
+        assertTrue(both.length > 0);
+    }
+
+    /**
+     * Trains both ways and compares; poisonStep >= 0 puts a huge feature into the second task's
+     * rows of that step, so its gradient's norm overflows there only (in one process, in that
+     * step's batch).
+     */
+    private float[] compare(OptimizerSpec optimizer, StepGuard guard, int poisonStep) {
+        List<LabeledVector> rows = rows(2 * PER_TASK * STEPS, 11, poisonStep);
+        TrainingConfig config = TrainingConfig.of(MODEL, optimizer, 1, PER_TASK, 0.05f, 5).withShuffle(false)
+                .withMaxNorm(guard.maxNorm());
+        float[] distributed = DataParallel.fit(spark.parallelize(rows, 2), config);
+        float[] single;
+        float badSteps;
+        try (Session one = Session.create(MODEL, Backends.open("cpu"), optimizer, 2 * PER_TASK, 5)) {
+            one.setGuard(guard);
+            int half = PER_TASK * STEPS;
+            for (int s = 0; s < STEPS; s++) {
+                float[] x = new float[2 * PER_TASK * FEATURES];
+                float[] y = new float[2 * PER_TASK];
+                for (int r = 0; r < 2 * PER_TASK; r++) {
+                    // The first task's 32 rows of step s, then the second task's.
+                    LabeledVector v = rows.get(r < PER_TASK ? s * PER_TASK + r : half + s * PER_TASK + r - PER_TASK);
+                    System.arraycopy(v.features(), 0, x, r * FEATURES, FEATURES);
+                    y[r] = v.label();
+                }
+                one.loadBatch(x, y, 2 * PER_TASK);
+                one.forward(2 * PER_TASK);
+                one.backward(2 * PER_TASK);
+                one.step(0.05f, s, 2 * PER_TASK);
+            }
+            single = one.parameters();
+            badSteps = one.control()[Control.BAD_TOTAL];
+        }
+        assertEquals(poisonStep >= 0 ? 1f : 0f, badSteps, "bad steps in one process");
+        double err = relativeL2(distributed, single);
+        System.out.println("[spark] " + optimizer.name() + (guard.clipsNorm() ? " clipped" : "")
+                + (poisonStep >= 0 ? " with an overflowing step" : "") + ": 2 tasks x " + PER_TASK
+                + " vs 1 process x " + 2 * PER_TASK + " after " + STEPS + " steps, relative L2 " + err);
+        assertTrue(err <= SAME_TRAINING, "relative L2 " + err + " > " + SAME_TRAINING);
+        return distributed;
+    }
+
+    private static List<LabeledVector> rows(int n, long seed, int poisonStep) {
+        Random r = new Random(seed);
+        List<LabeledVector> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] x = new float[FEATURES];
+            int label = r.nextInt(CLASSES);
+            for (int f = 0; f < FEATURES; f++) {
+                x[f] = (float) r.nextGaussian() + (f % CLASSES == label ? 1.5f : 0f);
+            }
+            out.add(new LabeledVector(x, label));
+        }
+        if (poisonStep >= 0) {
+            // The second task's rows of that step (its partition starts at n / 2): logits near
+            // 1e30, so every misclassified row's gradient is too, and its squared norm overflows.
+            for (int k = 0; k < PER_TASK; k++) {
+                out.get(n / 2 + poisonStep * PER_TASK + k).features()[0] = 1e30f;
+            }
+        }
+        return out;
+    }
+
+    private static double relativeL2(float[] a, float[] b) {
+        assertEquals(b.length, a.length);
+        double d = 0, norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Float.isFinite(a[i]), "parameter " + i + " is " + a[i]);
+            d += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+            norm += (double) b[i] * b[i];
+        }
+        return Math.sqrt(d / norm);
+    }
+}
