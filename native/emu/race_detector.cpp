@@ -180,7 +180,6 @@ void begin_launch(const std::string& kernel, const std::vector<Range>& allocatio
     races = 0;
     report.clear();
     active = true;
-    if (std::getenv("DESCENT_RACE_DEBUG")) std::fprintf(stderr, "race: %s %zu ranges\n", kernel.c_str(), in_launch.size());
 }
 
 void begin_block(unsigned b) {
