@@ -213,12 +213,33 @@ public final class Checkpoint {
      * @param file the destination
      */
     public void save(Path file) {
-        refuseNonFinite(file, "parameters", parameters);
-        for (int i = 0; i < state.length; i++) {
-            refuseNonFinite(file, "optimizer state " + optimizer.stateNames().get(i), state[i]);
-        }
-        byte[] body = CheckpointCodec.encode(this);
+        byte[] body = toBytes();
         dev.descent.internal.AtomicFile.write(file, "checkpoint", out -> out.write(body));
+    }
+
+    /**
+     * The bytes {@link #save} writes, for stores that are not a local file system (a Spark
+     * model's directory, a message between tasks).
+     *
+     * @return the encoded checkpoint, ending with its CRC-32
+     */
+    public byte[] toBytes() {
+        refuseNonFinite(null, "parameters", parameters);
+        for (int i = 0; i < state.length; i++) {
+            refuseNonFinite(null, "optimizer state " + optimizer.stateNames().get(i), state[i]);
+        }
+        return CheckpointCodec.encode(this);
+    }
+
+    /**
+     * Decodes and verifies bytes {@link #toBytes} wrote.
+     *
+     * @param bytes the encoded checkpoint
+     * @param source where they came from, for messages
+     * @return the checkpoint
+     */
+    public static Checkpoint fromBytes(byte[] bytes, String source) {
+        return CheckpointCodec.decode(bytes, source);
     }
 
     /**
@@ -235,7 +256,7 @@ public final class Checkpoint {
     private static void refuseNonFinite(Path file, String what, float[] values) {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new IllegalStateException("refusing to write checkpoint " + file + ": " + what + " element " + i
+                throw new IllegalStateException("refusing to write checkpoint" + (file == null ? "" : " " + file) + ": " + what + " element " + i
                         + " is " + values[i] + " (a checkpoint never holds non-finite values)");
             }
         }

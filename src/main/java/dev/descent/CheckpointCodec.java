@@ -76,7 +76,12 @@ final class CheckpointCodec {
     }
 
     static Checkpoint decode(Path file) {
-        byte[] all = readVerified(file);
+        return decode(read(file), file.toString());
+    }
+
+    /** Decodes a checkpoint's bytes; {@code file} names where they came from in every message. */
+    static Checkpoint decode(byte[] all, String file) {
+        verify(all, file);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8))) {
             in.readUTF();
             int version = in.readInt();
@@ -122,7 +127,7 @@ final class CheckpointCodec {
     }
 
     /** The file's bytes after the size, magic and CRC checks. */
-    private static byte[] readVerified(Path file) {
+    private static byte[] read(Path file) {
         byte[] all;
         try {
             if (!Files.isRegularFile(file) && Files.exists(file)) {
@@ -140,6 +145,11 @@ final class CheckpointCodec {
         } catch (IOException e) {
             throw new IllegalArgumentException("checkpoint " + file + " is unreadable: " + Check.ioReason(e));
         }
+        return all;
+    }
+
+    /** The magic, size and CRC checks. */
+    private static void verify(byte[] all, String file) {
         if (!startsWithMagic(all)) {
             throw new IllegalArgumentException(file + " is not a descent checkpoint");
         }
@@ -152,7 +162,6 @@ final class CheckpointCodec {
         if (crc.getValue() != stored) {
             throw new IllegalArgumentException("checkpoint " + file + " is corrupt: checksum mismatch");
         }
-        return all;
     }
 
     private static float[] expect(String what, float[] values, int length) {

@@ -101,6 +101,24 @@ class CheckpointTest {
     }
 
     @Test
+    void bytesAreTheFilesContentsAndAreVerifiedTheSameWay() throws IOException {
+        Path file = dir.resolve("c.ckpt");
+        try (Session s = trained()) {
+            Checkpoint ck = Checkpoint.of(s, Map.of("epoch", "3"));
+            ck.save(file);
+            byte[] bytes = ck.toBytes();
+            assertArrayEquals(Files.readAllBytes(file), bytes);
+            Checkpoint back = Checkpoint.fromBytes(bytes, "message");
+            assertArrayEquals(s.parameters(), back.parameters());
+            assertEquals("3", back.metadata().get("epoch"));
+            bytes[bytes.length / 2] ^= 0x10;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Checkpoint.fromBytes(bytes, "message"));
+            assertTrue(e.getMessage().contains("checkpoint message is corrupt"), e.getMessage());
+        }
+    }
+
+    @Test
     void corruptionAndTruncationAreDetected() throws IOException {
         Path file = dir.resolve("b.ckpt");
         try (Session s = trained()) {
