@@ -5,7 +5,7 @@ package dev.descent.spark;
  * every task's, in task order, so all tasks compute the same average from the same bytes in the
  * same order and stay bit-identical.
  */
-public interface Exchange {
+public interface Exchange extends AutoCloseable {
     /**
      * Blocks until every task has contributed.
      *
@@ -16,4 +16,8 @@ public interface Exchange {
 
     /** @return this task's index, from 0 */
     int task();
+
+    /** Releases what the exchange holds (sockets); the default holds nothing. */
+    @Override
+    default void close() {}
 }

@@ -1,14 +1,20 @@
 package dev.descent.spark;
 
 import dev.descent.Backend;
+import dev.descent.Checkpoint;
 import dev.descent.Control;
 import dev.descent.DeviceDataset;
 import dev.descent.Model;
+import dev.descent.Schedule;
 import dev.descent.Session;
 import dev.descent.data.Dataset;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One task's share of synchronous data-parallel training: an ordinary {@link Session} on the
@@ -23,62 +29,110 @@ import java.util.List;
 final class Replica {
     private Replica() {}
 
+    /** The checkpoint file in a run's checkpoint directory. */
+    static final String CHECKPOINT_FILE = "last-epoch.ckpt";
+
     /**
-     * Trains on this task's rows and returns the final parameters (identical on every task).
+     * Trains on this task's rows and returns the final state (identical on every task). With a
+     * checkpoint directory, it starts from the last completed epoch recorded there, if that
+     * checkpoint came from this same run, and task 0 records every epoch it completes.
      *
      * @param rows this task's rows
      * @param config what to train
      * @param backend this task's backend; closed by the caller
      * @param exchange the collective among the tasks
-     * @return the parameter arena after training
+     * @return the session's checkpoint after training; its metadata says how many epochs and
+     *     steps were done and the epoch this attempt started from
      */
-    static float[] train(List<LabeledVector> rows, TrainingConfig config, Backend backend, Exchange exchange) {
+    static Checkpoint train(List<LabeledVector> rows, TrainingConfig config, Backend backend, Exchange exchange) {
         Model model = config.model();
         int n = rows.size();
-        int steps = stepsPerEpoch(exchange, n, config.batchPerTask());
+        int[] shape = shape(exchange, n, config.batchPerTask());
+        int steps = shape[0], tasks = shape[1];
+        Schedule schedule = Schedule.parse(config.schedule());
+        String fingerprint = config.fingerprint(tasks);
         try (Session session = Session.create(model, backend, config.optimizerSpec(), config.batchPerTask(), config.seed())) {
             session.setGuard(config.guard());
+            int firstEpoch = resume(session, config, fingerprint);
+            long iteration = (long) firstEpoch * steps;
             int count = model.parameterCount();
             float[] average = new float[count];
             double[] sum = new double[count];
             DeviceDataset data = n == 0 ? null : session.upload(dataset(rows, model));
-            long batchIndex = 0;
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 if (data != null && config.shuffle()) {
                     data.shuffle(shuffleSeed(config.seed(), epoch, exchange.task()));
                 }
                 for (int s = 0; s < steps; s++) {
+                    if (config.fault() != null) {
+                        config.fault().maybeFail(exchange.task(), epoch, s);
+                    }
                     int from = s * config.batchPerTask();
                     int take = Math.max(0, Math.min(config.batchPerTask(), n - from));
                     byte[] mine = take == 0 ? message(0, 0, 0, null) : localGradient(session, data, from, take);
                     Batch global = average(exchange.allGather(mine), sum, average);
-                    if (global.rows() == 0) {
-                        continue;
-                    }
                     session.setGradients(average);
                     float[] c = session.control();
                     c[Control.BATCH_LOSS] = global.lossSum();
                     c[Control.BATCH_CORRECT] = global.correct();
                     session.setControl(c);
-                    session.step(config.lr(), batchIndex++, global.rows());
+                    float lr = (float) (config.lr() * schedule.factor(iteration, steps, config.epochs()));
+                    session.step(lr, iteration++, global.rows());
+                }
+                if (exchange.task() == 0 && !config.checkpointDir().isEmpty()) {
+                    Checkpoint.of(session, metadata(epoch + 1, iteration, firstEpoch, fingerprint))
+                            .save(Path.of(config.checkpointDir(), CHECKPOINT_FILE));
                 }
             }
             if (data != null) {
                 data.close();
             }
-            return session.parameters();
+            return Checkpoint.of(session, metadata(config.epochs(), iteration, firstEpoch, fingerprint));
         }
+    }
+
+    private static Map<String, String> metadata(int epochs, long steps, int startedAt, String fingerprint) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("epochs", Integer.toString(epochs));
+        m.put("steps", Long.toString(steps));
+        m.put("attemptStartedAtEpoch", Integer.toString(startedAt));
+        m.put("sparkRun", fingerprint);
+        return m;
+    }
+
+    /**
+     * Restores the last completed epoch's checkpoint if this run wrote it, and returns the epoch
+     * to start from. Every task reads it before the first exchange of training, and task 0
+     * writes the next one only after that exchange, so all tasks read the same file.
+     */
+    private static int resume(Session session, TrainingConfig config, String fingerprint) {
+        if (config.checkpointDir().isEmpty()) {
+            return 0;
+        }
+        Path file = Path.of(config.checkpointDir(), CHECKPOINT_FILE);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        Checkpoint last = Checkpoint.load(file);
+        if (!fingerprint.equals(last.metadata().get("sparkRun"))) {
+            throw new IllegalArgumentException("checkpoint " + file + " is from another training run (its settings,"
+                    + " data partitioning or task count differ); remove it or choose another checkpoint directory");
+        }
+        last.restore(session);
+        return Math.min(Integer.parseInt(last.metadata().get("epochs")), config.epochs());
     }
 
     /** The global batch: its rows, loss sum and correct count over all tasks. */
     private record Batch(int rows, float lossSum, float correct) {}
 
-    private static int stepsPerEpoch(Exchange exchange, int rows, int batch) {
+    /** Steps per epoch (the largest partition's) and the number of tasks, agreed by all tasks. */
+    private static int[] shape(Exchange exchange, int rows, int batch) {
         int most = 0;
-        for (byte[] m : exchange.allGather(ByteBuffer.allocate(4).putInt(0, rows).array())) {
+        byte[][] all = exchange.allGather(ByteBuffer.allocate(4).putInt(0, rows).array());
+        for (byte[] m : all) {
             most = Math.max(most, ByteBuffer.wrap(m).getInt(0));
         }
-        return (most + batch - 1) / batch;
+        return new int[] {(most + batch - 1) / batch, all.length};
     }
 
     private static byte[] localGradient(Session session, DeviceDataset data, int from, int rows) {

@@ -1,10 +1,13 @@
 package dev.descent.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.Activation;
 import dev.descent.Backends;
+import dev.descent.Checkpoint;
 import dev.descent.Control;
 import dev.descent.Model;
 import dev.descent.Session;
@@ -12,6 +15,8 @@ import dev.descent.StepGuard;
 import dev.descent.optim.Adam;
 import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.Sgd;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -21,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two Spark tasks with 32 rows each per step train exactly what one process trains with batches
@@ -50,23 +56,57 @@ class DataParallelTest {
 
     @Test
     void sgdWithMomentumMatchesOneProcess() {
-        compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, -1);
+        compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, -1, "ring");
+    }
+
+    @Test
+    void sparksOwnAllGatherGivesTheSameTraining() {
+        compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, -1, "barrier");
     }
 
     @Test
     void adamMatchesOneProcess() {
-        compare(Adam.adam(0.01), StepGuard.NONE, -1);
+        compare(Adam.adam(0.01), StepGuard.NONE, -1, "ring");
     }
 
     @Test
     void clippingUsesTheGlobalGradientsNorm() {
-        compare(Adam.adam(0.01), new StepGuard(0.05, 0, StepGuard.DEFAULT_MAX_BAD_STEPS), -1);
+        compare(Adam.adam(0.01), new StepGuard(0.05, 0, StepGuard.DEFAULT_MAX_BAD_STEPS), -1, "ring");
     }
 
     @Test
     void aStepThatOverflowsOnOneTaskIsSkippedOnBoth() {
-        float[] both = compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, 7);
+        float[] both = compare(Sgd.momentum(0.05, 0.9), StepGuard.NONE, 7, "ring");
         assertTrue(both.length > 0);
+    }
+
+    @Test
+    void aTaskKilledMidEpochResumesFromTheLastEpochAndEndsWhereAnUninterruptedRunEnds(@TempDir Path dir)
+            throws Exception {
+        List<LabeledVector> rows = rows(2 * PER_TASK * 5, 13, -1);
+        TrainingConfig config = TrainingConfig.of(MODEL, Adam.adam(0.01), 3, PER_TASK, 0.01f, 9)
+                .withSchedule("cosine");
+        Path clean = Files.createDirectory(dir.resolve("clean"));
+        Path faulted = Files.createDirectory(dir.resolve("faulted"));
+        Path marker = dir.resolve("fault-fired");
+        Checkpoint uninterrupted = DataParallel.fit(spark.parallelize(rows, 2), config.withCheckpointDir(clean.toString()));
+        Checkpoint resumed = DataParallel.fit(spark.parallelize(rows, 2), config.withCheckpointDir(faulted.toString())
+                .withFault(new FaultPlan(1, 1, 3, marker.toString())));
+        assertTrue(Files.exists(marker), "the injected fault never fired");
+        assertEquals("0", uninterrupted.metadata().get("attemptStartedAtEpoch"));
+        assertEquals("1", resumed.metadata().get("attemptStartedAtEpoch"), "the retried stage did not resume at epoch 1");
+        assertEquals("3", resumed.metadata().get("epochs"));
+        assertEquals(uninterrupted.metadata().get("steps"), resumed.metadata().get("steps"));
+        // Resuming restores parameters, optimizer state and step count, and epoch e's shuffle
+        // depends only on (seed, e, task): the same run, bit for bit.
+        assertArrayEquals(uninterrupted.parameters(), resumed.parameters());
+        System.out.println("[spark] task 1 killed at epoch 1 step 3: the retried stage resumed at epoch "
+                + resumed.metadata().get("attemptStartedAtEpoch") + " and ended bit-identical to the uninterrupted run");
+
+        // Another run pointed at that directory is refused rather than silently continued.
+        Exception e = assertThrows(Exception.class, () -> DataParallel.fit(spark.parallelize(rows, 2),
+                TrainingConfig.of(MODEL, Adam.adam(0.01), 3, PER_TASK, 0.01f, 10).withCheckpointDir(faulted.toString())));
+        assertTrue(String.valueOf(e.getMessage()).contains("from another training run"), e.getMessage());
     }
 
     /**
@@ -74,11 +114,11 @@ class DataParallelTest {
      * rows of that step, so its gradient's norm overflows there only (in one process, in that
      * step's batch).
      */
-    private float[] compare(OptimizerSpec optimizer, StepGuard guard, int poisonStep) {
+    private float[] compare(OptimizerSpec optimizer, StepGuard guard, int poisonStep, String exchange) {
         List<LabeledVector> rows = rows(2 * PER_TASK * STEPS, 11, poisonStep);
         TrainingConfig config = TrainingConfig.of(MODEL, optimizer, 1, PER_TASK, 0.05f, 5).withShuffle(false)
-                .withMaxNorm(guard.maxNorm());
-        float[] distributed = DataParallel.fit(spark.parallelize(rows, 2), config);
+                .withClipping(guard.maxNorm(), 0).withExchange(exchange);
+        float[] distributed = DataParallel.fit(spark.parallelize(rows, 2), config).parameters();
         float[] single;
         float badSteps;
         try (Session one = Session.create(MODEL, Backends.open("cpu"), optimizer, 2 * PER_TASK, 5)) {
@@ -103,7 +143,7 @@ class DataParallelTest {
         }
         assertEquals(poisonStep >= 0 ? 1f : 0f, badSteps, "bad steps in one process");
         double err = relativeL2(distributed, single);
-        System.out.println("[spark] " + optimizer.name() + (guard.clipsNorm() ? " clipped" : "")
+        System.out.println("[spark] " + exchange + ": " + optimizer.name() + (guard.clipsNorm() ? " clipped" : "")
                 + (poisonStep >= 0 ? " with an overflowing step" : "") + ": 2 tasks x " + PER_TASK
                 + " vs 1 process x " + 2 * PER_TASK + " after " + STEPS + " steps, relative L2 " + err);
         assertTrue(err <= SAME_TRAINING, "relative L2 " + err + " > " + SAME_TRAINING);
