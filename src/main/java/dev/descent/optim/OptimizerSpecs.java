@@ -39,6 +39,50 @@ public final class OptimizerSpecs {
     }
 
     /**
+     * The rule {@code name} with the CLI's defaults: PyTorch's for every hyperparameter, except
+     * SGD's learning rate, 0.01 (PyTorch has none), and AdamW's weight decay, 0.01 as in PyTorch.
+     *
+     * @param name one of sgd, adam, adamw, adagrad, rmsprop, adadelta, nadam, radam
+     * @return the spec
+     */
+    public static OptimizerSpec defaults(String name) {
+        if (name == null || !TYPES.containsKey(name)) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "'; known: " + TYPES.keySet());
+        }
+        return switch (name) {
+            case "sgd" -> Sgd.builder().lr(0.01).build();
+            case "adam" -> Adam.builder().build();
+            case "adamw" -> Adam.adamWBuilder().build();
+            case "adagrad" -> Adagrad.builder().build();
+            case "rmsprop" -> RmsProp.builder().build();
+            case "adadelta" -> Adadelta.builder().build();
+            case "nadam" -> NAdam.builder().build();
+            default -> RAdam.builder().build();
+        };
+    }
+
+    /**
+     * {@code spec} with some hyperparameters changed, named as {@link #describe} names them
+     * ({@code lr}, {@code momentum}, {@code beta1}...). A name the rule does not have is an
+     * IllegalArgumentException, so a setting meant for another rule is never silently dropped.
+     *
+     * @param spec the starting spec
+     * @param changes hyperparameter name to new value
+     * @return the changed spec, validated
+     */
+    public static OptimizerSpec withChanges(OptimizerSpec spec, Map<String, String> changes) {
+        Map<String, String> described = describe(spec);
+        for (Map.Entry<String, String> e : changes.entrySet()) {
+            if (e.getKey().equals("name") || !described.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("optimizer " + spec.name() + " has no hyperparameter '" + e.getKey()
+                        + "'; it has " + described.keySet().stream().filter(k -> !k.equals("name")).toList());
+            }
+            described.put(e.getKey(), e.getValue());
+        }
+        return parse(described);
+    }
+
+    /**
      * The spec {@link #describe} wrote; an IllegalArgumentException names a missing or bad entry.
      *
      * @param described the map {@link #describe} returned

@@ -48,4 +48,25 @@ class OptimizerBuildersTest {
         e = assertThrows(IllegalArgumentException.class, () -> RmsProp.builder().alpha(1.5).build());
         assertTrue(e.getMessage().contains("alpha"), e.getMessage());
     }
+
+    @Test
+    void defaultsArePyTorchsAndChangesAreCheckedByName() {
+        assertEquals(new Sgd(0.01, 0, 0, false, 0), OptimizerSpecs.defaults("sgd"));
+        assertEquals(new Adam(1e-3, 0.9, 0.999, 1e-8, 0, false, false), OptimizerSpecs.defaults("adam"));
+        assertEquals(new Adam(1e-3, 0.9, 0.999, 1e-8, 1e-2, false, true), OptimizerSpecs.defaults("adamw"));
+        for (String name : new String[] {"adagrad", "rmsprop", "adadelta", "nadam", "radam"}) {
+            assertEquals(name, OptimizerSpecs.defaults(name).name());
+        }
+        OptimizerSpec changed = OptimizerSpecs.withChanges(OptimizerSpecs.defaults("sgd"),
+                java.util.Map.of("lr", "0.1", "momentum", "0.9", "nesterov", "true"));
+        assertEquals(new Sgd(0.1, 0.9, 0, true, 0), changed);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OptimizerSpecs.withChanges(OptimizerSpecs.defaults("adam"), java.util.Map.of("momentum", "0.9")));
+        assertTrue(e.getMessage().contains("adam has no hyperparameter 'momentum'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> OptimizerSpecs.withChanges(OptimizerSpecs.defaults("adam"), java.util.Map.of("beta1", "1.5")));
+        assertTrue(e.getMessage().contains("beta1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OptimizerSpecs.defaults("lbfgs"));
+        assertTrue(e.getMessage().contains("unknown optimizer 'lbfgs'"), e.getMessage());
+    }
 }
