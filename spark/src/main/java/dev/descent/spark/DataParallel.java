@@ -1,19 +1,15 @@
 package dev.descent.spark;
 
 import dev.descent.Backend;
-import dev.descent.BackendOptions;
-import dev.descent.Backends;
 import dev.descent.Checkpoint;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
-import org.apache.spark.resource.ResourceInformation;
 import scala.Function1;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
@@ -61,7 +57,7 @@ public final class DataParallel {
         BarrierTaskContext context = BarrierTaskContext.get();
         List<LabeledVector> mine = new ArrayList<>();
         rows.forEachRemaining(mine::add);
-        try (Backend backend = open(config, context); Exchange exchange = exchange(config, context)) {
+        try (Backend backend = TaskBackends.open(config.backend(), context); Exchange exchange = exchange(config, context)) {
             Checkpoint state = Replica.train(mine, config, backend, exchange);
             // Every task holds the same state; only task 0 returns it.
             return context.partitionId() == 0 ? List.of(state.toBytes()).iterator() : Collections.emptyIterator();
@@ -77,15 +73,5 @@ public final class DataParallel {
         int colon = executor.lastIndexOf(':');
         String host = colon > 0 ? executor.substring(0, colon) : executor;
         return new RingExchange(context.partitionId(), host, context::allGather, config.exchangeTimeoutSeconds() * 1000);
-    }
-
-    private static Backend open(TrainingConfig config, BarrierTaskContext context) {
-        Map<String, ResourceInformation> resources = CollectionConverters.asJava(context.resources());
-        ResourceInformation gpu = resources.get("gpu");
-        if (gpu != null && gpu.addresses().length > 0) {
-            int ordinal = Integer.parseInt(gpu.addresses()[0].trim());
-            return Backends.open("cuda", BackendOptions.defaults().withCudaDevice(ordinal));
-        }
-        return Backends.open(config.backend());
     }
 }
