@@ -128,6 +128,20 @@ public final class DescentClassificationModel
         return BatchPrediction.transform(this, dataset, getOrDefault(backend));
     }
 
+    /**
+     * This model taking raw features: the checkpoint records the normalisation its training data
+     * had and the class names, as {@code descent train} records them, so the descent CLI and
+     * {@link Predictor} normalise as training did. Its transform then takes raw features too.
+     *
+     * @param normalization the per-feature shift and scale training applied
+     * @param labels class names by index, or empty
+     * @return the new model, with this one's params
+     */
+    public DescentClassificationModel withData(dev.descent.data.Normalization normalization, java.util.List<String> labels) {
+        byte[] bytes = checkpoint().withData(normalization, labels).toBytes();
+        return copyValues(new DescentClassificationModel(uid(), bytes), ParamMap.empty()).setParent(parent());
+    }
+
     @Override
     public DescentClassificationModel copy(ParamMap extra) {
         DescentClassificationModel copy = new DescentClassificationModel(uid(), checkpoint);
