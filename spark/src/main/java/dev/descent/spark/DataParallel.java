@@ -64,7 +64,7 @@ public final class DataParallel {
         }
     }
 
-    private static Exchange exchange(TrainingConfig config, BarrierTaskContext context) {
+    static Exchange exchange(TrainingConfig config, BarrierTaskContext context) {
         if (config.exchange().equals("barrier")) {
             return new BarrierExchange(context);
         }

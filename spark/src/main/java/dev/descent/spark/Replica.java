@@ -123,7 +123,7 @@ final class Replica {
     }
 
     /** The global batch: its rows, loss sum and correct count over all tasks. */
-    private record Batch(int rows, float lossSum, float correct) {}
+    record Batch(int rows, float lossSum, float correct) {}
 
     /** Steps per epoch (the largest partition's) and the number of tasks, agreed by all tasks. */
     private static int[] shape(Exchange exchange, int rows, int batch) {
@@ -155,7 +155,7 @@ final class Replica {
     }
 
     /** Writes the row-weighted mean of every task's gradient to out, summed in double in task order. */
-    private static Batch average(byte[][] messages, double[] sum, float[] out) {
+    static Batch average(byte[][] messages, double[] sum, float[] out) {
         java.util.Arrays.fill(sum, 0);
         int total = 0;
         double loss = 0, correct = 0;
