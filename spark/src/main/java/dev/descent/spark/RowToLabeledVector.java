@@ -20,22 +20,11 @@ final class RowToLabeledVector implements Function<Row, LabeledVector> {
         if (row.isNullAt(0) || row.isNullAt(1)) {
             throw new IllegalArgumentException("a row has a null features or label value: " + row);
         }
-        Vector v = (Vector) row.get(0);
-        if (v.size() != features) {
-            throw new IllegalArgumentException("a features vector has " + v.size() + " values, the first had " + features);
-        }
         double label = ((Number) row.get(1)).doubleValue();
         if (label != Math.rint(label) || label < 0 || label >= classes) {
             throw new IllegalArgumentException("label " + label + " is not a class index in [0, " + classes + ")");
         }
-        float[] x = new float[features];
-        for (int i = 0; i < features; i++) {
-            double value = v.apply(i);
-            if (!Double.isFinite(value)) {
-                throw new IllegalArgumentException("feature " + i + " is " + value + " in a row labelled " + label);
-            }
-            x[i] = (float) value;
-        }
+        float[] x = BatchPrediction.floats((Vector) row.get(0), features);
         return new LabeledVector(x, (int) label);
     }
 }

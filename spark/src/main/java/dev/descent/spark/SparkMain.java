@@ -208,20 +208,20 @@ public final class SparkMain {
     }
 
     private static int intFlag(Map<String, String> o, String name, int fallback) {
-        String text = o.get(name);
-        try {
-            return text == null ? fallback : Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + text + "'");
-        }
+        return number(o, name, "an integer", fallback, Integer::parseInt);
     }
 
     private static double doubleFlag(Map<String, String> o, String name, double fallback) {
+        return number(o, name, "a number", fallback, Double::parseDouble);
+    }
+
+    private static <T> T number(Map<String, String> o, String name, String kind, T fallback,
+                                java.util.function.Function<String, T> parse) {
         String text = o.get(name);
         try {
-            return text == null ? fallback : Double.parseDouble(text);
+            return text == null ? fallback : parse.apply(text);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + text + "'");
+            throw new IllegalArgumentException(name + " must be " + kind + ", got '" + text + "'");
         }
     }
 }

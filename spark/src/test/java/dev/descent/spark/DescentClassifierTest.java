@@ -159,4 +159,21 @@ class DescentClassifierTest {
         }
         assertTrue(String.valueOf(cause.getMessage()).contains("is not a class index in [0, 5)"), e.getMessage());
     }
+
+    @Test
+    void aNonFiniteFeatureFailsTheFitNamingIt() {
+        StructType schema = new StructType().add("features", SQLDataTypes.VectorType()).add("label", DataTypes.DoubleType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            double[] x = new double[FEATURES];
+            x[3] = i == 5 ? Double.NaN : i;
+            rows.add(RowFactory.create(Vectors.dense(x), (double) (i % 2)));
+        }
+        Exception e = assertThrows(Exception.class, () -> classifier().setNumTasks(1).fit(spark.createDataFrame(rows, schema)));
+        Throwable cause = e;
+        while (cause.getCause() != null && !String.valueOf(cause.getMessage()).contains("feature 3 is NaN")) {
+            cause = cause.getCause();
+        }
+        assertTrue(String.valueOf(cause.getMessage()).contains("feature 3 is NaN"), e.getMessage());
+    }
 }
