@@ -45,8 +45,13 @@ class DataParallelTest {
 
     @BeforeAll
     void start() {
-        spark = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("descent-data-parallel-test")
+        spark = new JavaSparkContext(conf().setAppName("descent-data-parallel-test")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    /** Two task slots in this JVM; {@link LocalClusterDataParallelTest} runs the same cases across JVMs. */
+    SparkConf conf() {
+        return new SparkConf().setMaster("local[2]");
     }
 
     @AfterAll
@@ -100,7 +105,7 @@ class DataParallelTest {
         // Resuming restores parameters, optimizer state and step count, and epoch e's shuffle
         // depends only on (seed, e, task): the same run, bit for bit.
         assertArrayEquals(uninterrupted.parameters(), resumed.parameters());
-        System.out.println("[spark] task 1 killed at epoch 1 step 3: the retried stage resumed at epoch "
+        System.out.println("[spark] " + spark.master() + " task 1 killed at epoch 1 step 3: the retried stage resumed at epoch "
                 + resumed.metadata().get("attemptStartedAtEpoch") + " and ended bit-identical to the uninterrupted run");
 
         // Another run pointed at that directory is refused rather than silently continued.
@@ -143,7 +148,7 @@ class DataParallelTest {
         }
         assertEquals(poisonStep >= 0 ? 1f : 0f, badSteps, "bad steps in one process");
         double err = relativeL2(distributed, single);
-        System.out.println("[spark] " + exchange + ": " + optimizer.name() + (guard.clipsNorm() ? " clipped" : "")
+        System.out.println("[spark] " + spark.master() + " " + exchange + ": " + optimizer.name() + (guard.clipsNorm() ? " clipped" : "")
                 + (poisonStep >= 0 ? " with an overflowing step" : "") + ": 2 tasks x " + PER_TASK
                 + " vs 1 process x " + 2 * PER_TASK + " after " + STEPS + " steps, relative L2 " + err);
         assertTrue(err <= SAME_TRAINING, "relative L2 " + err + " > " + SAME_TRAINING);
