@@ -1,15 +1,4 @@
 #!/usr/bin/env bash
 # The cost of one data-parallel synchronisation on this machine (see SyncBenchmark's javadoc).
 #   bash benchmarks/spark/sync.sh [rounds]      (after mvn -DskipTests install in the root)
-set -euo pipefail
-cd "$(dirname "$0")/../../spark"
-mvn -B -q -DskipTests test-compile
-mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
-opens=""
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
-done
-java -Xmx8g --add-modules jdk.incubator.vector $opens \
-  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" dev.descent.spark.SyncBenchmark "$@" \
-  2> >(grep -v "SLF4J\|^WARNING" >&2)
+HEAP=8g exec bash "$(dirname "$0")/../../spark/run-class.sh" dev.descent.spark.SyncBenchmark "$@"
