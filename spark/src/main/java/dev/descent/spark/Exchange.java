@@ -10,7 +10,8 @@ public interface Exchange extends AutoCloseable {
      * Blocks until every task has contributed.
      *
      * @param message this task's bytes
-     * @return every task's bytes, indexed by task (partition) id
+     * @return every task's bytes, indexed by task (partition) id; valid until the next call,
+     *     which may reuse the arrays
      */
     byte[][] allGather(byte[] message);
 

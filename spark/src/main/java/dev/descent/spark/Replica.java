@@ -58,6 +58,9 @@ final class Replica {
             int count = model.parameterCount();
             float[] average = new float[count];
             double[] sum = new double[count];
+            // One outgoing message for the whole run: a step's gradient is sent before the next is taken.
+            ByteBuffer outgoing = ByteBuffer.allocate(12 + 4 * count).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] noRows = message(0, 0, 0, null);
             DeviceDataset data = n == 0 ? null : session.upload(dataset(rows, model));
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 if (data != null && config.shuffle()) {
@@ -69,7 +72,7 @@ final class Replica {
                     }
                     int from = s * config.batchPerTask();
                     int take = Math.max(0, Math.min(config.batchPerTask(), n - from));
-                    byte[] mine = take == 0 ? message(0, 0, 0, null) : localGradient(session, data, from, take);
+                    byte[] mine = take == 0 ? noRows : localGradient(session, data, from, take, outgoing);
                     Batch global = average(exchange.allGather(mine), sum, average);
                     session.setGradients(average);
                     float[] c = session.control();
@@ -135,18 +138,24 @@ final class Replica {
         return new int[] {(most + batch - 1) / batch, all.length};
     }
 
-    private static byte[] localGradient(Session session, DeviceDataset data, int from, int rows) {
+    /** Forward and backward on this task's rows; their message, written into {@code out}. */
+    private static byte[] localGradient(Session session, DeviceDataset data, int from, int rows, ByteBuffer out) {
         session.gatherBatch(data, from, rows);
         session.forward(rows);
         session.backward(rows);
         float[] c = session.control();
-        return message(rows, c[Control.BATCH_LOSS], c[Control.BATCH_CORRECT], session.gradients());
+        return write(out, rows, c[Control.BATCH_LOSS], c[Control.BATCH_CORRECT], session.gradients());
+    }
+
+    /** A message without a buffer of its own (the zero-row one, sized to its header). */
+    private static byte[] message(int rows, float loss, float correct, float[] gradient) {
+        int count = gradient == null ? 0 : gradient.length;
+        return write(ByteBuffer.allocate(12 + 4 * count).order(ByteOrder.LITTLE_ENDIAN), rows, loss, correct, gradient);
     }
 
     // rows (int), loss sum, correct count, then the gradient: little-endian floats.
-    private static byte[] message(int rows, float loss, float correct, float[] gradient) {
-        int count = gradient == null ? 0 : gradient.length;
-        ByteBuffer b = ByteBuffer.allocate(12 + 4 * count).order(ByteOrder.LITTLE_ENDIAN);
+    private static byte[] write(ByteBuffer b, int rows, float loss, float correct, float[] gradient) {
+        b.clear();
         b.putInt(rows).putFloat(loss).putFloat(correct);
         if (gradient != null) {
             b.asFloatBuffer().put(gradient);

@@ -36,6 +36,8 @@ final class RingExchange implements Exchange {
     private final DataOutputStream toNext;
     private final DataInputStream fromPrevious;
     private final ExecutorService sender;
+    /** The last message received from each task, reused when the next one has the same length. */
+    private final byte[][] received;
 
     /**
      * Opens this task's listening socket, publishes its address through {@code rendezvous} and
@@ -53,6 +55,7 @@ final class RingExchange implements Exchange {
             server.bind(new InetSocketAddress(0));
             String[] addresses = rendezvous.apply(host + ":" + server.getLocalPort());
             tasks = addresses.length;
+            received = new byte[tasks][];
             if (tasks == 1) {
                 next = previous = null;
                 toNext = null;
@@ -96,9 +99,12 @@ final class RingExchange implements Exchange {
             });
             try {
                 int length = fromPrevious.readInt();
-                byte[] incoming = new byte[length];
-                fromPrevious.readFully(incoming);
-                all[Math.floorMod(task - round - 1, tasks)] = incoming;
+                int source = Math.floorMod(task - round - 1, tasks);
+                if (received[source] == null || received[source].length != length) {
+                    received[source] = new byte[length];
+                }
+                fromPrevious.readFully(received[source]);
+                all[source] = received[source];
                 sent.get();
             } catch (IOException e) {
                 throw new UncheckedIOException("task " + task + " lost its ring neighbour in round " + round, e);
