@@ -645,8 +645,54 @@ public final class Session implements AutoCloseable {
         return control;
     }
 
+    /**
+     * {@link #parameters()} into a caller's array, for loops that read the parameters every few
+     * steps (data-parallel averaging) and must not allocate.
+     *
+     * @param into {@link Model#parameterCount} floats
+     * @return {@code into}
+     */
+    public float[] parameters(float[] into) {
+        synchronized (backend) {
+            ensureOpen();
+            return download(params, into);
+        }
+    }
+
+    /**
+     * {@link #gradients()} into a caller's array, for loops that read the gradient every step.
+     *
+     * @param into {@link Model#parameterCount} floats
+     * @return {@code into}
+     */
+    public float[] gradients(float[] into) {
+        synchronized (backend) {
+            ensureOpen();
+            requireTraining();
+            return download(grads, into);
+        }
+    }
+
+    /**
+     * {@link #state(int)} into a caller's array.
+     *
+     * @param i index in the optimizer's {@code stateNames()}
+     * @param into {@link Model#parameterCount} floats
+     * @return {@code into}
+     */
+    public float[] state(int i, float[] into) {
+        synchronized (backend) {
+            ensureOpen();
+            return download(state[i], into);
+        }
+    }
+
     private float[] download(Buf buf) {
-        float[] out = new float[model.parameterCount()];
+        return download(buf, new float[model.parameterCount()]);
+    }
+
+    private float[] download(Buf buf, float[] out) {
+        Check.length("into", out, model.parameterCount());
         backend.download(buf, 0, out, 0, out.length);
         return out;
     }

@@ -73,6 +73,23 @@ class SetGradientsTest {
     }
 
     @Test
+    void readsIntoTheCallersArraysGiveWhatTheCopiesGive() {
+        try (Session s = session()) {
+            s.step(0.01f, 0, 8);
+            int n = MODEL.parameterCount();
+            float[] into = new float[n];
+            assertTrue(into == s.parameters(into));
+            assertArrayEquals(s.parameters(), into);
+            assertArrayEquals(s.gradients(), s.gradients(new float[n]));
+            for (int i = 0; i < s.stateCount(); i++) {
+                assertArrayEquals(s.state(i), s.state(i, new float[n]), "state " + i);
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.parameters(new float[n - 1]));
+            assertTrue(e.getMessage().contains("into"), e.getMessage());
+        }
+    }
+
+    @Test
     void theLengthIsChecked() {
         try (Session s = session()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.setGradients(new float[3]));

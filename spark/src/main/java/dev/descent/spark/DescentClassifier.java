@@ -29,7 +29,8 @@ import org.apache.spark.sql.functions;
  * A dense network classifier trained by descent with synchronous data parallelism: one Spark
  * barrier task per partition (or per {@code numTasks}), each on its own device, gradients
  * averaged every step so training equals one process with the global batch
- * ({@link DataParallel}). Features are a vector column, labels a double column holding class
+ * ({@link DataParallel}), or with {@code syncEvery} K &gt; 1 parameters averaged every K steps.
+ * Features are a vector column, labels a double column holding class
  * indices 0, 1, ...; the fitted {@link DescentClassificationModel} adds raw prediction (logits),
  * probability (softmax) and prediction columns.
  *
@@ -72,6 +73,10 @@ public final class DescentClassifier
     private final Param<String> syncMode = new Param<>(this, "syncMode",
             "how tasks average gradients every step: ring (direct TCP between tasks) or barrier (Spark's allGather,"
                     + " about a second per step)", ParamValidators.inArray(new String[] {"ring", "barrier"}));
+    private final IntParam syncEvery = new IntParam(this, "syncEvery",
+            "1: average gradients every step (one process's training on the global batch); K > 1: each task steps"
+                    + " on its own rows and parameters and optimizer state are averaged every K steps and at each"
+                    + " epoch's end (local SGD)", ParamValidators.gtEq(1));
     private final IntParam numTasks = new IntParam(this, "numTasks",
             "training tasks, one per device (0: one per input partition)", ParamValidators.gtEq(0));
     private final IntParam numClasses = new IntParam(this, "numClasses",
@@ -102,6 +107,7 @@ public final class DescentClassifier
         setDefault(clipValue, 0.0);
         setDefault(schedule, "constant");
         setDefault(syncMode, "ring");
+        setDefault(syncEvery, 1);
         setDefault(numTasks, 0);
         setDefault(numClasses, 0);
         setDefault(checkpointDir, "");
@@ -140,6 +146,7 @@ public final class DescentClassifier
     /** @return the value clipping param */ public DoubleParam clipValue() { return clipValue; }
     /** @return the schedule param */ public Param<String> schedule() { return schedule; }
     /** @return the synchronisation param */ public Param<String> syncMode() { return syncMode; }
+    /** @return the averaging interval param */ public IntParam syncEvery() { return syncEvery; }
     /** @return the task count param */ public IntParam numTasks() { return numTasks; }
     /** @return the class count param */ public IntParam numClasses() { return numClasses; }
     /** @return the checkpoint directory param */ public Param<String> checkpointDir() { return checkpointDir; }
@@ -160,6 +167,7 @@ public final class DescentClassifier
     /** @param v element bound @return this */ public DescentClassifier setClipValue(double v) { return (DescentClassifier) set(clipValue, v); }
     /** @param v schedule @return this */ public DescentClassifier setSchedule(String v) { return (DescentClassifier) set(schedule, v); }
     /** @param v ring or barrier @return this */ public DescentClassifier setSyncMode(String v) { return (DescentClassifier) set(syncMode, v); }
+    /** @param v steps between averages (1: gradients every step) @return this */ public DescentClassifier setSyncEvery(int v) { return (DescentClassifier) set(syncEvery, v); }
     /** @param v training tasks (0: one per partition) @return this */ public DescentClassifier setNumTasks(int v) { return (DescentClassifier) set(numTasks, v); }
     /** @param v classes (0: infer) @return this */ public DescentClassifier setNumClasses(int v) { return (DescentClassifier) set(numClasses, v); }
     /** @param v checkpoint directory @return this */ public DescentClassifier setCheckpointDir(String v) { return (DescentClassifier) set(checkpointDir, v); }
@@ -182,6 +190,10 @@ public final class DescentClassifier
     @Override
     public DescentClassificationModel train(Dataset<?> dataset) {
         Dataset<Row> rows = dataset.select(functions.col(getFeaturesCol()), functions.col(getLabelCol()));
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("dataset has no rows: nothing to train on (columns "
+                    + getFeaturesCol() + ", " + getLabelCol() + ")");
+        }
         Row first = rows.head();
         int features = ((Vector) first.get(0)).size();
         int classes = intOf(numClasses);
@@ -225,6 +237,7 @@ public final class DescentClassifier
                 .withSchedule(getOrDefault(schedule))
                 .withBackend(getOrDefault(backend))
                 .withExchange(getOrDefault(syncMode))
+                .withSyncEvery(intOf(syncEvery))
                 .withCheckpointDir(getOrDefault(checkpointDir));
     }
 }

@@ -2,14 +2,12 @@ package dev.descent.spark;
 
 import dev.descent.Backend;
 import dev.descent.Checkpoint;
-import dev.descent.Control;
 import dev.descent.DeviceDataset;
 import dev.descent.Model;
 import dev.descent.Schedule;
 import dev.descent.Session;
 import dev.descent.data.Dataset;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,13 +16,10 @@ import java.util.Map;
 
 /**
  * One task's share of synchronous data-parallel training: an ordinary {@link Session} on the
- * task's backend and rows. Every step, each task runs forward and backward on its next
- * {@code batchPerTask} rows, the tasks exchange gradients, loss sums and row counts, and each
- * steps with the row-weighted average, which is the mean gradient over the global batch, exactly
- * what one process computes for the union of the tasks' rows. Because every task averages the
- * same bytes in the same order, the replicas stay identical: the guard (a non-finite gradient
- * anywhere makes the average non-finite, so every replica skips) and global-norm clipping (the
- * norm of the average) keep their one-process meaning.
+ * task's backend and rows, stepping through its partition {@code batchPerTask} rows at a time in
+ * lockstep with the other tasks, which it keeps in agreement through a {@link Synchroniser}:
+ * averaged gradients every step ({@link GradientAverage}, the one-process computation) or
+ * averaged parameters every few steps ({@link ParameterAverage}).
  */
 final class Replica {
     private Replica() {}
@@ -55,13 +50,9 @@ final class Replica {
             session.setGuard(config.guard());
             int firstEpoch = resume(session, config, fingerprint);
             long iteration = (long) firstEpoch * steps;
-            int count = model.parameterCount();
-            float[] average = new float[count];
-            double[] sum = new double[count];
-            // One outgoing message for the whole run: a step's gradient is sent before the next is taken.
-            ByteBuffer outgoing = ByteBuffer.allocate(12 + 4 * count).order(ByteOrder.LITTLE_ENDIAN);
-            byte[] noRows = message(0, 0, 0, null);
             DeviceDataset data = n == 0 ? null : session.upload(dataset(rows, model));
+            Synchroniser sync = config.syncEvery() == 1 ? new GradientAverage(session, exchange)
+                    : new ParameterAverage(session, exchange, config.syncEvery());
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 if (data != null && config.shuffle()) {
                     data.shuffle(shuffleSeed(config.seed(), epoch, exchange.task()));
@@ -72,15 +63,11 @@ final class Replica {
                     }
                     int from = s * config.batchPerTask();
                     int take = Math.max(0, Math.min(config.batchPerTask(), n - from));
-                    byte[] mine = take == 0 ? noRows : localGradient(session, data, from, take, outgoing);
-                    Batch global = average(exchange.allGather(mine), sum, average);
-                    session.setGradients(average);
-                    float[] c = session.control();
-                    c[Control.BATCH_LOSS] = global.lossSum();
-                    c[Control.BATCH_CORRECT] = global.correct();
-                    session.setControl(c);
+                    if (take > 0) {
+                        session.gatherBatch(data, from, take);
+                    }
                     float lr = (float) (config.lr() * schedule.factor(iteration, steps, config.epochs()));
-                    session.step(lr, iteration++, global.rows());
+                    sync.step(take, lr, iteration++, s == steps - 1);
                 }
                 if (exchange.task() == 0 && !config.checkpointDir().isEmpty()) {
                     Checkpoint.of(session, metadata(epoch + 1, iteration, firstEpoch, fingerprint))
@@ -125,9 +112,6 @@ final class Replica {
         return Math.min(Integer.parseInt(last.metadata().get("epochs")), config.epochs());
     }
 
-    /** The global batch: its rows, loss sum and correct count over all tasks. */
-    record Batch(int rows, float lossSum, float correct) {}
-
     /** Steps per epoch (the largest partition's) and the number of tasks, agreed by all tasks. */
     private static int[] shape(Exchange exchange, int rows, int batch) {
         int most = 0;
@@ -136,56 +120,6 @@ final class Replica {
             most = Math.max(most, ByteBuffer.wrap(m).getInt(0));
         }
         return new int[] {(most + batch - 1) / batch, all.length};
-    }
-
-    /** Forward and backward on this task's rows; their message, written into {@code out}. */
-    private static byte[] localGradient(Session session, DeviceDataset data, int from, int rows, ByteBuffer out) {
-        session.gatherBatch(data, from, rows);
-        session.forward(rows);
-        session.backward(rows);
-        float[] c = session.control();
-        return write(out, rows, c[Control.BATCH_LOSS], c[Control.BATCH_CORRECT], session.gradients());
-    }
-
-    /** A message without a buffer of its own (the zero-row one, sized to its header). */
-    private static byte[] message(int rows, float loss, float correct, float[] gradient) {
-        int count = gradient == null ? 0 : gradient.length;
-        return write(ByteBuffer.allocate(12 + 4 * count).order(ByteOrder.LITTLE_ENDIAN), rows, loss, correct, gradient);
-    }
-
-    // rows (int), loss sum, correct count, then the gradient: little-endian floats.
-    private static byte[] write(ByteBuffer b, int rows, float loss, float correct, float[] gradient) {
-        b.clear();
-        b.putInt(rows).putFloat(loss).putFloat(correct);
-        if (gradient != null) {
-            b.asFloatBuffer().put(gradient);
-        }
-        return b.array();
-    }
-
-    /** Writes the row-weighted mean of every task's gradient to out, summed in double in task order. */
-    static Batch average(byte[][] messages, double[] sum, float[] out) {
-        java.util.Arrays.fill(sum, 0);
-        int total = 0;
-        double loss = 0, correct = 0;
-        for (byte[] m : messages) {
-            ByteBuffer b = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN);
-            int rows = b.getInt();
-            loss += b.getFloat();
-            correct += b.getFloat();
-            if (rows == 0) {
-                continue;
-            }
-            total += rows;
-            java.nio.FloatBuffer g = b.asFloatBuffer();
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] += (double) rows * g.get(i);
-            }
-        }
-        for (int i = 0; i < out.length; i++) {
-            out[i] = total == 0 ? 0f : (float) (sum[i] / total);
-        }
-        return new Batch(total, (float) loss, (float) correct);
     }
 
     static Dataset dataset(List<LabeledVector> rows, Model model) {

@@ -49,6 +49,7 @@ public final class SparkMain {
         FLAGS.put("--seed", "seed (default 42)");
         FLAGS.put("--backend", "backend of tasks Spark gave no GPU: cpu, opencl, cuda (default cpu)");
         FLAGS.put("--sync", "ring (direct TCP between tasks) or barrier (Spark's allGather) (default ring)");
+        FLAGS.put("--sync-every", "1: average gradients every step; K > 1: average parameters every K steps (default 1)");
         FLAGS.put("--checkpoint-dir", "shared directory for the last epoch's checkpoint; a rerun stage resumes there");
         FLAGS.put("--out", "save the trained Spark model to this path");
     }
@@ -152,6 +153,7 @@ public final class SparkMain {
                 .setSeed(Long.parseLong(o.getOrDefault("--seed", "42")))
                 .setBackend(o.getOrDefault("--backend", "cpu"))
                 .setSyncMode(o.getOrDefault("--sync", "ring"))
+                .setSyncEvery(intFlag(o, "--sync-every", 1))
                 .setCheckpointDir(o.getOrDefault("--checkpoint-dir", ""));
         if (o.containsKey("--lr")) {
             c.setLearningRate(doubleFlag(o, "--lr", 0));

@@ -39,11 +39,16 @@ import java.util.Map;
  *     cannot reach each other)
  * @param exchangeTimeoutSeconds how long a task waits for a neighbour's message before failing
  *     the stage
+ * @param syncEvery 1: the tasks average their gradients every step, which is exactly one process
+ *     training on the global batch; K &gt; 1: each task steps on its own rows and the tasks average
+ *     their parameters and optimizer state every K steps and at the end of every epoch (local
+ *     SGD, K times fewer exchanges, no longer the one-process computation)
  * @param fault a test hook that fails one task once, or null
  */
 public record TrainingConfig(String architecture, String init, Map<String, String> optimizer, int epochs,
         int batchPerTask, float lr, long seed, boolean shuffle, double maxNorm, double clipValue, String schedule,
-        String backend, String checkpointDir, String exchange, int exchangeTimeoutSeconds, FaultPlan fault)
+        String backend, String checkpointDir, String exchange, int exchangeTimeoutSeconds, int syncEvery,
+        FaultPlan fault)
         implements Serializable {
 
     /** The default read timeout of the ring: long enough for a slow first step on a busy GPU. */
@@ -72,6 +77,9 @@ public record TrainingConfig(String architecture, String init, Map<String, Strin
         if (!"ring".equals(exchange) && !"barrier".equals(exchange)) {
             throw new IllegalArgumentException("exchange must be ring or barrier, got '" + exchange + "'");
         }
+        if (syncEvery < 1) {
+            throw new IllegalArgumentException("syncEvery must be >= 1, got " + syncEvery);
+        }
         if (exchangeTimeoutSeconds < 1) {
             throw new IllegalArgumentException("exchangeTimeoutSeconds must be >= 1, got " + exchangeTimeoutSeconds);
         }
@@ -92,48 +100,57 @@ public record TrainingConfig(String architecture, String init, Map<String, Strin
     public static TrainingConfig of(Model model, OptimizerSpec optimizer, int epochs, int batchPerTask, float lr, long seed) {
         return new TrainingConfig(model.architecture(), model.init().name(), OptimizerSpecs.describe(optimizer), epochs,
                 batchPerTask, lr, seed, true, 0, 0, "constant", "cpu", "", "ring",
-                DEFAULT_EXCHANGE_TIMEOUT_SECONDS, null);
+                DEFAULT_EXCHANGE_TIMEOUT_SECONDS, 1, null);
     }
 
     /** @param on whether tasks reshuffle every epoch @return the changed configuration */
     public TrainingConfig withShuffle(boolean on) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, on, maxNorm, clipValue,
-                schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, fault);
+                schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, syncEvery, fault);
     }
 
     /** @param norm global-norm threshold (0: off) @param value element bound (0: off) @return the changed configuration */
     public TrainingConfig withClipping(double norm, double value) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, norm, value,
-                schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, fault);
+                schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, syncEvery, fault);
     }
 
     /** @param text a schedule as {@link Schedule#parse} reads it @return the changed configuration */
     public TrainingConfig withSchedule(String text) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, maxNorm,
-                clipValue, text, backend, checkpointDir, exchange, exchangeTimeoutSeconds, fault);
+                clipValue, text, backend, checkpointDir, exchange, exchangeTimeoutSeconds, syncEvery, fault);
     }
 
     /** @param name the backend tasks without a GPU open @return the changed configuration */
     public TrainingConfig withBackend(String name) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, maxNorm,
-                clipValue, schedule, name, checkpointDir, exchange, exchangeTimeoutSeconds, fault);
+                clipValue, schedule, name, checkpointDir, exchange, exchangeTimeoutSeconds, syncEvery, fault);
     }
 
     /** @param dir the shared checkpoint directory (empty: none) @return the changed configuration */
     public TrainingConfig withCheckpointDir(String dir) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, maxNorm,
-                clipValue, schedule, backend, dir, exchange, exchangeTimeoutSeconds, fault);
+                clipValue, schedule, backend, dir, exchange, exchangeTimeoutSeconds, syncEvery, fault);
     }
 
     /** @param kind ring or barrier @return the changed configuration */
     public TrainingConfig withExchange(String kind) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, maxNorm,
-                clipValue, schedule, backend, checkpointDir, kind, exchangeTimeoutSeconds, fault);
+                clipValue, schedule, backend, checkpointDir, kind, exchangeTimeoutSeconds, syncEvery, fault);
+    }
+
+    /**
+     * @param steps 1 to average gradients every step; K &gt; 1 to average parameters every K steps
+     * @return the changed configuration
+     */
+    public TrainingConfig withSyncEvery(int steps) {
+        return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, maxNorm,
+                clipValue, schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, steps, fault);
     }
 
     TrainingConfig withFault(FaultPlan plan) {
         return new TrainingConfig(architecture, init, optimizer, epochs, batchPerTask, lr, seed, shuffle, maxNorm,
-                clipValue, schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, plan);
+                clipValue, schedule, backend, checkpointDir, exchange, exchangeTimeoutSeconds, syncEvery, plan);
     }
 
     Model model() {
@@ -155,6 +172,6 @@ public record TrainingConfig(String architecture, String init, Map<String, Strin
     String fingerprint(int tasks) {
         return String.join("|", architecture, init, optimizer.toString(), Integer.toString(batchPerTask),
                 Float.toString(lr), Long.toString(seed), Boolean.toString(shuffle), Double.toString(maxNorm),
-                Double.toString(clipValue), schedule, Integer.toString(tasks));
+                Double.toString(clipValue), schedule, Integer.toString(syncEvery), Integer.toString(tasks));
     }
 }

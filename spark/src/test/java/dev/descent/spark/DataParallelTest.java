@@ -114,6 +114,71 @@ class DataParallelTest {
         assertTrue(String.valueOf(e.getMessage()).contains("from another training run"), e.getMessage());
     }
 
+    @Test
+    void averagingParametersEveryFewStepsIsTheMeanOfTheReplicasEachTrainingAlone() {
+        int every = 3;
+        List<LabeledVector> rows = rows(2 * PER_TASK * STEPS, 17, -1);
+        OptimizerSpec adam = Adam.adam(0.01);
+        TrainingConfig config = TrainingConfig.of(MODEL, adam, 1, PER_TASK, 0.01f, 5).withShuffle(false);
+        float[] local = DataParallel.fit(spark.parallelize(rows, 2), config.withSyncEvery(every)).parameters();
+        float[] everyStep = DataParallel.fit(spark.parallelize(rows, 2), config).parameters();
+
+        // The same by hand: two sessions, one per partition, averaged (parameters, both Adam
+        // moments, step count) after steps 3, 6, ..., 18 and after the epoch's last, step 20.
+        float[] expected;
+        try (Session a = Session.create(MODEL, Backends.open("cpu"), adam, PER_TASK, 5);
+             Session b = Session.create(MODEL, Backends.open("cpu"), adam, PER_TASK, 5)) {
+            Session[] replicas = {a, b};
+            for (int s = 0; s < STEPS; s++) {
+                for (int t = 0; t < 2; t++) {
+                    float[] x = new float[PER_TASK * FEATURES];
+                    float[] y = new float[PER_TASK];
+                    for (int r = 0; r < PER_TASK; r++) {
+                        LabeledVector v = rows.get(t * PER_TASK * STEPS + s * PER_TASK + r);
+                        System.arraycopy(v.features(), 0, x, r * FEATURES, FEATURES);
+                        y[r] = v.label();
+                    }
+                    replicas[t].loadBatch(x, y, PER_TASK);
+                    replicas[t].trainBatch(PER_TASK, 0.01f, s);
+                }
+                if ((s + 1) % every == 0 || s == STEPS - 1) {
+                    float[] p = mean(a.parameters(), b.parameters());
+                    float[] m = mean(a.state(0), b.state(0));
+                    float[] v = mean(a.state(1), b.state(1));
+                    for (Session r : replicas) {
+                        r.setParameters(p);
+                        r.setState(0, m);
+                        r.setState(1, v);
+                    }
+                }
+            }
+            assertEquals(STEPS, a.steps());
+            expected = a.parameters();
+        }
+        double err = relativeL2(local, expected);
+        double drift = relativeL2(local, everyStep);
+        System.out.println("[spark] " + spark.master() + " syncEvery " + every + ": Adam, 2 tasks x " + PER_TASK
+                + ", relative L2 to the replicas averaged by hand " + err + ", to gradient averaging every step " + drift);
+        assertTrue(err <= SAME_TRAINING, "relative L2 " + err + " > " + SAME_TRAINING);
+        // Local steps between averages are another computation than one process's global batch.
+        assertTrue(drift > 100 * SAME_TRAINING, "syncEvery " + every + " trained what syncEvery 1 trains: " + drift);
+    }
+
+    @Test
+    void syncEveryMustBePositive() {
+        TrainingConfig config = TrainingConfig.of(MODEL, Adam.adam(0.01), 1, PER_TASK, 0.01f, 5);
+        Exception e = assertThrows(IllegalArgumentException.class, () -> config.withSyncEvery(0));
+        assertTrue(e.getMessage().contains("syncEvery") && e.getMessage().contains("0"), e.getMessage());
+    }
+
+    private static float[] mean(float[] a, float[] b) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = (float) (((double) a[i] + b[i]) / 2);
+        }
+        return out;
+    }
+
     /**
      * Trains both ways and compares; poisonStep >= 0 puts a huge feature into the second task's
      * rows of that step, so its gradient's norm overflows there only (in one process, in that

@@ -176,4 +176,19 @@ class DescentClassifierTest {
         }
         assertTrue(String.valueOf(cause.getMessage()).contains("feature 3 is NaN"), e.getMessage());
     }
+
+    @Test
+    void anEmptyDatasetFailsTheFitSayingSo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> classifier().fit(train.limit(0)));
+        assertTrue(e.getMessage().contains("dataset has no rows"), e.getMessage());
+    }
+
+    @Test
+    void syncEveryReachesTheTrainingConfiguration() {
+        DescentClassifier c = classifier().setSyncEvery(4);
+        assertEquals(4, c.config(dev.descent.Model.builder(FEATURES).dense(CLASSES, dev.descent.Activation.IDENTITY).build())
+                .syncEvery());
+        assertThrows(IllegalArgumentException.class, () -> classifier().setSyncEvery(0));
+    }
 }

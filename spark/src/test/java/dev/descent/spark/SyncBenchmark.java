@@ -1,8 +1,6 @@
 package dev.descent.spark;
 
 import java.io.Serializable;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,21 +16,25 @@ import scala.reflect.ClassTag$;
 /**
  * The cost of one synchronisation of data-parallel training: every task sends its gradient of
  * P floats, receives everyone's and forms the row-weighted average (what {@link Replica} does
- * each step), for P = 10^5, 10^6, 10^7 and 1, 2, 4 tasks in local[T], through the TCP ring and,
- * for the smallest size, through Spark's allGather. Prints one markdown row per case.
+ * each step), for P = 10^5, 10^6, 10^7 and 1, 2, 4 tasks, through the TCP ring and, for the
+ * smallest size, through Spark's allGather. The tasks run in {@code local[T]} (threads of one
+ * JVM) or {@code local-cluster[T,1,2048]} (one executor JVM each, as on a cluster). Prints one
+ * markdown row per case.
  *
- * <p>Run with {@code bash benchmarks/spark/sync.sh}.
+ * <p>Run with {@code bash benchmarks/spark/sync.sh [rounds] [local|cluster]}.
  */
 public final class SyncBenchmark {
     private SyncBenchmark() {}
 
-    /** @param args [rounds] timed rounds per case (default 10) */
+    /** @param args [rounds] timed rounds per case (default 10), [local|cluster] (default local) */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        boolean cluster = args.length > 1 && args[1].equals("cluster");
         System.out.println("| tasks | parameters | exchange | median ms | min ms | MB sent per task |");
         System.out.println("|---:|---:|---|---:|---:|---:|");
         for (int tasks : new int[] {1, 2, 4}) {
-            JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[" + tasks + "]")
+            SparkConf conf = cluster ? LocalCluster.conf(tasks, 2048) : new SparkConf().setMaster("local[" + tasks + "]");
+            JavaSparkContext sc = new JavaSparkContext(conf
                     .setAppName("descent-sync-benchmark").set("spark.ui.enabled", "false")
                     .set("spark.driver.host", "127.0.0.1"));
             sc.setLogLevel("WARN");
@@ -73,17 +75,14 @@ public final class SyncBenchmark {
                 .build(), dev.descent.optim.Sgd.of(0.1), 1, 1, 0.1f, 1).withExchange(kind);
         float[] gradient = new float[params];
         Arrays.fill(gradient, 0.5f + context.partitionId());
-        ByteBuffer b = ByteBuffer.allocate(12 + 4 * params).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(32).putFloat(1f).putFloat(2f);
-        b.asFloatBuffer().put(gradient);
-        byte[] message = b.array();
+        byte[] message = Messages.write(Messages.buffer(params), 32, 1f, 2f, gradient);
         double[] sum = new double[params];
         float[] average = new float[params];
         double[] times = new double[rounds];
         try (Exchange exchange = DataParallel.exchange(config, context)) {
             for (int r = -2; r < rounds; r++) {
                 long start = System.nanoTime();
-                Replica.average(exchange.allGather(message), sum, average);
+                Messages.average(exchange.allGather(message), sum, average);
                 if (r >= 0) {
                     times[r] = (System.nanoTime() - start) / 1e6;
                 }
