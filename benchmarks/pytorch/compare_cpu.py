@@ -20,7 +20,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SIZES, GEMM, MODELS, BATCHES = "16,20,24", "256,512,1024,2048", "784-256-128-10,784-4096-4096-10", "1,64,1024"
+# The squares, then the three GEMMs of training 784-256-128-10's first layer at batch 64: forward
+# (X W), weight gradient (X^T dY) and input gradient (dY W^T).
+SIZES, GEMM = "16,20,24", "256,512,1024,2048,64x784x256,784x64x256:ta,64x256x784:tb"
+MODELS, BATCHES = "784-256-128-10,784-4096-4096-10", "1,64,1024"
 
 
 def key(r):
@@ -28,7 +31,7 @@ def key(r):
         return ("update", r["rule"], r["n"])
     if r["suite"] == "step":
         return ("step", r["model"], r["batch"])
-    return (r["suite"], r.get("n"))
+    return (r["suite"], r.get("shape", r.get("n")))
 
 
 def figure(r):
@@ -116,7 +119,7 @@ def main():
         if k[0] == "copy":
             what = f"n=2^{k[1].bit_length() - 1}"
         elif k[0] == "gemm":
-            what = f"{k[1]}^3"
+            what = f"{k[1]}^3" if isinstance(k[1], int) else k[1]
         elif k[0] == "update":
             what = f"{k[1]}, n=2^{k[2].bit_length() - 1}"
         else:

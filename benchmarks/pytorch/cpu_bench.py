@@ -9,7 +9,7 @@ descent's format (suite, backend, and the same figures):
   step    one training step of a ReLU MLP (index a batch from 8, forward, cross-entropy,
           backward, optimizer step with Adam)
 
-Usage: cpu_bench.py --threads N [--sizes 16,20,24] [--gemm 256,512,1024,2048]
+Usage: cpu_bench.py --threads N [--sizes 16,20,24] [--gemm 256,512,1024,2048,64x784x256,...]
                     [--models 784-256-128-10,...] [--batches 1,64,1024] [--seconds 0.5]
 Each figure is the best of three rounds of repeated calls lasting --seconds / 3, after a warm-up,
 as descent's bench times it. Like descent's bench, copies and updates cycle through enough
@@ -107,6 +107,14 @@ def step_workload(widths, batch):
     return one, flops
 
 
+def gemm_shape(spec):
+    """N, or MxKxN with an optional :ta / :tb (A or B transposed), as descent bench --gemm reads it."""
+    body, _, trans = spec.partition(":")
+    dims = [int(v) for v in body.split("x")]
+    m, k, n = dims * 3 if len(dims) == 1 else dims
+    return m, k, n, trans
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, required=True)
@@ -141,10 +149,18 @@ def main():
                 print(json.dumps({"suite": "update", "backend": "pytorch-foreach" if foreach else "pytorch",
                                   "rule": name, "n": n, "params_per_s": n / s, "gbs": gbs,
                                   "bytes_per_param": bytes_per_param, "copy_fraction": gbs / copy_gbs}), flush=True)
-    for n in (int(v) for v in args.gemm.split(",")):
-        a, b = torch.randn(n, n), torch.randn(n, n)
+    for spec in args.gemm.split(","):
+        m, k, n, trans = gemm_shape(spec)
+        # A transposed: stored k x m and read through a transposed view, as BLAS reads it.
+        a = torch.randn(k, m).t() if trans == "ta" else torch.randn(m, k)
+        b = torch.randn(n, k).t() if trans == "tb" else torch.randn(k, n)
         s = timed(lambda: torch.mm(a, b), args.seconds)
-        print(json.dumps({"suite": "gemm", "backend": "pytorch", "n": n, "gflops": 2 * n ** 3 / s / 1e9}), flush=True)
+        r = {"suite": "gemm", "backend": "pytorch", "n": n, "gflops": 2 * m * k * n / s / 1e9}
+        if spec.isdigit():
+            print(json.dumps(r), flush=True)
+        else:
+            print(json.dumps({"suite": "gemm", "backend": "pytorch", "shape": spec, "m": m, "k": k, "n": n,
+                              "gflops": r["gflops"]}), flush=True)
     for model in args.models.split(","):
         widths = [int(w) for w in model.split("-")]
         for batch in (int(v) for v in args.batches.split(",")):

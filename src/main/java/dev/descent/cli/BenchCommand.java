@@ -45,8 +45,9 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> sizes;
 
     @Option(names = "--gemm", defaultValue = "256,512,1024,2048", split = ",",
-            description = "square GEMM sizes (default: ${DEFAULT-VALUE})")
-    List<Integer> gemmSizes;
+            description = "GEMMs: N for N^3, or MxKxN[:ta|:tb] (A or B transposed), e.g. 64x784x256"
+                    + " (default: ${DEFAULT-VALUE})")
+    List<String> gemmShapes;
 
     @Option(names = "--models", defaultValue = "784-256-128-10,784-4096-4096-10", split = ",",
             description = "MLP widths for the step suite, input first (default: ${DEFAULT-VALUE})")
@@ -78,11 +79,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             dev.descent.internal.Memory.requireHeap(5L * (4L << log), "--sizes " + log + " (five buffers of 2^" + log + " floats)");
         }
-        for (int n : gemmSizes) {
-            if (n < 1 || n > 32768) {
-                throw new IllegalArgumentException("--gemm sizes must be in [1, 32768], got " + n);
-            }
-            dev.descent.internal.Memory.requireHeap(3L * n * n * 4, "--gemm " + n + " (three " + n + " x " + n + " matrices)");
+        for (String text : gemmShapes) {
+            GemmShape g = GemmShape.parse(text);
+            dev.descent.internal.Memory.requireHeap(g.bytes(), "--gemm " + text + " (its three matrices)");
         }
         for (int b : batches) {
             if (b < 1 || b > 65536) {
@@ -135,8 +134,8 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     break;
                 default:
-                    for (int n : gemmSizes) {
-                        gemm(be, n);
+                    for (String g : gemmShapes) {
+                        gemm(be, GemmShape.parse(g));
                     }
             }
         }
@@ -197,13 +196,15 @@ final class BenchCommand implements Callable<Integer> {
                         "copy_fraction", gbs / copyGbs));
     }
 
-    private void gemm(Backend be, int n) {
+    private void gemm(Backend be, GemmShape g) {
         double gflops;
-        try (Workload w = Workloads.gemm(be, n, n, n, false, false)) {
+        try (Workload w = Workloads.gemm(be, g.m(), g.n(), g.k(), g.transA(), g.transB())) {
             gflops = w.flopsPerRun() / time(be, w::run) / 1e9;
         }
-        record(String.format(Locale.ROOT, "gemm      %5d^3          %10.1f GFLOP/s", n, gflops),
-                json("gemm", be, "n", n, "gflops", gflops));
+        // Squares keep their "n" key, as earlier results and the comparison scripts read it.
+        String json = g.isSquare() ? json("gemm", be, "n", g.n(), "gflops", gflops)
+                : json("gemm", be, "shape", g.label(), "m", g.m(), "k", g.k(), "n", g.n(), "gflops", gflops);
+        record(String.format(Locale.ROOT, "gemm      %-20s %10.1f GFLOP/s", g.label(), gflops), json);
     }
 
     /** One training step (gather, forward, backward, norm, guard, Adam) of the MLP {@code model}. */

@@ -78,7 +78,7 @@ class BadInputFuzzTest {
         for (String v : new String[] {"-1", "31", "40", "0", "x"}) {
             cases.add(new String[] {"bench", "--suite", "updates", "--sizes", v});
         }
-        for (String v : new String[] {"0", "-3", "100000", "x"}) {
+        for (String v : new String[] {"0", "-3", "100000", "x", "64x784", "64x0x256", "8:ta", "4x4x4:tx", "4x4x4x4"}) {
             cases.add(new String[] {"bench", "--suite", "gemm", "--gemm", v});
         }
         cases.add(new String[] {"bench", "--suite", "nothing"});

@@ -51,6 +51,23 @@ class CliTest {
     }
 
     @Test
+    void benchMeasuresTrainingsGemmShapesWithTheirTransposes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path json = dir.resolve("gemm.jsonl");
+        Result r = run("bench", "--backend", "cpu", "--suite", "gemm", "--gemm", "24,16x40x8,40x16x8:ta,16x8x40:tb",
+                "--seconds", "0.01", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String label : new String[] {"24^3", "16x40x8 ", "40x16x8:ta", "16x8x40:tb"}) {
+            assertTrue(r.out().contains("gemm      " + label), label + " in " + r.out());
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(json);
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).contains("\"n\":24") && !lines.get(0).contains("shape"), lines.get(0));
+        assertTrue(lines.get(2).contains("\"shape\":\"40x16x8:ta\"") && lines.get(2).contains("\"m\":40")
+                && lines.get(2).contains("\"k\":16"), lines.get(2));
+    }
+
+    @Test
     void devicesListsEveryBackendAndExitsZero() {
         Result r = run("devices");
         assertEquals(0, r.code());
