@@ -5,7 +5,8 @@ each figure's median over the rounds, its range, and descent's ratio to PyTorch.
 
 Usage (from the repository root, after `mvn -B -DskipTests package`):
   /usr/bin/python3 benchmarks/pytorch/compare_cpu.py [--rounds 3] [--seconds 0.3] [--out benchmarks/results]
-Writes OUT/pytorch-cpu.md and OUT/pytorch-cpu.jsonl. Needs Debian's python3-torch with an
+Writes OUT/pytorch-cpu.md, OUT/pytorch-cpu.jsonl and, with matplotlib (apt-get install
+python3-matplotlib), OUT/pytorch-cpu.png: descent / PyTorch for every workload. Needs Debian's python3-torch with an
 optimized BLAS (apt-get install python3-torch libopenblas0-pthread); cpu_bench.py refuses to
 report with the reference BLAS.
 """
@@ -109,6 +110,7 @@ def main():
         suite = ["copy", "update", "gemm", "step"].index(k[0])
         return (suite,) + tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for v in k[1:])
     keys = sorted({k for (_, k) in results}, key=order)
+    ratios = []   # (workload, descent / PyTorch) for the chart
     units = {"copy": "GB/s", "update": "params/s", "gemm": "GFLOP/s", "step": "samples/s"}
     for k in keys:
         d, dm = cell(results.get(("cpu", k), []))
@@ -125,8 +127,40 @@ def main():
         else:
             what = f"{k[1]}, batch {k[2]}"
         lines.append(f"| {k[0]} | {what} | {units[k[0]]} | {d} | {t} | {f} | {ratio} |")
+        if dm and best:
+            ratios.append((f"{k[0]}: {what}", dm / best))
+    if chart(out / "pytorch-cpu.png", ratios, f"descent / PyTorch on {cpu}, {threads} threads"):
+        lines += ["", "![descent / PyTorch for every workload](pytorch-cpu.png)"]
     (out / "pytorch-cpu.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def chart(path, ratios, title):
+    """A horizontal bar per workload, on a log scale with 1 marked: right of it descent is faster."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError:
+        print("no matplotlib (apt-get install python3-matplotlib): no chart", file=sys.stderr)
+        return False
+    labels = [w for w, _ in reversed(ratios)]
+    values = [r for _, r in reversed(ratios)]
+    fig, ax = plt.subplots(figsize=(9, 0.22 * len(values) + 1.2))
+    ax.barh(labels, values, color=["tab:green" if v >= 1 else "tab:red" for v in values])
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ticks = [t for t in (0.125, 0.25, 0.5, 1, 2, 4, 8) if min(values) / 2 <= t <= max(values) * 2]
+    ax.set_xticks(ticks, [f"{t:g}×" for t in ticks])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_xlabel("descent / PyTorch (median over rounds; > 1: descent faster)")
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
 
 
 if __name__ == "__main__":
