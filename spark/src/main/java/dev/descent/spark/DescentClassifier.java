@@ -190,11 +190,13 @@ public final class DescentClassifier
     @Override
     public DescentClassificationModel train(Dataset<?> dataset) {
         Dataset<Row> rows = dataset.select(functions.col(getFeaturesCol()), functions.col(getLabelCol()));
-        if (rows.isEmpty()) {
+        // One Spark job for both the emptiness check and the feature width.
+        List<Row> head = rows.takeAsList(1);
+        if (head.isEmpty()) {
             throw new IllegalArgumentException("dataset has no rows: nothing to train on (columns "
                     + getFeaturesCol() + ", " + getLabelCol() + ")");
         }
-        Row first = rows.head();
+        Row first = head.get(0);
         int features = ((Vector) first.get(0)).size();
         int classes = intOf(numClasses);
         if (classes == 0) {

@@ -34,17 +34,16 @@ final class GradientAverage implements Synchroniser {
 
     @Override
     public void step(int rows, float lr, long iteration, boolean lastOfEpoch) {
-        byte[] mine = noRows;
         if (rows > 0) {
             session.forward(rows);
             session.backward(rows);
-            float[] c = session.control();
-            mine = Messages.write(outgoing, rows, c[Control.BATCH_LOSS], c[Control.BATCH_CORRECT],
-                    session.gradients(gradient));
         }
+        // One read of the control block per step: nothing below changes it before setControl.
+        float[] c = session.control();
+        byte[] mine = rows == 0 ? noRows : Messages.write(outgoing, rows, c[Control.BATCH_LOSS],
+                c[Control.BATCH_CORRECT], session.gradients(gradient));
         Messages.Totals global = Messages.average(exchange.allGather(mine), sum, average);
         session.setGradients(average);
-        float[] c = session.control();
         c[Control.BATCH_LOSS] = (float) global.sumA();
         c[Control.BATCH_CORRECT] = (float) global.sumB();
         session.setControl(c);

@@ -153,11 +153,7 @@ class DescentClassifierTest {
     void aLabelThatIsNotAClassIndexFailsTheFitNamingIt() {
         Dataset<Row> bad = train.withColumn("label", train.col("label").plus(0.5));
         Exception e = assertThrows(Exception.class, () -> classifier().setNumClasses(CLASSES + 1).fit(bad));
-        Throwable cause = e;
-        while (cause.getCause() != null && !String.valueOf(cause.getMessage()).contains("not a class index")) {
-            cause = cause.getCause();
-        }
-        assertTrue(String.valueOf(cause.getMessage()).contains("is not a class index in [0, 5)"), e.getMessage());
+        assertTrue(messageMentioning(e, "not a class index").contains("is not a class index in [0, 5)"), e.getMessage());
     }
 
     @Test
@@ -170,11 +166,19 @@ class DescentClassifierTest {
             rows.add(RowFactory.create(Vectors.dense(x), (double) (i % 2)));
         }
         Exception e = assertThrows(Exception.class, () -> classifier().setNumTasks(1).fit(spark.createDataFrame(rows, schema)));
+        assertTrue(messageMentioning(e, "feature 3 is NaN").contains("feature 3 is NaN"), e.getMessage());
+    }
+
+    /**
+     * The message of the first exception in e's cause chain that mentions {@code text} (Spark
+     * wraps a task's exception in its own), or of the innermost cause when none does.
+     */
+    private static String messageMentioning(Throwable e, String text) {
         Throwable cause = e;
-        while (cause.getCause() != null && !String.valueOf(cause.getMessage()).contains("feature 3 is NaN")) {
+        while (cause.getCause() != null && !String.valueOf(cause.getMessage()).contains(text)) {
             cause = cause.getCause();
         }
-        assertTrue(String.valueOf(cause.getMessage()).contains("feature 3 is NaN"), e.getMessage());
+        return String.valueOf(cause.getMessage());
     }
 
     @Test
