@@ -6,9 +6,9 @@ each figure's median over the rounds, its range, and descent's ratio to PyTorch.
 Usage (from the repository root, after `mvn -B -DskipTests package`):
   /usr/bin/python3 benchmarks/pytorch/compare_cpu.py [--rounds 3] [--seconds 0.3] [--out benchmarks/results]
 Writes OUT/pytorch-cpu.md, OUT/pytorch-cpu.jsonl and, with matplotlib (apt-get install
-python3-matplotlib), OUT/pytorch-cpu.png: descent / PyTorch for every workload. Needs Debian's python3-torch with an
-optimized BLAS (apt-get install python3-torch libopenblas0-pthread); cpu_bench.py refuses to
-report with the reference BLAS.
+python3-matplotlib), OUT/pytorch-cpu.png: descent / PyTorch for every workload. Needs Debian's
+python3-torch with an optimized BLAS (apt-get install python3-torch libopenblas0-pthread);
+cpu_bench.py refuses to report with the reference BLAS.
 """
 import argparse
 import json

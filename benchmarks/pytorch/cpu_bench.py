@@ -156,11 +156,9 @@ def main():
         b = torch.randn(n, k).t() if trans == "tb" else torch.randn(k, n)
         s = timed(lambda: torch.mm(a, b), args.seconds)
         r = {"suite": "gemm", "backend": "pytorch", "n": n, "gflops": 2 * m * k * n / s / 1e9}
-        if spec.isdigit():
-            print(json.dumps(r), flush=True)
-        else:
-            print(json.dumps({"suite": "gemm", "backend": "pytorch", "shape": spec, "m": m, "k": k, "n": n,
-                              "gflops": r["gflops"]}), flush=True)
+        if not spec.isdigit():
+            r.update(shape=spec, m=m, k=k)   # squares keep only "n", as descent bench writes them
+        print(json.dumps(r), flush=True)
     for model in args.models.split(","):
         widths = [int(w) for w in model.split("-")]
         for batch in (int(v) for v in args.batches.split(",")):
