@@ -31,6 +31,8 @@ public final class CpuBackend extends dev.descent.BackendBase {
     private final Parallel par;
     /** Scratch that lets the fused update commit only finite values (parameters + up to 3 states). */
     private final FiniteCommit commit;
+    /** The Vector API update loops, or null (then the scalar loops run). */
+    private final CpuUpdates.VectorLoops rules;
     private final GemmKernels.Gemm gemm;
     /** Scratch for the control block as doubles (StepLogic works in double). */
     private final double[] controlScratch = new double[Control.SIZE];
@@ -61,8 +63,9 @@ public final class CpuBackend extends dev.descent.BackendBase {
     public CpuBackend(int threads, boolean vector) {
         super("cpu", true);
         this.par = new Parallel(threads);
-        this.commit = new FiniteCommit(par.threads(), 4, FiniteCommit.chooseProbe(vector));
+        this.commit = new FiniteCommit(par.threads(), 4);
         this.gemm = GemmKernels.choose(vector);
+        this.rules = CpuUpdates.chooseVector(vector);
     }
 
     private static float[] f(Buf buf) {
@@ -88,6 +91,7 @@ public final class CpuBackend extends dev.descent.BackendBase {
     @Override
     public String describe() {
         return "Java float32, " + par.threads() + " threads, GEMM: " + gemm.name()
+                + ", updates: " + (rules != null ? "Vector API" : "auto-vectorized")
                 + " (" + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ")"
                 + (vectorApiAvailableButNotAdded()
                         ? "; start the JVM with --add-modules jdk.incubator.vector for the 2-4x faster Vector API GEMM" : "");
@@ -203,7 +207,7 @@ public final class CpuBackend extends dev.descent.BackendBase {
             s[i] = f(state[i]);
         }
         boolean held = CpuUpdates.step(par, spec, new CpuUpdates.Step(lr, f(params), f(grads), s, length,
-                decayEnd, clipValue, c[Control.CLIP_SCALE], (long) c[Control.STEP], c[Control.MU_PRODUCT], commit));
+                decayEnd, clipValue, c[Control.CLIP_SCALE], (long) c[Control.STEP], c[Control.MU_PRODUCT], commit, rules));
         if (held) {
             c[Control.OUTPUT_BAD] = 1;
         }

@@ -1,0 +1,96 @@
+package dev.descent.cpu;
+
+import dev.descent.optim.OptimizerSpec;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Gets the update rules' Vector API loops compiled off the training thread. Until C2 compiles
+ * it, Vector API code runs about ten thousand times slower than the scalar loop (the interpreter
+ * and C1 make an object of every vector): on the training thread that was a second of near
+ * standstill per rule. So the first step of a rule starts a daemon thread that runs the rule's
+ * vector loop on private arrays, with the step's own settings (at step 1 and a later step, whose
+ * branches differ), while the scalar loops do the work. Once the vector loop runs at compiled
+ * speed it takes over; both give the same bits.
+ *
+ * <p>Only the settings in use are warmed: a loop compiled after seeing several variants of its
+ * flags ran 3-4 times slower (C2 no longer drops the branches not taken), so the warm-up does
+ * not pollute the profile with variants nobody asked for. A later variant may send the loop back
+ * to the interpreter; {@link CpuUpdates} notices the slow pieces, hands the work to the scalar
+ * loops and calls {@link #cooled}, and the next step warms it again.
+ */
+final class VectorWarmup {
+    private VectorWarmup() {}
+
+    private static final int COLD = 0, WARMING = 1, READY = 2;
+    private static final AtomicIntegerArray STATE = new AtomicIntegerArray(7);
+    private static final AtomicLong COOLINGS = new AtomicLong();
+
+    /**
+     * Compiled, a vector loop takes about a nanosecond an element, from memory; before, several
+     * microseconds. The bound sits far from both, so that a cache miss is never taken for the interpreter.
+     */
+    private static final long SLOW_NANOS_PER_ELEMENT = 200;
+    /** Elements of the private arrays the warm-up thread updates. */
+    private static final int N = 4096;
+    /** The warm-up gives up (the scalar loops stay) after this long. */
+    private static final long GIVE_UP_NANOS = 120_000_000_000L;
+
+    /** Whether nanos for n elements is interpreted rather than compiled speed. */
+    static boolean slow(long nanos, int n) {
+        return nanos > n * SLOW_NANOS_PER_ELEMENT;
+    }
+
+    /** Whether rule's vector loop is compiled; if it is not and nobody is compiling it, starts the warm-up. */
+    static boolean ready(int rule, OptimizerSpec spec, float clip, CpuUpdates.VectorLoops loops) {
+        int s = STATE.get(rule);
+        if (s == COLD && STATE.compareAndSet(rule, COLD, WARMING)) {
+            Thread t = new Thread(() -> warm(rule, spec, clip, loops), "descent-vector-warmup-" + rule);
+            t.setDaemon(true);
+            t.start();
+        }
+        return s == READY;
+    }
+
+    /** The rule's vector loop was seen running slowly: back to the scalar loops until it is warm again. */
+    static void cooled(int rule) {
+        COOLINGS.incrementAndGet();
+        STATE.compareAndSet(rule, READY, COLD);
+    }
+
+    /** How many times a vector loop was seen slow and handed its work back to the scalar loops (tests read it). */
+    static long coolings() {
+        return COOLINGS.get();
+    }
+
+    private static void warm(int rule, OptimizerSpec spec, float clip, CpuUpdates.VectorLoops loops) {
+        float[] p = new float[N], g = new float[N];
+        float[][] s = new float[3][N];
+        java.util.Random r = new java.util.Random(rule);
+        for (int i = 0; i < N; i++) {
+            p[i] = (float) r.nextGaussian();
+            g[i] = (float) r.nextGaussian();
+        }
+        long start = System.nanoTime();
+        int fastRounds = 0;
+        while (fastRounds < 3) {
+            if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                return; // stays WARMING: the scalar loops keep the work
+            }
+            boolean fast = true;
+            for (long t : new long[] {1, 10}) { // SGD's first step and the later ones; RAdam rectifies from step 6
+                CpuUpdates.Step st = new CpuUpdates.Step(1e-3f, p, g, s, N, N / 2, clip, 1f, t, 0.5, null, loops);
+                CpuUpdates.VectorLoop loop = CpuUpdates.bind(spec, st).vector();
+                long t0 = System.nanoTime();
+                loop.run(st, 0, N / 2, (float) spec.weightDecay());
+                loop.run(st, N / 2, N, 0f);
+                fast &= !slow(System.nanoTime() - t0, N);
+            }
+            for (float[] a : s) {
+                java.util.Arrays.fill(a, 0f); // keep the state small and finite round after round
+            }
+            fastRounds = fast ? fastRounds + 1 : 0;
+        }
+        STATE.set(rule, READY);
+    }
+}
