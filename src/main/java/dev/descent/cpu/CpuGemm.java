@@ -38,11 +38,21 @@ final class CpuGemm {
      * thread for products under a megaflop, where a fork costs more than it saves.
      */
     static void split(Parallel par, int m, int n, int k, int rowAlign, int colAlign, Block body) {
+        split(par, m, n, k, rowAlign, colAlign, false, body);
+    }
+
+    /**
+     * As above; with {@code wideByColumns}, a C wider than it is tall is split over columns, so
+     * that each thread packs only its share of B (a split over rows has every thread pack all of B).
+     */
+    static void split(Parallel par, int m, int n, int k, int rowAlign, int colAlign, boolean wideByColumns,
+                      Block body) {
         if (m == 0 || n == 0) {
             return;
         }
         int grain = 2L * m * n * k < 1 << 20 ? Integer.MAX_VALUE : 1;
-        if (m >= rowAlign * par.threads() || n < 64) {
+        boolean byRows = wideByColumns ? m >= n || n < colAlign * par.threads() : m >= rowAlign * par.threads() || n < 64;
+        if (byRows) {
             par.forRange(m, Math.min(grain, m), rowAlign, (chunk, from, to) -> body.run(from, to, 0, n));
         } else {
             par.forRange(n, Math.min(grain, n), colAlign, (chunk, from, to) -> body.run(0, m, from, to));

@@ -1,12 +1,23 @@
 package dev.descent.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits index ranges over a fixed set of worker threads. The split depends only on the range
  * length, the grain and the thread count, never on timing, so reductions that combine per-chunk
  * partial sums in chunk order are deterministic run to run (resume-from-checkpoint relies on it).
+ *
+ * <p>The workers are descent's own threads, which wait for the next range spinning for a short
+ * while before they park, and the caller spins for their results the same way. A training step
+ * makes a dozen or more parallel calls a few microseconds to a millisecond apart; handing each to
+ * a ForkJoinPool cost 45 microseconds on this project's 2-core VM (waking a parked thread goes
+ * through the hypervisor), about as much as the work of a small GEMM.
+ *
+ * <p>The workers hold only the {@link Shared} state, never this object, so a Parallel that
+ * nobody closed still becomes garbage, and a {@link Cleaner} then stops its threads.
  */
 final class Parallel implements AutoCloseable {
 
@@ -14,13 +25,56 @@ final class Parallel implements AutoCloseable {
         void run(int chunk, int from, int to);
     }
 
+    /** How long a worker spins for the next range, and the caller for the workers, before parking. */
+    private static final long SPIN_NANOS = 100_000;
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    /** Held while a range runs; a call that finds it held (nested, or from another thread) runs its chunks itself. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final Shared shared = new Shared();
+    private final Cleaner.Cleanable cleanable;
+
+    /** What the caller and the workers share: the count of chunks still running, who waits for them, the first failure. */
+    private static final class Shared {
+        final AtomicInteger pending = new AtomicInteger();
+        volatile Thread waiter;
+        volatile Throwable failure;
+        volatile boolean closed;
+
+        void finished(Throwable t) {
+            if (t != null) {
+                failure = t;
+            }
+            if (pending.decrementAndGet() == 0) {
+                Thread w = waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+    }
 
     Parallel(int threads) {
         this.threads = Math.max(1, threads);
-        // The calling thread runs chunk 0 itself, so the pool needs one worker fewer.
-        this.pool = this.threads > 1 ? new ForkJoinPool(this.threads - 1) : null;
+        // The calling thread runs chunk 0 itself, so there is one worker fewer than threads.
+        this.workers = new Worker[this.threads - 1];
+        for (int w = 0; w < workers.length; w++) {
+            workers[w] = new Worker(w + 1, shared);
+            workers[w].start();
+        }
+        Shared sh = shared;
+        Worker[] ws = workers;
+        this.cleanable = CLEANER.register(this, () -> stop(sh, ws));
+    }
+
+    private static void stop(Shared shared, Worker[] workers) {
+        shared.closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
+        }
     }
 
     int threads() {
@@ -40,23 +94,122 @@ final class Parallel implements AutoCloseable {
             return;
         }
         int per = ((n + chunks - 1) / chunks + align - 1) / align * align;
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks];
-        for (int c = 1; c < chunks; c++) {
-            int from = Math.min(n, c * per);
-            int to = Math.min(n, from + per);
-            int chunk = c;
-            tasks[c] = pool.submit(() -> body.run(chunk, from, to));
+        if (shared.closed || !busy.compareAndSet(false, true)) {
+            for (int c = 0; c < chunks; c++) {
+                body.run(c, Math.min(n, c * per), Math.min(n, c * per + per));
+            }
+            return;
         }
-        body.run(0, 0, Math.min(n, per));
-        for (int c = 1; c < chunks; c++) {
-            tasks[c].join();
+        try {
+            shared.failure = null;
+            shared.pending.set(chunks - 1);
+            for (int c = 1; c < chunks; c++) {
+                workers[c - 1].give(body, Math.min(n, c * per), Math.min(n, c * per + per));
+            }
+            Throwable mine = null;
+            try {
+                body.run(0, 0, Math.min(n, per));
+            } catch (Throwable t) {
+                mine = t;
+            }
+            awaitWorkers();
+            Throwable theirs = shared.failure;
+            if (mine != null || theirs != null) {
+                Throwable t = mine != null ? mine : theirs;
+                if (t instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (t instanceof Error e) {
+                    throw e;
+                }
+                throw new IllegalStateException(t);
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private void awaitWorkers() {
+        long start = System.nanoTime();
+        while (shared.pending.get() > 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            shared.waiter = Thread.currentThread();
+            if (shared.pending.get() > 0) {
+                LockSupport.park(this);
+            }
+            shared.waiter = null;
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        cleanable.clean();
+    }
+
+    /** One worker thread: runs the ranges it is given, one at a time. */
+    private static final class Worker extends Thread {
+        private volatile RangeBody body;
+        private volatile boolean parked;
+        private final int chunk;
+        private final Shared shared;
+        private int from;
+        private int to;
+
+        Worker(int chunk, Shared shared) {
+            super("descent-cpu-" + chunk);
+            this.chunk = chunk;
+            this.shared = shared;
+            setDaemon(true);
+        }
+
+        void give(RangeBody b, int from, int to) {
+            this.from = from;
+            this.to = to;
+            this.body = b; // the volatile write publishes from and to
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            while (!shared.closed) {
+                RangeBody b = awaitBody();
+                if (b == null) {
+                    continue;
+                }
+                Throwable t = null;
+                try {
+                    b.run(chunk, from, to);
+                } catch (Throwable e) {
+                    t = e;
+                }
+                body = null;
+                shared.finished(t);
+            }
+        }
+
+        /** The next range's body, spinning first and then parking; null when woken with none (closing). */
+        private RangeBody awaitBody() {
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < SPIN_NANOS) {
+                RangeBody b = body;
+                if (b != null) {
+                    return b;
+                }
+                Thread.onSpinWait();
+            }
+            parked = true;
+            RangeBody b = body;
+            if (b == null && !shared.closed) {
+                LockSupport.park(this);
+                b = body;
+            }
+            parked = false;
+            return b;
         }
     }
 }
