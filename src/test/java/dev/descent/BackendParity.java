@@ -150,7 +150,13 @@ public final class BackendParity {
     }
 
     public void gemm() {
-        for (int[] s : GEMM_SHAPES) {
+        gemm(GEMM_SHAPES);
+        gemmWithOffsets();
+    }
+
+    /** Every transpose mode and two (alpha, beta) pairs on each (m, n, k) of {@code shapes}. */
+    public void gemm(int[][] shapes) {
+        for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             for (boolean[] mode : GEMM_MODES) {
                 for (float[] ab : new float[][] {{1f, 0f}, {0.5f, 1.5f}}) {
@@ -168,6 +174,9 @@ public final class BackendParity {
                 }
             }
         }
+    }
+
+    private void gemmWithOffsets() {
         // Offsets into larger buffers, as the session's arena and workspace use them.
         Pair a = pair(3 + 7 * 33, 1), b = pair(5 + 33 * 9, 1), c = pair(11 + 7 * 9, 1);
         test.gemm(false, false, 7, 9, 33, 1f, a.t, 3, b.t, 5, 0f, c.t, 11);

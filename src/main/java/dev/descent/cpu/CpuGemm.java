@@ -50,7 +50,7 @@ final class CpuGemm {
         if (m == 0 || n == 0) {
             return;
         }
-        int grain = 2L * m * n * k < 1 << 20 ? Integer.MAX_VALUE : 1;
+        int grain = 2L * m * n * k < 1 << 18 ? Integer.MAX_VALUE : 1;
         boolean byRows = wideByColumns ? m >= n || n < colAlign * par.threads() : m >= rowAlign * par.threads() || n < 64;
         if (byRows) {
             par.forRange(m, Math.min(grain, m), rowAlign, (chunk, from, to) -> body.run(from, to, 0, n));

@@ -12,7 +12,7 @@ import dev.descent.Loss;
 final class CpuOps {
     private CpuOps() {}
 
-    private static final int ELEMENT_GRAIN = 1 << 15;
+    private static final int ELEMENT_GRAIN = 1 << 13;
 
     static void biasActivation(Parallel par, Activation act, int rows, int cols, float[] z, int zOff,
                                float[] bias, int biasOff, float[] out, int outOff) {

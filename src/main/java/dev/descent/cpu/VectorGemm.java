@@ -47,6 +47,10 @@ final class VectorGemm {
 
     static void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+        if (VectorThinGemm.thin(m, k)) {
+            VectorThinGemm.gemm(par, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+            return;
+        }
         // A transposed B is the costly one to pack (a scatter, where B's rows are a copy): for a
         // wide C, split the columns so that each thread packs only its share of it.
         CpuGemm.split(par, m, n, k, MR, NR, transB, (i0, i1, j0, j1) ->

@@ -41,6 +41,10 @@ class CpuParityTest extends BackendSuite {
                 BackendParity p = new BackendParity(cpu, 3000);
                 p.gemm();
                 assertEquals(BackendParity.expectedGemmChecks(), p.checks());
+                // Thin products (VectorThinGemm) large enough to be split over both threads:
+                // one row of A over columns, a two-deep outer product over rows.
+                p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}});
+                assertEquals(BackendParity.expectedGemmChecks() + 3 * BackendParity.GEMM_MODES.length * 2, p.checks());
                 count(p.checks());
             }
         }
