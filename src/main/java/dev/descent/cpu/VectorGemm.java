@@ -8,12 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code --add-modules jdk.incubator.vector} (see {@link GemmKernels}); otherwise
  * {@link CpuGemm} runs. Row-major, C = alpha op(A) op(B) + beta C.
  *
- * <p>Version 3: the classic register-blocked micro-kernel. op(A) is packed MR rows at a time
+ * <p>Version 4: the classic register-blocked micro-kernel. op(A) is packed MR rows at a time
  * ([k][MR], zero-padded), op(B) NR = 2 vectors of columns at a time ([k][NR], zero-padded); for
  * each k the kernel broadcasts MR values of A and does MR x 2 fused multiply-adds into
  * accumulators that stay in registers for the whole K block (12 of the 32 AVX-512 registers).
  * This is what auto-vectorized Java cannot express: there every FMA also loads and stores an
  * accumulator. Edge tiles compute on the zero padding and store only the valid part.
+ * Since version 4 alpha and beta are applied as the kernel stores (no pass over C to scale it
+ * first, and C is not read at all when beta is 0), A is packed row by row, and products with
+ * at most 4 rows or a depth of at most 4 go to {@link VectorThinGemm}.
  */
 final class VectorGemm {
     private VectorGemm() {}
@@ -59,21 +62,29 @@ final class VectorGemm {
 
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int m, int n, int k,
                               float alpha, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
-        CpuGemm.scale(beta, c, cOff, n, i0, i1, j0, j1);
         float[] pa = PACK_A.get();
         float[] pb = PACK_B.get();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
+                // beta applies once, on the first K block; no separate pass over C.
+                float cScale = pc == 0 ? beta : 1f;
                 packB(transB, b, bOff, n, k, pc, kc, jc, nc, pb);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(transA, a, aOff, m, k, ic, mc, pc, kc, alpha, pa);
+                    if (transA) {
+                        packA(a, aOff, m, ic, mc, pc, kc, pa);
+                    } else {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            packRows(a, aOff + (ic + ir) * k + pc, k, Math.min(MR, mc - ir), kc, pa, ir * kc);
+                        }
+                    }
                     for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
                         for (int jr = 0; jr < nc; jr += NR) {
                             micro(pa, ir * kc, pb, jr * kc, kc, c, cOff + (ic + ir) * n + jc + jr, n,
-                                    Math.min(MR, mc - ir), Math.min(NR, nc - jr));
+                                    mr, Math.min(NR, nc - jr), alpha, cScale);
                         }
                     }
                 }
@@ -81,19 +92,37 @@ final class VectorGemm {
         }
     }
 
-    /** pa[(i/MR)*kc*MR + p*MR + i%MR] = alpha * op(A)[ic+i][pc+p], zero rows past mc. */
-    private static void packA(boolean transA, float[] a, int aOff, int m, int k, int ic, int mc, int pc, int kc,
-                              float alpha, float[] pa) {
+    /** pa[(i/MR)*kc*MR + p*MR + i%MR] = op(A)[ic+i][pc+p] for A transposed (k x m), zero rows past mc. */
+    private static void packA(float[] a, int aOff, int m, int ic, int mc, int pc, int kc, float[] pa) {
         for (int ir = 0; ir < mc; ir += MR) {
             int base = ir * kc;
+            int rows = Math.min(MR, mc - ir);
             for (int p = 0; p < kc; p++) {
+                int src = aOff + (pc + p) * m + ic + ir;
+                int dst = base + p * MR;
                 for (int r = 0; r < MR; r++) {
-                    int i = ic + ir + r;
-                    float v = 0f;
-                    if (ir + r < mc) {
-                        v = alpha * (transA ? a[aOff + (pc + p) * m + i] : a[aOff + i * k + pc + p]);
-                    }
-                    pa[base + p * MR + r] = v;
+                    pa[dst + r] = r < rows ? a[src + r] : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * pa[base + p*MR + r] = a[src + r*lda + p] for r < rows, zero for the rows after: A not
+     * transposed. Row by row, so each loop reads one row in order and stores at a constant
+     * stride, with no test in it; interleaving the rows element by element (with the transpose
+     * and edge tests inside) cost a fifth of the batch-64 forward GEMM.
+     */
+    private static void packRows(float[] a, int src, int lda, int rows, int kc, float[] pa, int base) {
+        for (int r = 0; r < MR; r++) {
+            if (r < rows) {
+                int row = src + r * lda;
+                for (int p = 0; p < kc; p++) {
+                    pa[base + p * MR + r] = a[row + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    pa[base + p * MR + r] = 0f;
                 }
             }
         }
@@ -129,8 +158,13 @@ final class VectorGemm {
         }
     }
 
-    /** C[MR x NR tile] += packed A panel * packed B panel over kc; stores rows < mr, columns < nr. */
-    private static void micro(float[] pa, int ao, float[] pb, int bo, int kc, float[] c, int co, int ldc, int mr, int nr) {
+    /**
+     * C[MR x NR tile] = cScale C + alpha (packed A panel x packed B panel) over kc; stores rows
+     * < mr, columns < nr. cScale is beta on the first K block (0: C is not read, NaN included)
+     * and 1 after.
+     */
+    private static void micro(float[] pa, int ao, float[] pb, int bo, int kc, float[] c, int co, int ldc,
+                              int mr, int nr, float alpha, float cScale) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -160,25 +194,40 @@ final class VectorGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
+        if (alpha != 1) {
+            c00 = c00.mul(alpha);
+            c01 = c01.mul(alpha);
+            c10 = c10.mul(alpha);
+            c11 = c11.mul(alpha);
+            c20 = c20.mul(alpha);
+            c21 = c21.mul(alpha);
+            c30 = c30.mul(alpha);
+            c31 = c31.mul(alpha);
+            c40 = c40.mul(alpha);
+            c41 = c41.mul(alpha);
+            c50 = c50.mul(alpha);
+            c51 = c51.mul(alpha);
+        }
         // Written out, not looped over an array: a FloatVector stored into an array escapes, and
         // C2 then keeps every vector of the method boxed (the kernel ran at 3.5 GFLOP/s that way).
         boolean full = mr == MR && nr == NR;
         float[] dst = full ? c : EDGE.get();
         int o = full ? co : 0;
         int ld = full ? ldc : NR;
-        if (full) {
-            c00 = c00.add(FloatVector.fromArray(S, c, o));
-            c01 = c01.add(FloatVector.fromArray(S, c, o + L));
-            c10 = c10.add(FloatVector.fromArray(S, c, o + ld));
-            c11 = c11.add(FloatVector.fromArray(S, c, o + ld + L));
-            c20 = c20.add(FloatVector.fromArray(S, c, o + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, c, o + 2 * ld + L));
-            c30 = c30.add(FloatVector.fromArray(S, c, o + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, c, o + 3 * ld + L));
-            c40 = c40.add(FloatVector.fromArray(S, c, o + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(S, c, o + 4 * ld + L));
-            c50 = c50.add(FloatVector.fromArray(S, c, o + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(S, c, o + 5 * ld + L));
+        if (full && cScale != 0) {
+            FloatVector s = FloatVector.broadcast(S, cScale);
+            c00 = FloatVector.fromArray(S, c, o).fma(s, c00);
+            c01 = FloatVector.fromArray(S, c, o + L).fma(s, c01);
+            c10 = FloatVector.fromArray(S, c, o + ld).fma(s, c10);
+            c11 = FloatVector.fromArray(S, c, o + ld + L).fma(s, c11);
+            c20 = FloatVector.fromArray(S, c, o + 2 * ld).fma(s, c20);
+            c21 = FloatVector.fromArray(S, c, o + 2 * ld + L).fma(s, c21);
+            c30 = FloatVector.fromArray(S, c, o + 3 * ld).fma(s, c30);
+            c31 = FloatVector.fromArray(S, c, o + 3 * ld + L).fma(s, c31);
+            c40 = FloatVector.fromArray(S, c, o + 4 * ld).fma(s, c40);
+            c41 = FloatVector.fromArray(S, c, o + 4 * ld + L).fma(s, c41);
+            c50 = FloatVector.fromArray(S, c, o + 5 * ld).fma(s, c50);
+            c51 = FloatVector.fromArray(S, c, o + 5 * ld + L).fma(s, c51);
         }
         c00.intoArray(dst, o);
         c01.intoArray(dst, o + L);
@@ -198,7 +247,8 @@ final class VectorGemm {
         float[] edge = dst;
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nr; j++) {
-                c[co + r * ldc + j] += edge[r * NR + j];
+                int ci = co + r * ldc + j;
+                c[ci] = (cScale == 0 ? 0f : cScale * c[ci]) + edge[r * NR + j];
             }
         }
     }
