@@ -25,33 +25,41 @@ ROOT = HERE.parent.parent
 # (X W), weight gradient (X^T dY) and input gradient (dY W^T).
 SIZES, GEMM = "16,20,24", "256,512,1024,2048,64x784x256,784x64x256:ta,64x256x784:tb"
 MODELS, BATCHES = "784-256-128-10,784-4096-4096-10", "1,64,1024"
+# One epoch (60,000 samples) of the small model only: the large one would take minutes per epoch.
+EPOCH_MODELS, EPOCH_BATCHES = "784-256-128-10", "64,1024"
 
 
 def key(r):
     if r["suite"] == "update":
         return ("update", r["rule"], r["n"])
-    if r["suite"] == "step":
-        return ("step", r["model"], r["batch"])
+    if r["suite"] in ("step", "epoch"):
+        return (r["suite"], r["model"], r["batch"])
     return (r["suite"], r.get("shape", r.get("n")))
 
 
 def figure(r):
     """The higher-is-better figure each suite reports."""
-    return {"copy": "gbs", "update": "params_per_s", "gemm": "gflops", "step": "samples_per_s"}[r["suite"]]
+    return {"copy": "gbs", "update": "params_per_s", "gemm": "gflops", "step": "samples_per_s",
+            "epoch": "samples_per_s"}[r["suite"]]
 
 
 def run_descent(jar, seconds):
     out = ROOT / "target" / "compare-descent.jsonl"
-    subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-jar", str(jar), "bench", "--backend", "cpu",
-                    "--suite", "copy,updates,gemm,step", "--sizes", SIZES, "--gemm", GEMM, "--models", MODELS,
-                    "--batches", BATCHES, "--seconds", str(seconds), "--json", str(out)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    rows = []
+    for suites, models in (("copy,updates,gemm,step", MODELS), ("epoch", EPOCH_MODELS)):
+        subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-jar", str(jar), "bench", "--backend", "cpu",
+                        "--suite", suites, "--sizes", SIZES, "--gemm", GEMM, "--models", models,
+                        "--batches", BATCHES, "--epoch-batches", EPOCH_BATCHES, "--seconds", str(seconds),
+                        "--json", str(out)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rows += [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    return rows
 
 
 def run_torch(threads, seconds):
     p = subprocess.run([sys.executable, str(HERE / "cpu_bench.py"), "--threads", str(threads), "--sizes", SIZES,
-                        "--gemm", GEMM, "--models", MODELS, "--batches", BATCHES, "--seconds", str(seconds)],
+                        "--gemm", GEMM, "--models", MODELS, "--batches", BATCHES, "--epoch-models", EPOCH_MODELS,
+                        "--epoch-batches", EPOCH_BATCHES, "--seconds", str(seconds)],
                        check=True, capture_output=True, text=True)
     return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
 
@@ -107,11 +115,11 @@ def main():
         return f"{m:.4g} [{min(vals):.3g}–{max(vals):.3g}]", m
 
     def order(k):
-        suite = ["copy", "update", "gemm", "step"].index(k[0])
+        suite = ["copy", "update", "gemm", "step", "epoch"].index(k[0])
         return (suite,) + tuple((0, v, "") if isinstance(v, int) else (1, 0, v) for v in k[1:])
     keys = sorted({k for (_, k) in results}, key=order)
     ratios = []   # (workload, descent / PyTorch) for the chart
-    units = {"copy": "GB/s", "update": "params/s", "gemm": "GFLOP/s", "step": "samples/s"}
+    units = {"copy": "GB/s", "update": "params/s", "gemm": "GFLOP/s", "step": "samples/s", "epoch": "samples/s"}
     for k in keys:
         d, dm = cell(results.get(("cpu", k), []))
         t, tm = cell(results.get(("pytorch", k), []))
@@ -124,6 +132,8 @@ def main():
             what = f"{k[1]}^3" if isinstance(k[1], int) else k[1]
         elif k[0] == "update":
             what = f"{k[1]}, n=2^{k[2].bit_length() - 1}"
+        elif k[0] == "epoch":
+            what = f"{k[1]}, batch {k[2]}, 60k samples"
         else:
             what = f"{k[1]}, batch {k[2]}"
         lines.append(f"| {k[0]} | {what} | {units[k[0]]} | {d} | {t} | {f} | {ratio} |")

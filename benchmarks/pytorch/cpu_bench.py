@@ -8,9 +8,12 @@ descent's format (suite, backend, and the same figures):
   gemm    n^3 float32 matmul
   step    one training step of a ReLU MLP (index a batch from 8, forward, cross-entropy,
           backward, optimizer step with Adam)
+  epoch   one shuffled pass over 60,000 random samples (MNIST's training set size) at each of
+          --epoch-batches, the last batch short, as `descent bench --suite epoch` trains it
 
 Usage: cpu_bench.py --threads N [--sizes 16,20,24] [--gemm 256,512,1024,2048,64x784x256,...]
                     [--models 784-256-128-10,...] [--batches 1,64,1024] [--seconds 0.5]
+                    [--epoch-models 784-256-128-10] [--epoch-batches 64,1024]
 Each figure is the best of three rounds of repeated calls lasting --seconds / 3, after a warm-up,
 as descent's bench times it. Like descent's bench, copies and updates cycle through enough
 separate buffers (256 MB in all) that the caches cannot flatter the small sizes. Refuses to run when torch's matmul is the reference BLAS (Debian's
@@ -83,13 +86,17 @@ def blas_check():
     return gflops
 
 
-def step_workload(widths, batch):
+def mlp(widths):
     layers = []
     for i in range(len(widths) - 1):
         layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
         if i < len(widths) - 2:
             layers.append(torch.nn.ReLU())
-    net = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def step_workload(widths, batch):
+    net = mlp(widths)
     opt = torch.optim.Adam(net.parameters(), lr=1e-4)
     x = torch.rand(8 * batch, widths[0])
     y = torch.randint(0, widths[-1], (8 * batch,))
@@ -107,6 +114,27 @@ def step_workload(widths, batch):
     return one, flops
 
 
+EPOCH_ROWS = 60_000
+
+
+def epoch_workload(widths, batch):
+    """One epoch: a new random order, then every batch of it (the last one short)."""
+    net = mlp(widths)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+    x = torch.rand(EPOCH_ROWS, widths[0])
+    y = torch.randint(0, widths[-1], (EPOCH_ROWS,))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def one():
+        order = torch.randperm(EPOCH_ROWS)
+        for start in range(0, EPOCH_ROWS, batch):
+            idx = order[start:start + batch]
+            opt.zero_grad(set_to_none=False)
+            loss_fn(net(x[idx]), y[idx]).backward()
+            opt.step()
+    return one
+
+
 def gemm_shape(spec):
     """N, or MxKxN with an optional :ta / :tb (A or B transposed), as descent bench --gemm reads it."""
     body, _, trans = spec.partition(":")
@@ -122,6 +150,8 @@ def main():
     ap.add_argument("--gemm", default="256,512,1024,2048")
     ap.add_argument("--models", default="784-256-128-10,784-4096-4096-10")
     ap.add_argument("--batches", default="1,64,1024")
+    ap.add_argument("--epoch-models", default="784-256-128-10")
+    ap.add_argument("--epoch-batches", default="64,1024")
     ap.add_argument("--seconds", type=float, default=0.5)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -166,6 +196,12 @@ def main():
             s = timed(one, args.seconds)
             print(json.dumps({"suite": "step", "backend": "pytorch", "model": model, "batch": batch, "ms": s * 1e3,
                               "samples_per_s": batch / s, "gflops": flops / s / 1e9}), flush=True)
+    for model in filter(None, args.epoch_models.split(",")):
+        widths = [int(w) for w in model.split("-")]
+        for batch in (int(v) for v in args.epoch_batches.split(",")):
+            s = timed(epoch_workload(widths, batch), args.seconds)
+            print(json.dumps({"suite": "epoch", "backend": "pytorch", "model": model, "batch": batch, "s": s,
+                              "samples_per_s": EPOCH_ROWS / s, "rows": EPOCH_ROWS}), flush=True)
 
 
 if __name__ == "__main__":

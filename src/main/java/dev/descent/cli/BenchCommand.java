@@ -37,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> backends;
 
     @Option(names = "--suite", defaultValue = "copy,updates,gemm", split = ",",
-            description = "copy, updates, gemm, step (default: ${DEFAULT-VALUE})")
+            description = "copy, updates, gemm, step, epoch (default: ${DEFAULT-VALUE})")
     List<String> suites;
 
     @Option(names = "--sizes", defaultValue = "16,20,24", split = ",",
@@ -56,6 +56,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batches", defaultValue = "64,1024", split = ",",
             description = "batch sizes for the step suite (default: ${DEFAULT-VALUE})")
     List<Integer> batches;
+
+    @Option(names = "--epoch-batches", defaultValue = "64,1024", split = ",",
+            description = "batch sizes for the epoch suite: one shuffled pass over 60,000 random samples"
+                    + " (MNIST's training set size) through Trainer, for each of --models (default: ${DEFAULT-VALUE})")
+    List<Integer> epochBatches;
 
     @Option(names = "--seconds", defaultValue = "0.5", description = "target time per measurement (default: ${DEFAULT-VALUE})")
     double seconds;
@@ -86,6 +91,11 @@ final class BenchCommand implements Callable<Integer> {
         for (int b : batches) {
             if (b < 1 || b > 65536) {
                 throw new IllegalArgumentException("--batches must be in [1, 65536], got " + b);
+            }
+        }
+        for (int b : epochBatches) {
+            if (b < 1 || b > EPOCH_ROWS) {
+                throw new IllegalArgumentException("--epoch-batches must be in [1, " + EPOCH_ROWS + "], got " + b);
             }
         }
         for (String m : models) {
@@ -130,6 +140,13 @@ final class BenchCommand implements Callable<Integer> {
                     for (String m : models) {
                         for (int b : batches) {
                             step(be, m, b);
+                        }
+                    }
+                    break;
+                case "epoch":
+                    for (String m : models) {
+                        for (int b : epochBatches) {
+                            epoch(be, m, b);
                         }
                     }
                     break;
@@ -221,6 +238,20 @@ final class BenchCommand implements Callable<Integer> {
                         "gflops", flops / s / 1e9));
     }
 
+    private void epoch(Backend be, String model, int batch) {
+        double s;
+        try (Workload w = Workloads.epoch(be, widths(model), batch, EPOCH_ROWS)) {
+            s = time(be, w::run);
+        }
+        record(String.format(Locale.ROOT, "epoch     %-18s batch %5d %9.3f s  %10.0f samples/s", model, batch, s,
+                        EPOCH_ROWS / s),
+                json("epoch", be, "model", model, "batch", batch, "s", s, "samples_per_s", EPOCH_ROWS / s,
+                        "rows", EPOCH_ROWS));
+    }
+
+    /** Samples in the epoch suite's training set: MNIST's and Fashion-MNIST's training set size. */
+    static final int EPOCH_ROWS = 60_000;
+
     /** "784-256-10" as widths; an exception naming --models for anything else. */
     static int[] widths(String model) {
         String[] parts = model.split("-");
@@ -266,8 +297,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void validateSuites(List<String> suites) {
         for (String s : suites) {
-            if (!List.of("copy", "updates", "gemm", "step").contains(s)) {
-                throw new IllegalArgumentException("--suite must list copy, updates, gemm, step; got '" + s + "'");
+            if (!List.of("copy", "updates", "gemm", "step", "epoch").contains(s)) {
+                throw new IllegalArgumentException("--suite must list copy, updates, gemm, step, epoch; got '" + s + "'");
             }
         }
     }

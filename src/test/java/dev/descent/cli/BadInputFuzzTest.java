@@ -81,6 +81,9 @@ class BadInputFuzzTest {
         for (String v : new String[] {"0", "-3", "100000", "x", "64x784", "64x0x256", "8:ta", "4x4x4:tx", "4x4x4x4"}) {
             cases.add(new String[] {"bench", "--suite", "gemm", "--gemm", v});
         }
+        for (String v : new String[] {"0", "-64", "60001", "x"}) {
+            cases.add(new String[] {"bench", "--suite", "epoch", "--epoch-batches", v});
+        }
         cases.add(new String[] {"bench", "--suite", "nothing"});
         cases.add(new String[] {"bench", "--backend", "nope"});
         cases.add(new String[] {"devices", "--what"});

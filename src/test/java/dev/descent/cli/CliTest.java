@@ -68,6 +68,23 @@ class CliTest {
     }
 
     @Test
+    void benchTrainsOneEpochOfSixtyThousandSamplesPerBatchSize(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path json = dir.resolve("epoch.jsonl");
+        Result r = run("bench", "--backend", "cpu", "--suite", "epoch", "--models", "12-6-3", "--epoch-batches",
+                "1000,60000", "--seconds", "0.01", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("epoch     12-6-3             batch  1000"), r.out());
+        assertTrue(r.out().contains("epoch     12-6-3             batch 60000"), r.out());
+        List<String> lines = java.nio.file.Files.readAllLines(json);
+        assertEquals(2, lines.size(), String.join("\n", lines));
+        for (String line : lines) {
+            assertTrue(line.contains("\"suite\":\"epoch\"") && line.contains("\"rows\":60000")
+                    && line.matches(".*\"samples_per_s\":[0-9.E]+.*"), line);
+        }
+    }
+
+    @Test
     void devicesListsEveryBackendAndExitsZero() {
         Result r = run("devices");
         assertEquals(0, r.code());

@@ -6,8 +6,10 @@ import dev.descent.Buf;
 import dev.descent.Control;
 import dev.descent.DeviceDataset;
 import dev.descent.Model;
+import dev.descent.Schedule;
 import dev.descent.Session;
 import dev.descent.StepGuard;
+import dev.descent.Trainer;
 import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
 import dev.descent.optim.OptimizerSpec;
@@ -113,23 +115,10 @@ public final class Workloads {
      * batches that the step walks through.
      */
     public static Workload trainStep(Backend be, int[] widths, int batch) {
-        Model.Builder builder = Model.builder(widths[0]);
-        for (int i = 1; i < widths.length - 1; i++) {
-            builder.dense(widths[i], Activation.RELU);
-        }
-        Model model = builder.dense(widths[widths.length - 1], Activation.IDENTITY).build();
+        Model model = mlp(widths);
         int rows = batch * 8;
-        Random r = new Random(2);
-        float[] x = new float[rows * widths[0]];
-        int[] y = new int[rows];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = r.nextFloat();
-        }
-        for (int i = 0; i < rows; i++) {
-            y[i] = r.nextInt(model.outputWidth());
-        }
         Session session = Session.create(model, be, Adam.adam(1e-4), batch, 3);
-        DeviceDataset data = session.upload(Dataset.classification(x, rows, widths[0], y, model.outputWidth()));
+        DeviceDataset data = session.upload(randomData(model, rows, 2));
         long flops = 0;
         for (dev.descent.Layer l : model.layers()) {
             flops += 6L * batch * l.inputs() * l.units();  // forward, weight gradient, input gradient
@@ -143,5 +132,43 @@ public final class Workloads {
             data.close();
             session.close();
         });
+    }
+
+    /**
+     * One epoch through {@link Trainer}: a new shuffled order of {@code rows} random samples,
+     * then every batch (the last one short), as {@code descent train} runs it; Adam at 1e-4.
+     */
+    public static Workload epoch(Backend be, int[] widths, int batch, int rows) {
+        Model model = mlp(widths);
+        Session session = Session.create(model, be, Adam.adam(1e-4), batch, 3);
+        DeviceDataset data = session.upload(randomData(model, rows, 4));
+        Trainer trainer = new Trainer(session, new Trainer.Config(1, batch, 5, Schedule.CONSTANT, true));
+        return Workload.of(() -> trainer.fit(data, null, null), 0, 0, rows, () -> {
+            data.close();
+            session.close();
+        });
+    }
+
+    private static Model mlp(int[] widths) {
+        Model.Builder builder = Model.builder(widths[0]);
+        for (int i = 1; i < widths.length - 1; i++) {
+            builder.dense(widths[i], Activation.RELU);
+        }
+        return builder.dense(widths[widths.length - 1], Activation.IDENTITY).build();
+    }
+
+    /** Uniform features in [0, 1) and uniform labels, from a fixed seed. */
+    private static Dataset randomData(Model model, int rows, long seed) {
+        int width = model.inputWidth();
+        Random r = new Random(seed);
+        float[] x = new float[rows * width];
+        int[] y = new int[rows];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat();
+        }
+        for (int i = 0; i < rows; i++) {
+            y[i] = r.nextInt(model.outputWidth());
+        }
+        return Dataset.classification(x, rows, width, y, model.outputWidth());
     }
 }
