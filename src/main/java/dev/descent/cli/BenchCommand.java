@@ -158,10 +158,18 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Seconds per call of {@code body}: repeat until {@link #seconds} has passed, best of 3 rounds. */
+    /**
+     * Seconds per call of {@code body}: repeat until {@link #seconds} has passed, best of 3 rounds,
+     * after a warm-up of three times that (at most 1.5 s) in which the JIT compiles what the body
+     * runs: the CPU backend's Vector API update loops take about a second to compile, on a thread
+     * of their own, and run the scalar loops until then.
+     */
     private double time(Backend be, Runnable body) {
-        body.run();
-        be.synchronize();
+        long warm = System.nanoTime() + (long) (Math.min(1.5, 3 * seconds) * 1e9);
+        do {
+            body.run();
+            be.synchronize();
+        } while (System.nanoTime() < warm);
         long reps = 1;
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 3; round++) {

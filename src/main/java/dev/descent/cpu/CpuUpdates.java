@@ -94,7 +94,7 @@ final class CpuUpdates {
         return null;
     }
 
-    /** A rule bound to one step's coefficients: its index (0-6), scalar loop and vector loop (null without the Vector API). */
+    /** A rule bound to one step's coefficients: its index (0-7, one per vector loop), scalar loop and vector loop (null without the Vector API). */
     record Bound(int index, Loop scalar, VectorLoop vector) {}
 
     /** One rule's vector form over whole vectors of {@code st}'s arrays. */
@@ -121,7 +121,8 @@ final class CpuUpdates {
             @Override
             public Bound adam(Adam o) {
                 AdamK k = AdamK.of(o, st);
-                return new Bound(1, (f, t, w) -> CpuUpdates.adam(k, st, f, t, w),
+                // AMSGrad runs a vector loop of its own (VectorUpdates), so it warms up on its own.
+                return new Bound(k.amsgrad() ? 7 : 1, (f, t, w) -> CpuUpdates.adam(k, st, f, t, w),
                         v == null ? null : (s, f, t, w) -> v.adam(k, s, f, t, w));
             }
 

@@ -23,7 +23,7 @@ final class VectorWarmup {
     private VectorWarmup() {}
 
     private static final int COLD = 0, WARMING = 1, READY = 2;
-    private static final AtomicIntegerArray STATE = new AtomicIntegerArray(7);
+    private static final AtomicIntegerArray STATE = new AtomicIntegerArray(8);
     private static final AtomicLong COOLINGS = new AtomicLong();
 
     /**
