@@ -54,10 +54,91 @@ final class VectorGemm {
             VectorThinGemm.gemm(par, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
             return;
         }
+        if (sharedPacking(m, n, k)) {
+            shared(par, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+            return;
+        }
         // A transposed B is the costly one to pack (a scatter, where B's rows are a copy): for a
         // wide C, split the columns so that each thread packs only its share of it.
         CpuGemm.split(par, m, n, k, MR, NR, transB, (i0, i1, j0, j1) ->
                 block(transA, transB, i0, i1, j0, j1, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
+    }
+
+    /**
+     * Products whose packed operands take at most this many floats (4 MiB: the 784-256-128-10
+     * MLP's GEMMs at any batch up to a few hundred, squares up to 724) are packed whole, once,
+     * by all threads together, and then shared (see {@link #shared}).
+     */
+    static final long SHARED_PACK_FLOATS = 1 << 20;
+
+    /**
+     * Whether {@link #shared} takes the product: its packed operands fit {@link #SHARED_PACK_FLOATS},
+     * and it has at least 2^24 flops, below which its three parallel passes cost more than they
+     * save (64x256x128 ran 10-20% slower that way).
+     */
+    static boolean sharedPacking(int m, int n, int k) {
+        return packedFloats(m, n, k) <= SHARED_PACK_FLOATS && 2L * m * n * k >= 1 << 24;
+    }
+
+    /** Floats of op(A) and op(B) packed whole into zero-padded MR-row and NR-column panels. */
+    static long packedFloats(int m, int n, int k) {
+        return ((long) (m + MR - 1) / MR * MR + (long) (n + NR - 1) / NR * NR) * k;
+    }
+
+    /** The calling thread's shared panels (the workers reach them through the call's lambdas). */
+    private static final ThreadLocal<float[][]> SHARED = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Two parallel passes: the threads pack all of op(A) and op(B) into panels that span the whole
+     * k, splitting the panels between them; then they split C's MR x NR tiles evenly, walking k
+     * in KC blocks. In {@link #block}'s split every thread packs the whole of one operand, which
+     * for training's skinny products (batch 64 x 784 x 256) is a tenth of the work, and a split
+     * in whole MR-row blocks leaves 64 rows as 36 + 28.
+     */
+    private static void shared(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+        int aPanels = (m + MR - 1) / MR;
+        int bPanels = (n + NR - 1) / NR;
+        float[][] bufs = SHARED.get();
+        if (bufs[0].length < aPanels * MR * k) {
+            bufs[0] = new float[aPanels * MR * k];
+        }
+        if (bufs[1].length < bPanels * NR * k) {
+            bufs[1] = new float[bPanels * NR * k];
+        }
+        float[] pa = bufs[0];
+        float[] pb = bufs[1];
+        int grain = 2L * m * n * k < 1 << 18 ? Integer.MAX_VALUE : 1;
+        // A's panels (MR rows) and B's (NR columns) differ in size: each is split on its own.
+        par.forRange(aPanels, grain, 1, (chunk, from, to) -> {
+            for (int u = from; u < to; u++) {
+                int rows = Math.min(MR, m - u * MR);
+                if (transA) {
+                    packA(a, aOff, m, u * MR, rows, 0, k, pa, u * MR * k);
+                } else {
+                    packRows(a, aOff + u * MR * k, k, rows, k, pa, u * MR * k);
+                }
+            }
+        });
+        par.forRange(bPanels, grain, 1, (chunk, from, to) -> {
+            for (int jr = from; jr < to; jr++) {
+                packB(transB, b, bOff, n, k, 0, k, jr * NR, Math.min(NR, n - jr * NR), pb, jr * NR * k);
+            }
+        });
+        par.forRange(aPanels * bPanels, grain, 1, (chunk, from, to) -> {
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float cScale = pc == 0 ? beta : 1f;
+                // Column panel by column panel: a thread's B panels stay in its own cache, and
+                // each is used by every row panel in turn (row-major order ran 10-15% slower).
+                for (int t = from; t < to; t++) {
+                    int jr = t / aPanels;
+                    int ir = t - jr * aPanels;
+                    micro(pa, ir * MR * k + pc * MR, pb, jr * NR * k + pc * NR, kc, c, cOff + ir * MR * n + jr * NR, n,
+                            Math.min(MR, m - ir * MR), Math.min(NR, n - jr * NR), alpha, cScale);
+                }
+            }
+        });
     }
 
     private static void block(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int m, int n, int k,
@@ -70,11 +151,11 @@ final class VectorGemm {
                 int kc = Math.min(KC, k - pc);
                 // beta applies once, on the first K block; no separate pass over C.
                 float cScale = pc == 0 ? beta : 1f;
-                packB(transB, b, bOff, n, k, pc, kc, jc, nc, pb);
+                packB(transB, b, bOff, n, k, pc, kc, jc, nc, pb, 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     if (transA) {
-                        packA(a, aOff, m, ic, mc, pc, kc, pa);
+                        packA(a, aOff, m, ic, mc, pc, kc, pa, 0);
                     } else {
                         for (int ir = 0; ir < mc; ir += MR) {
                             packRows(a, aOff + (ic + ir) * k + pc, k, Math.min(MR, mc - ir), kc, pa, ir * kc);
@@ -92,10 +173,10 @@ final class VectorGemm {
         }
     }
 
-    /** pa[(i/MR)*kc*MR + p*MR + i%MR] = op(A)[ic+i][pc+p] for A transposed (k x m), zero rows past mc. */
-    private static void packA(float[] a, int aOff, int m, int ic, int mc, int pc, int kc, float[] pa) {
+    /** pa[at + (i/MR)*kc*MR + p*MR + i%MR] = op(A)[ic+i][pc+p] for A transposed (k x m), zero rows past mc. */
+    private static void packA(float[] a, int aOff, int m, int ic, int mc, int pc, int kc, float[] pa, int at) {
         for (int ir = 0; ir < mc; ir += MR) {
-            int base = ir * kc;
+            int base = at + ir * kc;
             int rows = Math.min(MR, mc - ir);
             for (int p = 0; p < kc; p++) {
                 int src = aOff + (pc + p) * m + ic + ir;
@@ -128,11 +209,11 @@ final class VectorGemm {
         }
     }
 
-    /** pb[(j/NR)*kc*NR + p*NR + j%NR] = op(B)[pc+p][jc+j], zero columns past nc. */
+    /** pb[at + (j/NR)*kc*NR + p*NR + j%NR] = op(B)[pc+p][jc+j], zero columns past nc. */
     private static void packB(boolean transB, float[] b, int bOff, int n, int k, int pc, int kc, int jc, int nc,
-                              float[] pb) {
+                              float[] pb, int at) {
         for (int jr = 0; jr < nc; jr += NR) {
-            int base = jr * kc;
+            int base = at + jr * kc;
             int width = Math.min(NR, nc - jr);
             if (transB) {
                 // B is n x k: walk each of its rows along k (contiguous reads) and scatter into
@@ -145,6 +226,15 @@ final class VectorGemm {
                         pb[base + p * NR + j] = b[src + p];
                     }
                 }
+            }
+            if (!transB && width == NR) {
+                // Two vectors per row: System.arraycopy's call cost more than copying 32 floats.
+                int src = bOff + pc * n + jc + jr;
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(S, b, src + p * n).intoArray(pb, base + p * NR);
+                    FloatVector.fromArray(S, b, src + p * n + L).intoArray(pb, base + p * NR + L);
+                }
+                continue;
             }
             for (int p = 0; p < kc; p++) {
                 int dst = base + p * NR;

@@ -42,11 +42,23 @@ class CpuParityTest extends BackendSuite {
                 p.gemm();
                 assertEquals(BackendParity.expectedGemmChecks(), p.checks());
                 // Thin products (VectorThinGemm) large enough to be split over both threads:
-                // one row of A over columns, a two-deep outer product over rows.
-                p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}});
-                assertEquals(BackendParity.expectedGemmChecks() + 3 * BackendParity.GEMM_MODES.length * 2, p.checks());
+                // one row of A over columns, a two-deep outer product over rows. Then one packed
+                // whole and shared by the threads (VectorGemm.shared), and one too large for that
+                // (the harness's own shapes, like it, take VectorGemm.block), with K and row blocks.
+                p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}, {203, 301, 290}, {300, 100, 3000}});
+                assertEquals(BackendParity.expectedGemmChecks() + 5 * BackendParity.GEMM_MODES.length * 2, p.checks());
                 count(p.checks());
             }
+        }
+    }
+
+    @Test
+    void theGemmShapesAboveReachBothPathsOfTheVectorKernel() {
+        assertTrue(VectorGemm.sharedPacking(203, 301, 290));
+        assertTrue(!VectorGemm.sharedPacking(300, 100, 3000));
+        assertTrue(VectorGemm.packedFloats(300, 100, 3000) > VectorGemm.SHARED_PACK_FLOATS);
+        for (int[] s : BackendParity.GEMM_SHAPES) {
+            assertTrue(!VectorGemm.sharedPacking(s[0], s[1], s[2]), java.util.Arrays.toString(s));
         }
     }
 
