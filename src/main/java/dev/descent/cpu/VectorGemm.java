@@ -42,10 +42,10 @@ final class VectorGemm {
     static final int NR = 2 * L;
     static final int KC = 256;
     static final int MC = 96;   // rows of A per packed block (multiple of MR)
-    static final int NC = 1024; // columns of B per packed block (multiple of NR)
+    static final int NC = 2048; // columns of B per packed block (multiple of NR)
 
     private static final ThreadLocal<float[]> PACK_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> PACK_B = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    private static final ThreadLocal<float[]> PACK_B = ThreadLocal.withInitial(() -> new float[KC * NC]); // 2 MiB
     private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     static void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
