@@ -165,6 +165,8 @@ final class CpuUpdates {
 
     /** Elements the vector loop runs between two looks at the clock (see {@link VectorWarmup}). */
     private static final int PIECE = 2048;
+    /** Pieces in a row seen slow before the vector loop hands over: an interpreted loop is slow on every one. */
+    private static final int SLOW_PIECES = 4;
 
     /**
      * Splits each chunk at decayEnd (weight decay below it, none above) and runs the vector loop,
@@ -192,14 +194,14 @@ final class CpuUpdates {
                 float w = part == 0 ? wd : 0f;
                 int mid = lo + Math.max(0, hi - lo) / lanes * lanes;
                 int b = lo;
-                int slowPieces = 0; // in a row: one alone is more likely a preempted thread than a deoptimized loop
+                int slowPieces = 0; // in a row: a few alone are more likely a preempted thread than a deoptimized loop
                 while (b < mid) {
                     int e = Math.min(mid, b + PIECE);
                     long t0 = System.nanoTime();
                     held |= vector.run(st, b, e, w);
                     slowPieces = VectorWarmup.slow(System.nanoTime() - t0, e - b) ? slowPieces + 1 : 0;
                     b = e;
-                    if (slowPieces == 2) {
+                    if (slowPieces == SLOW_PIECES) {
                         VectorWarmup.cooled(rule.index());
                         break;
                     }

@@ -18,6 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * not pollute the profile with variants nobody asked for. A later variant may send the loop back
  * to the interpreter; {@link CpuUpdates} notices the slow pieces, hands the work to the scalar
  * loops and calls {@link #cooled}, and the next step warms it again.
+ *
+ * <p>What "compiled" must mean here took three tries to get right. The loop must be compiled on
+ * its own, as the training thread calls it, not only inlined into this thread's code (hence one
+ * call site with decoys, {@link #call}); a new call must find it compiled, not merely a long call
+ * made fast by on-stack replacement (hence {@link #MIN_INVOCATIONS} and the short calls of
+ * {@link #compiled}); and the profile C2 compiles from must be the training thread's, long calls
+ * over whole arrays (compiled from a profile of short calls, Adam ran 4x slower).
  */
 final class VectorWarmup {
     private VectorWarmup() {}
@@ -63,6 +70,43 @@ final class VectorWarmup {
         return COOLINGS.get();
     }
 
+    /**
+     * The one call site of the warm-up, which sees the rule's loop and two decoys: with three
+     * receiver classes C2 does not inline the loop into this thread's compiled code. Inlined
+     * here, the loop ran fast on this thread while the training thread, which calls the loop
+     * itself, kept running its uncompiled form (a hundred times slower than the scalar loop).
+     */
+    private static boolean call(CpuUpdates.VectorLoop loop, CpuUpdates.Step st, int from, int to, float wd) {
+        return loop.run(st, from, to, wd);
+    }
+
+    /**
+     * Calls before the loop can be compiled on its own: C2 compiles a method standalone after
+     * a few hundred calls (Tier4MinInvocationThreshold 600); until then a new call runs
+     * C1's code, in which every vector is an object.
+     */
+    private static final int MIN_INVOCATIONS = 2000;
+
+    /**
+     * Whether a new call of the loop runs compiled code: a long call, and short calls (four
+     * vectors each) timed together, both at compiled speed. Short calls cannot be flattered by
+     * on-stack replacement, which makes a long call fast before the method is compiled.
+     */
+    private static boolean compiled(CpuUpdates.VectorLoop loop, CpuUpdates.Step st, int lanes) {
+        long t0 = System.nanoTime();
+        call(loop, st, 0, N, 0f);
+        boolean longFast = !slow(System.nanoTime() - t0, N);
+        int shortRun = 4 * lanes;
+        long t1 = System.nanoTime();
+        for (int c = 0; c < 16; c++) {
+            call(loop, st, c * shortRun, (c + 1) * shortRun, 0f);
+        }
+        return longFast && !slow(System.nanoTime() - t1, 16 * shortRun);
+    }
+
+    private static final CpuUpdates.VectorLoop DECOY_A = (st, from, to, wd) -> from < to;
+    private static final CpuUpdates.VectorLoop DECOY_B = (st, from, to, wd) -> wd != 0;
+
     private static void warm(int rule, OptimizerSpec spec, float clip, CpuUpdates.VectorLoops loops) {
         float[] p = new float[N], g = new float[N];
         float[][] s = new float[3][N];
@@ -72,24 +116,30 @@ final class VectorWarmup {
             g[i] = (float) r.nextGaussian();
         }
         long start = System.nanoTime();
-        int fastRounds = 0;
-        while (fastRounds < 3) {
+        int invocations = 0;
+        while (true) {
             if (System.nanoTime() - start > GIVE_UP_NANOS) {
                 return; // stays WARMING: the scalar loops keep the work
             }
-            boolean fast = true;
+            CpuUpdates.Step st = null;
+            CpuUpdates.VectorLoop loop = null;
             for (long t : new long[] {1, 10}) { // SGD's first step and the later ones; RAdam rectifies from step 6
-                CpuUpdates.Step st = new CpuUpdates.Step(1e-3f, p, g, s, N, N / 2, clip, 1f, t, 0.5, null, loops);
-                CpuUpdates.VectorLoop loop = CpuUpdates.bind(spec, st).vector();
-                long t0 = System.nanoTime();
-                loop.run(st, 0, N / 2, (float) spec.weightDecay());
-                loop.run(st, N / 2, N, 0f);
-                fast &= !slow(System.nanoTime() - t0, N);
+                st = new CpuUpdates.Step(1e-3f, p, g, s, N, N / 2, clip, 1f, t, 0.5, null, loops);
+                loop = CpuUpdates.bind(spec, st).vector();
+                call(DECOY_A, st, 0, N, 0f);
+                call(DECOY_B, st, 0, N, 0f);
+                for (int c = 0; c < 32; c++) {
+                    call(loop, st, 0, N / 2, (float) spec.weightDecay());
+                    call(loop, st, N / 2, N, 0f);
+                    invocations += 2;
+                }
             }
             for (float[] a : s) {
                 java.util.Arrays.fill(a, 0f); // keep the state small and finite round after round
             }
-            fastRounds = fast ? fastRounds + 1 : 0;
+            if (invocations >= MIN_INVOCATIONS && compiled(loop, st, loops.lanes())) {
+                break;
+            }
         }
         STATE.set(rule, READY);
     }
