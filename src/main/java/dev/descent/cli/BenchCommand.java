@@ -303,10 +303,12 @@ final class BenchCommand implements Callable<Integer> {
         return 31 - Integer.numberOfLeadingZeros(n);
     }
 
+    private static final List<String> SUITES = List.of("copy", "updates", "gemm", "step", "epoch");
+
     private static void validateSuites(List<String> suites) {
         for (String s : suites) {
-            if (!List.of("copy", "updates", "gemm", "step", "epoch").contains(s)) {
-                throw new IllegalArgumentException("--suite must list copy, updates, gemm, step, epoch; got '" + s + "'");
+            if (!SUITES.contains(s)) {
+                throw new IllegalArgumentException("--suite must list " + String.join(", ", SUITES) + "; got '" + s + "'");
             }
         }
     }

@@ -50,13 +50,18 @@ final class CpuGemm {
         if (m == 0 || n == 0) {
             return;
         }
-        int grain = 2L * m * n * k < 1 << 18 ? Integer.MAX_VALUE : 1;
+        int grain = grain(m, n, k);
         boolean byRows = wideByColumns ? m >= n || n < colAlign * par.threads() : m >= rowAlign * par.threads() || n < 64;
         if (byRows) {
             par.forRange(m, Math.min(grain, m), rowAlign, (chunk, from, to) -> body.run(from, to, 0, n));
         } else {
             par.forRange(n, Math.min(grain, n), colAlign, (chunk, from, to) -> body.run(0, m, from, to));
         }
+    }
+
+    /** The forRange grain of a product: one chunk under 2^18 flops, where a fork costs more than it saves. */
+    static int grain(int m, int n, int k) {
+        return 2L * m * n * k < 1 << 18 ? Integer.MAX_VALUE : 1;
     }
 
     /** C[i0..i1)[j0..j1) *= beta, with beta == 0 meaning "ignore C" (NaN included), as in BLAS. */

@@ -84,14 +84,7 @@ final class CpuUpdates {
 
     /** {@link VectorUpdates} when {@code wantVector} and the module is present (as for the GEMM), else null. */
     static VectorLoops chooseVector(boolean wantVector) {
-        if (wantVector && GemmKernels.vectorApiPresent()) {
-            try {
-                return (VectorLoops) Class.forName("dev.descent.cpu.VectorUpdates").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return null;
-            }
-        }
-        return null;
+        return GemmKernels.loadVector(wantVector, "dev.descent.cpu.VectorUpdates", VectorLoops.class);
     }
 
     /** A rule bound to one step's coefficients: its index (0-7, one per vector loop), scalar loop and vector loop (null without the Vector API). */

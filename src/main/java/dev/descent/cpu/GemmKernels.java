@@ -50,14 +50,23 @@ final class GemmKernels {
 
     /** The Vector API kernel if {@code wantVector} and the module is present, else the scalar one. */
     static Gemm choose(boolean wantVector) {
-        if (wantVector && vectorApiPresent()) {
-            try {
-                Class<?> cls = Class.forName("dev.descent.cpu.VectorGemmEntry");
-                return (Gemm) cls.getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return SCALAR;
-            }
+        Gemm vector = loadVector(wantVector, "dev.descent.cpu.VectorGemmEntry", Gemm.class);
+        return vector != null ? vector : SCALAR;
+    }
+
+    /**
+     * A new instance of the Vector API class {@code className} if {@code wantVector} and the
+     * module is present, else null. Loaded by name, after the module check, so that its absence
+     * can never surface as a NoClassDefFoundError.
+     */
+    static <T> T loadVector(boolean wantVector, String className, Class<T> type) {
+        if (!wantVector || !vectorApiPresent()) {
+            return null;
         }
-        return SCALAR;
+        try {
+            return type.cast(Class.forName(className).getDeclaredConstructor().newInstance());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
+        }
     }
 }

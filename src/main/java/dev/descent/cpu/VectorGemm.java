@@ -108,16 +108,11 @@ final class VectorGemm {
         }
         float[] pa = bufs[0];
         float[] pb = bufs[1];
-        int grain = 2L * m * n * k < 1 << 18 ? Integer.MAX_VALUE : 1;
+        int grain = CpuGemm.grain(m, n, k);
         // A's panels (MR rows) and B's (NR columns) differ in size: each is split on its own.
         par.forRange(aPanels, grain, 1, (chunk, from, to) -> {
             for (int u = from; u < to; u++) {
-                int rows = Math.min(MR, m - u * MR);
-                if (transA) {
-                    packA(a, aOff, m, u * MR, rows, 0, k, pa, u * MR * k);
-                } else {
-                    packRows(a, aOff + u * MR * k, k, rows, k, pa, u * MR * k);
-                }
+                packPanelA(transA, a, aOff, m, k, u * MR, Math.min(MR, m - u * MR), 0, k, pa, u * MR * k);
             }
         });
         par.forRange(bPanels, grain, 1, (chunk, from, to) -> {
@@ -154,12 +149,8 @@ final class VectorGemm {
                 packB(transB, b, bOff, n, k, pc, kc, jc, nc, pb, 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    if (transA) {
-                        packA(a, aOff, m, ic, mc, pc, kc, pa, 0);
-                    } else {
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            packRows(a, aOff + (ic + ir) * k + pc, k, Math.min(MR, mc - ir), kc, pa, ir * kc);
-                        }
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        packPanelA(transA, a, aOff, m, k, ic + ir, Math.min(MR, mc - ir), pc, kc, pa, ir * kc);
                     }
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir);
@@ -173,17 +164,21 @@ final class VectorGemm {
         }
     }
 
-    /** pa[at + (i/MR)*kc*MR + p*MR + i%MR] = op(A)[ic+i][pc+p] for A transposed (k x m), zero rows past mc. */
-    private static void packA(float[] a, int aOff, int m, int ic, int mc, int pc, int kc, float[] pa, int at) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int base = at + ir * kc;
-            int rows = Math.min(MR, mc - ir);
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (pc + p) * m + ic + ir;
-                int dst = base + p * MR;
-                for (int r = 0; r < MR; r++) {
-                    pa[dst + r] = r < rows ? a[src + r] : 0f;
-                }
+    /**
+     * One MR-row panel of op(A): pa[at + p*MR + r] = op(A)[i0+r][pc+p] for p < kc, zero for rows
+     * from {@code rows} on. A transposed (k x m) gives MR contiguous values per p.
+     */
+    private static void packPanelA(boolean transA, float[] a, int aOff, int m, int k, int i0, int rows, int pc, int kc,
+                                   float[] pa, int at) {
+        if (!transA) {
+            packRows(a, aOff + i0 * k + pc, k, rows, kc, pa, at);
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (pc + p) * m + i0;
+            int dst = at + p * MR;
+            for (int r = 0; r < MR; r++) {
+                pa[dst + r] = r < rows ? a[src + r] : 0f;
             }
         }
     }
