@@ -182,9 +182,15 @@ def main():
     for spec in args.gemm.split(","):
         m, k, n, trans = gemm_shape(spec)
         # A transposed: stored k x m and read through a transposed view, as BLAS reads it.
-        a = torch.randn(k, m).t() if trans == "ta" else torch.randn(m, k)
-        b = torch.randn(n, k).t() if trans == "tb" else torch.randn(k, n)
-        s = timed(lambda: torch.mm(a, b), args.seconds)
+        # As descent bench does: several operand sets in turn (as many as make 256 MB, at most 8,
+        # Workload.rotation), so neither side finds a product's operands in cache from the call
+        # before, and the result written into a preallocated C (out=), as descent's beta = 0.
+        mats = []
+        for _ in range(max(1, min(8, ROTATE_BYTES // (4 * (m * k + k * n + m * n))))):
+            a = torch.randn(k, m).t() if trans == "ta" else torch.randn(m, k)
+            b = torch.randn(n, k).t() if trans == "tb" else torch.randn(k, n)
+            mats.append((a, b, torch.zeros(m, n)))
+        s = timed(cycling([lambda a=a, b=b, c=c: torch.mm(a, b, out=c) for a, b, c in mats]), args.seconds)
         r = {"suite": "gemm", "backend": "pytorch", "n": n, "gflops": 2 * m * k * n / s / 1e9}
         if not spec.isdigit():
             r.update(shape=spec, m=m, k=k)   # squares keep only "n", as descent bench writes them
