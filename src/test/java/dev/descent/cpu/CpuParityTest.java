@@ -44,9 +44,11 @@ class CpuParityTest extends BackendSuite {
                 // Thin products (VectorThinGemm) large enough to be split over both threads:
                 // one row of A over columns, a two-deep outer product over rows. Then one packed
                 // whole and shared by the threads (VectorGemm.shared), and one too large for that
-                // (the harness's own shapes, like it, take VectorGemm.block), with K and row blocks.
-                p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}, {203, 301, 290}, {300, 100, 3000}});
-                assertEquals(BackendParity.expectedGemmChecks() + 5 * BackendParity.GEMM_MODES.length * 2, p.checks());
+                // (the harness's own shapes, like it, take VectorGemm.block), with K and row blocks;
+                // then one shared in two K blocks, and a wide one that VectorGemm.block splits over columns.
+                p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}, {203, 301, 290}, {300, 100, 3000},
+                    {64, 96, 1500}, {40, 900, 1300}});
+                assertEquals(BackendParity.expectedGemmChecks() + 7 * BackendParity.GEMM_MODES.length * 2, p.checks());
                 count(p.checks());
             }
         }
@@ -55,7 +57,11 @@ class CpuParityTest extends BackendSuite {
     @Test
     void theGemmShapesAboveReachBothPathsOfTheVectorKernel() {
         assertTrue(VectorGemm.sharedPacking(203, 301, 290));
+        assertTrue(VectorGemm.sharedPacking(64, 96, 1500));
+        assertEquals(750, VectorGemm.blockDepth(1500));
+        assertEquals(1000, VectorGemm.blockDepth(3000));
         assertTrue(!VectorGemm.sharedPacking(300, 100, 3000));
+        assertTrue(!VectorGemm.sharedPacking(40, 900, 1300));
         assertTrue(VectorGemm.packedFloats(300, 100, 3000) > VectorGemm.SHARED_PACK_FLOATS);
         for (int[] s : BackendParity.GEMM_SHAPES) {
             assertTrue(!VectorGemm.sharedPacking(s[0], s[1], s[2]), java.util.Arrays.toString(s));
