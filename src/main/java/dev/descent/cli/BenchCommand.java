@@ -158,18 +158,26 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The longest the warm-up waits for the CPU backend's vector warm-up threads. */
+    private static final long WARMUP_WAIT_LIMIT_NANOS = 20_000_000_000L;
+
     /**
      * Seconds per call of {@code body}: repeat until {@link #seconds} has passed, best of 3 rounds,
      * after a warm-up of three times that (at most 1.5 s) in which the JIT compiles what the body
      * runs: the CPU backend's Vector API update loops take about a second to compile, on a thread
-     * of their own, and run the scalar loops until then.
+     * of their own, and run the scalar loops until then; the warm-up lasts until that thread is
+     * done (at most 20 s), since while it runs it takes one of the cores (a measurement that
+     * overlapped it ran up to ten times slower).
      */
     private double time(Backend be, Runnable body) {
-        long warm = System.nanoTime() + (long) (Math.min(1.5, 3 * seconds) * 1e9);
+        long start = System.nanoTime();
+        long warm = start + (long) (Math.min(1.5, 3 * seconds) * 1e9);
+        long latest = start + WARMUP_WAIT_LIMIT_NANOS;
         do {
             body.run();
             be.synchronize();
-        } while (System.nanoTime() < warm);
+        } while (System.nanoTime() < warm
+                || (be instanceof dev.descent.cpu.CpuBackend && dev.descent.cpu.CpuBackend.vectorWarmupRunning() && System.nanoTime() < latest));
         long reps = 1;
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 3; round++) {

@@ -84,6 +84,15 @@ public final class CpuBackend extends dev.descent.BackendBase {
      *
      * @return whether {@code --add-modules jdk.incubator.vector} would speed this JVM up
      */
+    /**
+     * Whether a warm-up thread is still compiling an update rule's Vector API loop (the first
+     * step of each rule starts one; until it is done the rule runs its scalar loop, and the
+     * warm-up takes a core). {@code descent bench} waits for it, to measure the steady state.
+     */
+    public static boolean vectorWarmupRunning() {
+        return VectorWarmup.running();
+    }
+
     public static boolean vectorApiAvailableButNotAdded() {
         return GemmKernels.vectorApiAvailableButNotAdded();
     }

@@ -58,12 +58,22 @@ final class Parallel implements AutoCloseable {
     }
 
     Parallel(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * With {@code startWorkers} false the workers never run, and every chunk is taken by the
+     * calling thread: tests use it to check that a call completes without them.
+     */
+    Parallel(int threads, boolean startWorkers) {
         this.threads = Math.max(1, threads);
         // The calling thread runs chunk 0 itself, so there is one worker fewer than threads.
         this.workers = new Worker[this.threads - 1];
         for (int w = 0; w < workers.length; w++) {
             workers[w] = new Worker(w + 1, shared);
-            workers[w].start();
+            if (startWorkers) {
+                workers[w].start();
+            }
         }
         Shared sh = shared;
         Worker[] ws = workers;
@@ -112,6 +122,12 @@ final class Parallel implements AutoCloseable {
             } catch (Throwable t) {
                 mine = t;
             }
+            // A worker that has not started its chunk yet (descheduled: a JIT compiler thread or
+            // the vector warm-up wanted the core) loses it to the caller, which would otherwise
+            // wait a scheduler time slice, milliseconds, for a few microseconds of work.
+            for (int c = 1; c < chunks; c++) {
+                workers[c - 1].runIfUnclaimed();
+            }
             awaitWorkers();
             Throwable theirs = shared.failure;
             if (mine != null || theirs != null) {
@@ -149,12 +165,20 @@ final class Parallel implements AutoCloseable {
         cleanable.clean();
     }
 
-    /** One worker thread: runs the ranges it is given, one at a time. */
+    /**
+     * One worker thread: runs the ranges it is given, one at a time. Each range is numbered, and
+     * whoever claims the number first runs it: the worker, or the caller once its own chunk is
+     * done (see {@link #forRange}).
+     */
     private static final class Worker extends Thread {
-        private volatile RangeBody body;
+        /** The number of the range on offer, or minus it once claimed (0: none yet). */
+        private final AtomicInteger offer = new AtomicInteger();
         private volatile boolean parked;
         private final int chunk;
         private final Shared shared;
+        private int number;
+        // Written before the offer (a volatile write) and read after claiming it.
+        private RangeBody body;
         private int from;
         private int to;
 
@@ -166,50 +190,64 @@ final class Parallel implements AutoCloseable {
         }
 
         void give(RangeBody b, int from, int to) {
+            this.body = b;
             this.from = from;
             this.to = to;
-            this.body = b; // the volatile write publishes from and to
+            number = number == Integer.MAX_VALUE ? 1 : number + 1;
+            offer.set(number); // publishes body, from and to
             if (parked) {
                 LockSupport.unpark(this);
             }
         }
 
-        @Override
-        public void run() {
-            while (!shared.closed) {
-                RangeBody b = awaitBody();
-                if (b == null) {
-                    continue;
-                }
-                Throwable t = null;
-                try {
-                    b.run(chunk, from, to);
-                } catch (Throwable e) {
-                    t = e;
-                }
-                body = null;
-                shared.finished(t);
+        /** Claims the range on offer; false if there is none or someone else claimed it. */
+        private boolean claim() {
+            int n = offer.get();
+            return n > 0 && offer.compareAndSet(n, -n);
+        }
+
+        /** The caller's side: runs this worker's range on the calling thread if the worker has not claimed it. */
+        void runIfUnclaimed() {
+            if (claim()) {
+                runClaimed();
             }
         }
 
-        /** The next range's body, spinning first and then parking; null when woken with none (closing). */
-        private RangeBody awaitBody() {
+        private void runClaimed() {
+            Throwable t = null;
+            try {
+                body.run(chunk, from, to);
+            } catch (Throwable e) {
+                t = e;
+            }
+            body = null;
+            shared.finished(t);
+        }
+
+        @Override
+        public void run() {
+            while (!shared.closed) {
+                if (awaitOffer() && claim()) {
+                    runClaimed();
+                }
+            }
+        }
+
+        /** Spins for a range on offer, then parks; false when woken with none (closing). */
+        private boolean awaitOffer() {
             long start = System.nanoTime();
             while (System.nanoTime() - start < SPIN_NANOS) {
-                RangeBody b = body;
-                if (b != null) {
-                    return b;
+                if (offer.get() > 0) {
+                    return true;
                 }
                 Thread.onSpinWait();
             }
             parked = true;
-            RangeBody b = body;
-            if (b == null && !shared.closed) {
+            if (offer.get() <= 0 && !shared.closed) {
                 LockSupport.park(this);
-                b = body;
             }
             parked = false;
-            return b;
+            return offer.get() > 0;
         }
     }
 }

@@ -22,7 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>No vector variable is ever null, not even on a path that does not use it: C2 cannot keep a
  * vector that merges with null in registers and boxes it on every iteration (Adam ran at 2e6
- * parameters/s that way, 700 times slower).
+ * parameters/s that way, 700 times slower). For the same reason every helper a loop calls with
+ * vectors stays under C2's always-inline size (35 bytes of bytecode), and the clipped, scaled
+ * gradient is written out in each loop: as a 36-byte helper it was inlined only when C2 found
+ * its call site hot, which depended on the run.
  *
  * <p>Each loop repeats {@link CpuUpdates}' scalar formula operation for operation, with
  * multiplies and adds kept separate as Java's scalar arithmetic keeps them, so the two forms
@@ -37,14 +40,14 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         return L;
     }
 
-    /** The clipped, scaled gradient, as {@link CpuUpdates.Step#grad} forms it. */
-    private static FloatVector grad(float[] g, int i, float clip, float scale) {
-        FloatVector v = FloatVector.fromArray(S, g, i);
-        if (clip > 0) {
-            v = v.min(clip).max(-clip);
-        }
-        return v.mul(scale);
-    }
+    /**
+     * The classes the loops' helpers name in their signatures, resolved through this class's
+     * loader when it initializes. C2 does not inline a call whose signature names a class the
+     * caller's loader has not resolved yet ("unloaded signature classes" in -XX:+PrintInlining),
+     * and a vector passed to a method that is not inlined becomes an object: in about one JVM
+     * in six the first rule's loop was compiled that way and ran ten times slower for good.
+     */
+    static final Class<?>[] SIGNATURE_CLASSES = {FloatVector.class, VectorMask.class, VectorSpecies.class};
 
     /** 0 in the lanes where x is finite, NaN elsewhere: summed over every stream, it marks the lanes to keep. */
     private static FloatVector bad(FloatVector x) {
@@ -73,7 +76,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = grad(g, i, clip, scale).add(p0.mul(wd));
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = (clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale).add(p0.mul(wd));
             if (b == null) {
                 FloatVector pn = p0.sub(gi.mul(lr));
                 FloatVector bad = bad(pn);
@@ -119,7 +123,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = decayGrad(grad(g, i, clip, scale), p0, decoupled, wd);
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = decayGrad((clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale), p0, decoupled, wd);
             FloatVector m0 = FloatVector.fromArray(S, m, i);
             FloatVector v0 = FloatVector.fromArray(S, v, i);
             FloatVector mi = m0.mul(b1).add(gi.mul(c1));
@@ -146,7 +151,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = decayGrad(grad(g, i, clip, scale), p0, decoupled, wd);
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = decayGrad((clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale), p0, decoupled, wd);
             FloatVector m0 = FloatVector.fromArray(S, m, i);
             FloatVector v0 = FloatVector.fromArray(S, v, i);
             FloatVector x0 = FloatVector.fromArray(S, vmax, i);
@@ -173,7 +179,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = grad(g, i, clip, scale).add(p0.mul(wd));
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = (clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale).add(p0.mul(wd));
             FloatVector s0 = FloatVector.fromArray(S, sum, i);
             FloatVector s = s0.add(gi.mul(gi));
             FloatVector pn = p0.sub(gi.mul(clr).div(s.sqrt().add(eps)));
@@ -195,7 +202,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = grad(g, i, clip, scale).add(p0.mul(wd));
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = (clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale).add(p0.mul(wd));
             FloatVector sq0 = FloatVector.fromArray(S, sq, i);
             FloatVector sqn = sq0.mul(a).add(gi.mul(ca).mul(gi));
             FloatVector bad = bad(sqn);
@@ -239,7 +247,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = grad(g, i, clip, scale).add(p0.mul(wd));
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = (clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale).add(p0.mul(wd));
             FloatVector sq0 = FloatVector.fromArray(S, sq, i);
             FloatVector a0 = FloatVector.fromArray(S, acc, i);
             FloatVector v = sq0.mul(r).add(gi.mul(cr).mul(gi));
@@ -264,7 +273,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = grad(g, i, clip, scale).add(p0.mul(wd));
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = (clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale).add(p0.mul(wd));
             FloatVector m0 = FloatVector.fromArray(S, m, i);
             FloatVector v0 = FloatVector.fromArray(S, v, i);
             FloatVector mi = m0.mul(b1).add(gi.mul(c1));
@@ -290,7 +300,8 @@ final class VectorUpdates implements CpuUpdates.VectorLoops {
         FloatVector marks = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector p0 = FloatVector.fromArray(S, p, i);
-            FloatVector gi = grad(g, i, clip, scale).add(p0.mul(wd));
+            FloatVector g0 = FloatVector.fromArray(S, g, i);
+            FloatVector gi = (clip > 0 ? g0.min(clip).max(-clip) : g0).mul(scale).add(p0.mul(wd));
             FloatVector m0 = FloatVector.fromArray(S, m, i);
             FloatVector v0 = FloatVector.fromArray(S, v, i);
             FloatVector mi = m0.mul(b1).add(gi.mul(c1));

@@ -32,6 +32,7 @@ final class VectorWarmup {
     private static final int COLD = 0, WARMING = 1, READY = 2;
     private static final AtomicIntegerArray STATE = new AtomicIntegerArray(8);
     private static final AtomicLong COOLINGS = new AtomicLong();
+    private static final AtomicIntegerArray GAVE_UP_FLAGS = new AtomicIntegerArray(8);
 
     /**
      * Compiled, a vector loop takes about a nanosecond an element, from memory; before, several
@@ -57,6 +58,16 @@ final class VectorWarmup {
             t.start();
         }
         return s == READY;
+    }
+
+    /** Whether some rule's warm-up thread is still at work (one that gave up after GIVE_UP_NANOS counts as done). */
+    static boolean running() {
+        for (int r = 0; r < STATE.length(); r++) {
+            if (STATE.get(r) == WARMING && GAVE_UP_FLAGS.get(r) == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The rule's vector loop was seen running slowly: back to the scalar loops until it is warm again. */
@@ -119,6 +130,7 @@ final class VectorWarmup {
         int invocations = 0;
         while (true) {
             if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                GAVE_UP_FLAGS.set(rule, 1);
                 return; // stays WARMING: the scalar loops keep the work
             }
             CpuUpdates.Step st = null;

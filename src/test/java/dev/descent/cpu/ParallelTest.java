@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +18,7 @@ class ParallelTest {
     @Test
     void everyElementIsVisitedOnceInAlignedChunksOnSeveralThreads() {
         try (Parallel par = new Parallel(3)) {
+            int roundsOnThreeThreads = 0;
             for (int round = 0; round < 2000; round++) { // back to back, as a training step calls it
                 int n = 1000 + round % 37;
                 int[] seen = new int[n];
@@ -35,8 +37,38 @@ class ParallelTest {
                 assertEquals(0, bounds[1][0] % 16, "chunk boundaries are multiples of the alignment");
                 assertEquals(bounds[0][1], bounds[1][0]);
                 assertEquals(bounds[1][1], bounds[2][0]);
-                assertEquals(3, threads.size(), "three threads ran the three chunks");
+                // A worker that has not started its chunk when the caller finishes its own loses
+                // it to the caller, so a round may run on fewer threads; the workers run most.
+                roundsOnThreeThreads += threads.size() == 3 ? 1 : 0;
             }
+            assertTrue(roundsOnThreeThreads > 0, "the workers ran chunks");
+        }
+    }
+
+    @Test
+    void theCallerRunsTheChunksNoWorkerClaims() {
+        // Workers that never start (as if descheduled for good): the caller takes every chunk,
+        // in order, and the call completes instead of waiting for them.
+        try (Parallel par = new Parallel(3, false)) {
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+                for (int round = 0; round < 3; round++) {
+                    java.util.List<Integer> order = new java.util.ArrayList<>();
+                    java.util.Set<String> threads = new java.util.HashSet<>();
+                    par.forRange(300, 1, 1, (chunk, from, to) -> {
+                        order.add(chunk);
+                        threads.add(Thread.currentThread().getName());
+                    });
+                    assertEquals(java.util.List.of(0, 1, 2), order);
+                    assertEquals(java.util.Set.of(Thread.currentThread().getName()), threads);
+                }
+                IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+                        par.forRange(300, 1, 1, (chunk, from, to) -> {
+                            if (chunk == 2) {
+                                throw new IllegalStateException("chunk 2 failed");
+                            }
+                        }));
+                assertEquals("chunk 2 failed", e.getMessage());
+            });
         }
     }
 
