@@ -78,21 +78,23 @@ public final class CpuBackend extends dev.descent.BackendBase {
     }
 
     /**
+     * Whether a warm-up thread is still compiling an update rule's Vector API loop (the first
+     * step of each rule starts one; until it is done the rule runs its scalar loop, and the
+     * warm-up takes a core). {@code descent bench} waits for it, to measure the steady state.
+     *
+     * @return whether any rule's warm-up thread is still at work
+     */
+    public static boolean vectorWarmupRunning() {
+        return VectorWarmup.running();
+    }
+
+    /**
      * The JDK has the Vector API module, this JVM was started without it, and the scalar GEMM
      * was not asked for ({@code -Ddescent.cpu.vector=false}): adding the module would give the
      * faster GEMM. The CLI relaunches itself when this holds.
      *
      * @return whether {@code --add-modules jdk.incubator.vector} would speed this JVM up
      */
-    /**
-     * Whether a warm-up thread is still compiling an update rule's Vector API loop (the first
-     * step of each rule starts one; until it is done the rule runs its scalar loop, and the
-     * warm-up takes a core). {@code descent bench} waits for it, to measure the steady state.
-     */
-    public static boolean vectorWarmupRunning() {
-        return VectorWarmup.running();
-    }
-
     public static boolean vectorApiAvailableButNotAdded() {
         return GemmKernels.vectorApiAvailableButNotAdded();
     }
