@@ -2,6 +2,7 @@ package dev.descent.cli;
 
 import dev.descent.Backend;
 import dev.descent.Backends;
+import dev.descent.cpu.CpuBackend;
 import dev.descent.optim.Adadelta;
 import dev.descent.optim.Adagrad;
 import dev.descent.optim.Adam;
@@ -177,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
             body.run();
             be.synchronize();
         } while (System.nanoTime() < warm
-                || (be instanceof dev.descent.cpu.CpuBackend && dev.descent.cpu.CpuBackend.vectorWarmupRunning() && System.nanoTime() < latest));
+                || (be instanceof CpuBackend && CpuBackend.vectorWarmupRunning() && System.nanoTime() < latest));
         long reps = 1;
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 3; round++) {

@@ -98,9 +98,9 @@ final class VectorGemm {
     /**
      * Two parallel passes: the threads pack all of op(A) and op(B) into panels that span the whole
      * k, splitting the panels between them; then they split C's MR x NR tiles evenly, walking k
-     * in KC blocks. In {@link #block}'s split every thread packs the whole of one operand, which
-     * for training's skinny products (batch 64 x 784 x 256) is a tenth of the work, and a split
-     * in whole MR-row blocks leaves 64 rows as 36 + 28.
+     * in blocks of {@link #blockDepth}. In {@link #block}'s split every thread packs the whole of
+     * one operand, which for training's skinny products (batch 64 x 784 x 256) is a tenth of the
+     * work, and a split in whole MR-row blocks leaves 64 rows as 36 + 28.
      */
     private static void shared(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
@@ -154,9 +154,9 @@ final class VectorGemm {
                               float alpha, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
         float[] pa = PACK_A.get();
         float[] pb = PACK_B.get();
+        int depth = blockDepth(k);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            int depth = blockDepth(k);
             for (int pc = 0; pc < k; pc += depth) {
                 int kc = Math.min(depth, k - pc);
                 // beta applies once, on the first K block; no separate pass over C.

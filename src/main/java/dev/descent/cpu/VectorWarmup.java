@@ -29,10 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class VectorWarmup {
     private VectorWarmup() {}
 
-    private static final int COLD = 0, WARMING = 1, READY = 2;
+    /**
+     * A rule's state. GAVE_UP (its warm-up ran out of time) keeps the scalar loops for good, as
+     * WARMING does, but no thread is at work any more ({@link #running}).
+     */
+    private static final int COLD = 0, WARMING = 1, READY = 2, GAVE_UP = 3;
     private static final AtomicIntegerArray STATE = new AtomicIntegerArray(8);
     private static final AtomicLong COOLINGS = new AtomicLong();
-    private static final AtomicIntegerArray GAVE_UP_FLAGS = new AtomicIntegerArray(8);
 
     /**
      * Compiled, a vector loop takes about a nanosecond an element, from memory; before, several
@@ -60,10 +63,10 @@ final class VectorWarmup {
         return s == READY;
     }
 
-    /** Whether some rule's warm-up thread is still at work (one that gave up after GIVE_UP_NANOS counts as done). */
+    /** Whether some rule's warm-up thread is still at work. */
     static boolean running() {
         for (int r = 0; r < STATE.length(); r++) {
-            if (STATE.get(r) == WARMING && GAVE_UP_FLAGS.get(r) == 0) {
+            if (STATE.get(r) == WARMING) {
                 return true;
             }
         }
@@ -130,8 +133,8 @@ final class VectorWarmup {
         int invocations = 0;
         while (true) {
             if (System.nanoTime() - start > GIVE_UP_NANOS) {
-                GAVE_UP_FLAGS.set(rule, 1);
-                return; // stays WARMING: the scalar loops keep the work
+                STATE.set(rule, GAVE_UP); // the scalar loops keep the work
+                return;
             }
             CpuUpdates.Step st = null;
             CpuUpdates.VectorLoop loop = null;
