@@ -51,12 +51,16 @@ final class CpuGemm {
             return;
         }
         int grain = grain(m, n, k);
-        boolean byRows = wideByColumns ? m >= n || n < colAlign * par.threads() : m >= rowAlign * par.threads() || n < 64;
-        if (byRows) {
+        if (splitsByRows(par.threads(), m, n, rowAlign, colAlign, wideByColumns)) {
             par.forRange(m, Math.min(grain, m), rowAlign, (chunk, from, to) -> body.run(from, to, 0, n));
         } else {
             par.forRange(n, Math.min(grain, n), colAlign, (chunk, from, to) -> body.run(0, m, from, to));
         }
+    }
+
+    /** Whether {@link #split} splits this product over rows of C (otherwise over columns). */
+    static boolean splitsByRows(int threads, int m, int n, int rowAlign, int colAlign, boolean wideByColumns) {
+        return wideByColumns ? m >= n || n < colAlign * threads : m >= rowAlign * threads || n < 64;
     }
 
     /** The forRange grain of a product: one chunk under 2^18 flops, where a fork costs more than it saves. */

@@ -45,10 +45,12 @@ class CpuParityTest extends BackendSuite {
                 // one row of A over columns, a two-deep outer product over rows. Then one packed
                 // whole and shared by the threads (VectorGemm.shared), and one too large for that
                 // (the harness's own shapes, like it, take VectorGemm.block), with K and row blocks;
-                // then one shared in two K blocks, and a wide one that VectorGemm.block splits over columns.
+                // then one shared in two K blocks, and a wide one that VectorGemm.block splits over columns;
+                // last, one whose op(B) the threads pack once in pieces, in two column blocks, the second
+                // narrower than a panel.
                 p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}, {203, 301, 290}, {300, 100, 3000},
-                    {64, 96, 1500}, {40, 900, 1300}});
-                assertEquals(BackendParity.expectedGemmChecks() + 7 * BackendParity.GEMM_MODES.length * 2, p.checks());
+                    {64, 96, 1500}, {40, 900, 1300}, {1048, 1048, 500}});
+                assertEquals(BackendParity.expectedGemmChecks() + 8 * BackendParity.GEMM_MODES.length * 2, p.checks());
                 count(p.checks());
             }
         }
@@ -63,8 +65,48 @@ class CpuParityTest extends BackendSuite {
         assertTrue(!VectorGemm.sharedPacking(300, 100, 3000));
         assertTrue(!VectorGemm.sharedPacking(40, 900, 1300));
         assertTrue(VectorGemm.packedFloats(300, 100, 3000) > VectorGemm.SHARED_PACK_FLOATS);
+        assertTrue(VectorGemm.packsBOnce(2, 300, 100, 3000));
+        assertTrue(VectorGemm.packsBOnce(2, 1048, 1048, 500));
+        assertTrue(!VectorGemm.sharedPacking(1048, 1048, 500));
+        assertTrue(1048 > VectorGemm.NC && 1048 % VectorGemm.NR != 0, "two column blocks, an edge panel");
+        assertTrue(!VectorGemm.packsBOnce(1, 1048, 1048, 500));
+        assertTrue(!VectorGemm.packsBOnce(2, 40, 900, 1300), "split over columns");
         for (int[] s : BackendParity.GEMM_SHAPES) {
             assertTrue(!VectorGemm.sharedPacking(s[0], s[1], s[2]), java.util.Arrays.toString(s));
+        }
+    }
+
+    @Test
+    void bPackedOnceInPiecesGivesTheSingleThreadBitsEvenWhenTheWorkerNeverStarts() {
+        // Each element of C is summed in the same order whoever packs op(B), so the two-thread
+        // result must equal the one-thread one exactly; with a worker that never starts the
+        // caller runs both chunks, and the second must find every piece ready, not wait.
+        int m = 1048, n = 1048, k = 500;
+        java.util.Random rnd = new java.util.Random(42);
+        float[] a = new float[m * k + 3];
+        float[] b = new float[k * n + 5];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) rnd.nextGaussian();
+        }
+        float[] c0 = new float[m * n + 7];
+        for (int i = 0; i < c0.length; i++) {
+            c0[i] = (float) rnd.nextGaussian();
+        }
+        for (boolean transB : new boolean[] {false, true}) {
+            float[] expected = c0.clone();
+            try (Parallel one = new Parallel(1)) {
+                VectorGemm.gemm(one, false, transB, m, n, k, 0.5f, a, 3, b, 5, 0.25f, expected, 7);
+            }
+            for (boolean workerRuns : new boolean[] {true, false}) {
+                float[] c = c0.clone();
+                try (Parallel two = new Parallel(2, workerRuns)) {
+                    VectorGemm.gemm(two, false, transB, m, n, k, 0.5f, a, 3, b, 5, 0.25f, c, 7);
+                }
+                assertTrue(java.util.Arrays.equals(expected, c), "transB " + transB + ", worker runs " + workerRuns);
+            }
         }
     }
 
