@@ -321,9 +321,18 @@ final class VectorGemm {
             }
             return;
         }
-        // B is n x k: walk each of its rows along k (contiguous reads) and scatter into the panel
-        // with stride NR, which stays in cache; the other order reads B with stride k and missed
-        // the cache on every element (the input-gradient GEMM ran at a third of OpenBLAS's speed).
+        packTransposedB(b, bOff, k, pc, kc, jc, nc, pb, at);
+    }
+
+    /**
+     * {@link #packB} for B stored n x k. Its own method: inside packB, with the row-by-row copy
+     * beside it, this loop ran the input-gradient product 13% slower (C2 compiles it alone).
+     */
+    private static void packTransposedB(float[] b, int bOff, int k, int pc, int kc, int jc, int nc, float[] pb,
+                                        int at) {
+        // Walk each row of B along k (contiguous reads) and scatter into the panel with stride
+        // NR, which stays in cache; the other order reads B with stride k and missed the cache
+        // on every element (the input-gradient GEMM ran at a third of OpenBLAS's speed).
         for (int jr = 0; jr < nc; jr += NR) {
             int base = at + jr * kc;
             int width = Math.min(NR, nc - jr);
