@@ -68,12 +68,11 @@ final class VectorGemm {
         // so that the smaller A is the one packed twice (a batch-64 product with a 4096 x 4096 B
         // had both threads read all 64 MiB of B). Split over rows, op(B) is packed once, in
         // pieces, by whichever thread reaches each first, when it fits SHARED_B_FLOATS.
-        PackedPieces pieces = null;
-        if (packsBOnce(par.threads(), m, n, k)) {
-            pieces = PIECES.get();
-            pieces.begin(k * paddedColumns(n), (k + KC - 1) / KC * ((n + NC - 1) / NC) * PIECES_PER_BLOCK);
+        PackedPieces shared = packsBOnce(par.threads(), m, n, k) ? PIECES.get() : null;
+        if (shared != null) {
+            // Pieces numbered up to the one the K block after the last would start at.
+            shared.begin(k * paddedColumns(n), firstPiece((k + KC - 1) / KC, 0, n));
         }
-        PackedPieces shared = pieces;
         CpuGemm.split(par, m, n, k, MR, NR, true, (i0, i1, j0, j1) ->
                 block(shared, transA, transB, i0, i1, j0, j1, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff));
     }
@@ -95,9 +94,17 @@ final class VectorGemm {
 
     /** Below this (1 MiB of packed B) the pieces' bookkeeping is not worth it. */
     static final long MIN_SHARED_B_FLOATS = 1 << 18;
-    /** Columns of op(B) per piece claimed by one thread: 4 panels, 512 KiB of a 1024-deep block. */
+    /**
+     * Columns of op(B) per piece claimed by one thread: 4 panels (128 columns with AVX-512, 512 KiB
+     * of a 1024-deep block).
+     */
     static final int PIECE_COLUMNS = 4 * NR;
     static final int PIECES_PER_BLOCK = NC / PIECE_COLUMNS;
+
+    /** Number of the first piece of op(B)'s block in K block {@code kBlock} and columns from {@code jc}. */
+    private static int firstPiece(int kBlock, int jc, int n) {
+        return (kBlock * ((n + NC - 1) / NC) + jc / NC) * PIECES_PER_BLOCK;
+    }
 
     private static final ThreadLocal<PackedPieces> PIECES = ThreadLocal.withInitial(PackedPieces::new);
 
@@ -205,8 +212,7 @@ final class VectorGemm {
                     packB(transB, b, bOff, n, k, pc, kc, jc, nc, pb, 0);
                 } else {
                     bo = pc * paddedColumns(n) + jc * kc;
-                    int first = (pc / depth * ((n + NC - 1) / NC) + jc / NC) * PIECES_PER_BLOCK;
-                    packPieces(shared, first, (int) ((long) i0 * PIECES_PER_BLOCK / m), transB, b, bOff, n, k, pc, kc,
+                    packPieces(shared, firstPiece(pc / depth, jc, n), (int) ((long) i0 * PIECES_PER_BLOCK / m), transB, b, bOff, n, k, pc, kc,
                             jc, nc, bo);
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -326,7 +332,7 @@ final class VectorGemm {
 
     /**
      * {@link #packB} for B stored n x k. Its own method: inside packB, with the row-by-row copy
-     * beside it, this loop ran the input-gradient product 13% slower (C2 compiles it alone).
+     * beside it, this loop ran the input-gradient product 12-13% slower (C2 compiles it alone).
      */
     private static void packTransposedB(float[] b, int bOff, int k, int pc, int kc, int jc, int nc, float[] pb,
                                         int at) {

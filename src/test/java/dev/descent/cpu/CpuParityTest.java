@@ -83,18 +83,9 @@ class CpuParityTest extends BackendSuite {
         // caller runs both chunks, and the second must find every piece ready, not wait.
         int m = 1048, n = 1048, k = 500;
         java.util.Random rnd = new java.util.Random(42);
-        float[] a = new float[m * k + 3];
-        float[] b = new float[k * n + 5];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) rnd.nextGaussian();
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) rnd.nextGaussian();
-        }
-        float[] c0 = new float[m * n + 7];
-        for (int i = 0; i < c0.length; i++) {
-            c0[i] = (float) rnd.nextGaussian();
-        }
+        float[] a = gaussian(rnd, m * k + 3);
+        float[] b = gaussian(rnd, k * n + 5);
+        float[] c0 = gaussian(rnd, m * n + 7);
         for (boolean transB : new boolean[] {false, true}) {
             float[] expected = c0.clone();
             try (Parallel one = new Parallel(1)) {
@@ -108,6 +99,14 @@ class CpuParityTest extends BackendSuite {
                 assertTrue(java.util.Arrays.equals(expected, c), "transB " + transB + ", worker runs " + workerRuns);
             }
         }
+    }
+
+    private static float[] gaussian(java.util.Random rnd, int length) {
+        float[] x = new float[length];
+        for (int i = 0; i < length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
     }
 
     @Test
