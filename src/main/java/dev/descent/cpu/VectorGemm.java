@@ -134,40 +134,42 @@ final class VectorGemm {
         return ((long) (m + MR - 1) / MR * MR + (long) (n + NR - 1) / NR * NR) * k;
     }
 
-    /** The calling thread's shared panels (the workers reach them through the call's lambdas). */
-    private static final ThreadLocal<float[][]> SHARED = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Each thread's own packing of the whole of op(A) in {@link #shared} (one slot, so it can grow). */
+    private static final ThreadLocal<float[][]> OWN_A = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
-     * Two parallel passes: the threads pack all of op(A) and op(B) into panels that span the whole
-     * k, splitting the panels between them; then they split C's MR x NR tiles evenly, walking k
-     * in blocks of {@link #blockDepth}. In {@link #block}'s split every thread packs the whole of
-     * one operand, which for training's skinny products (batch 64 x 784 x 256) is a tenth of the
-     * work, and a split in whole MR-row blocks leaves 64 rows as 36 + 28.
+     * One parallel pass over C's MR x NR tiles, split evenly between the threads and walked column
+     * panel by column panel, k in blocks of {@link #blockDepth}:
+     * <ul>
+     * <li>every thread packs the whole of op(A), all of k, into its own buffer. Packed once into a
+     * buffer that both threads read, op(A) took 33 us of the 784x64x256:ta product whether one
+     * thread packed it or two: each pack had to take every cache line back from the other core,
+     * which had read it in the previous call. Alone, one thread packs it in 14;</li>
+     * <li>op(B) is packed once, in pieces of 4 column panels, into a buffer the threads share: a
+     * thread packs a piece when it first needs it unless another thread claimed it first (see
+     * {@link PackedPieces}), and each thread's tiles start in its own piece, so a piece is packed
+     * by the thread that uses it and then read from that thread's cache.</li>
+     * </ul>
+     * In {@link #block}'s split every thread packs the whole of one operand, which for training's
+     * skinny products (batch 64 x 784 x 256) is a tenth of the work, and a split in whole MR-row
+     * blocks leaves 64 rows as 36 + 28.
      */
     private static void shared(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
         int aPanels = (m + MR - 1) / MR;
         int bPanels = (n + NR - 1) / NR;
-        float[][] bufs = SHARED.get();
-        if (bufs[0].length < aPanels * MR * k) {
-            bufs[0] = new float[aPanels * MR * k];
-        }
-        if (bufs[1].length < bPanels * NR * k) {
-            bufs[1] = new float[bPanels * NR * k];
-        }
-        float[] pa = bufs[0];
-        float[] pb = bufs[1];
-        int grain = CpuGemm.grain(m, n, k);
-        // A's panels (MR rows) and B's (NR columns) differ in size: each is split on its own.
-        par.forRange(aPanels, grain, 1, (chunk, from, to) -> {
-            for (int u = from; u < to; u++) {
+        PackedPieces pieces = PIECES.get();
+        pieces.begin(bPanels * NR * k, (n + PIECE_COLUMNS - 1) / PIECE_COLUMNS);
+        float[] pb = pieces.buffer();
+        par.forRange(aPanels * bPanels, CpuGemm.grain(m, n, k), 1, (chunk, from, to) -> {
+            float[][] own = OWN_A.get();
+            if (own[0].length < aPanels * MR * k) {
+                own[0] = new float[aPanels * MR * k];
+            }
+            float[] pa = own[0];
+            for (int u = 0; u < aPanels; u++) {
                 packPanelA(transA, a, aOff, m, k, u * MR, Math.min(MR, m - u * MR), 0, k, pa, u * MR * k);
             }
-        });
-        // One call per thread over its whole range of panels, so that B is read row by row.
-        par.forRange(bPanels, grain, 1, (chunk, from, to) ->
-                packB(transB, b, bOff, n, k, 0, k, from * NR, Math.min(n, to * NR) - from * NR, pb, from * NR * k));
-        par.forRange(aPanels * bPanels, grain, 1, (chunk, from, to) -> {
             int depth = blockDepth(k);
             for (int pc = 0; pc < k; pc += depth) {
                 int kc = Math.min(depth, k - pc);
@@ -177,11 +179,33 @@ final class VectorGemm {
                 for (int t = from; t < to; t++) {
                     int jr = t / aPanels;
                     int ir = t - jr * aPanels;
+                    // Each piece is made ready where this thread's tiles first reach it.
+                    if (pc == 0 && (t == from || ir == 0 && jr * NR % PIECE_COLUMNS == 0)) {
+                        readyPiece(pieces, jr * NR / PIECE_COLUMNS, transB, b, bOff, n, k);
+                    }
                     micro(pa, ir * MR * k + pc * MR, pb, jr * NR * k + pc * NR, kc, c, cOff + ir * MR * n + jr * NR, n,
                             Math.min(MR, m - ir * MR), Math.min(NR, n - jr * NR), alpha, cScale);
                 }
             }
         });
+    }
+
+    /**
+     * Makes piece q of {@link #shared}'s op(B) (columns from q * PIECE_COLUMNS, all of k) ready:
+     * packs it if no other thread has claimed it, else waits for the thread that did.
+     */
+    private static void readyPiece(PackedPieces pieces, int q, boolean transB, float[] b, int bOff, int n, int k) {
+        if (pieces.claim(q)) {
+            try {
+                int jc = q * PIECE_COLUMNS;
+                packB(transB, b, bOff, n, k, 0, k, jc, Math.min(PIECE_COLUMNS, n - jc), pieces.buffer(), jc * k);
+            } finally {
+                // As in packPieces: a waiting thread must not hang on a failed pack.
+                pieces.ready(q);
+            }
+        } else {
+            pieces.await(q);
+        }
     }
 
     /** K blocks of equal depth, at most {@link #KC}: 1500 is 750 + 750, not 1024 + 476. */
@@ -269,13 +293,38 @@ final class VectorGemm {
             packRows(a, aOff + i0 * k + pc, k, rows, kc, pa, at);
             return;
         }
-        for (int p = 0; p < kc; p++) {
+        int p = 0;
+        if (rows == MR && L >= MR) {
+            p = copySixes(a, aOff + pc * m + i0, m, kc, pa, at);
+        }
+        for (; p < kc; p++) {
             int src = aOff + (pc + p) * m + i0;
             int dst = at + p * MR;
             for (int r = 0; r < MR; r++) {
                 pa[dst + r] = r < rows ? a[src + r] : 0f;
             }
         }
+    }
+
+    /**
+     * pa[at + p*MR + r] = a[src + p*lda + r], r < MR, for the first p of {@code kc}, and returns
+     * how many p it copied: the MR contiguous floats of each row of a transposed A, with one
+     * vector load and one store of L lanes each. The lanes past MR land on the next p's slots and
+     * are overwritten by its store; the last p's, whose lanes would pass the panel's end, are
+     * left to the caller. Element by element, with the edge test inside, this ran at 0.87 ns a
+     * float against 0.23 and took a fifth of the weight-gradient product 784x64x256:ta.
+     *
+     * <p>L lanes of {@link #S}, not an 8-lane species that would store less: a second vector
+     * shape anywhere in the JVM makes C2's type profile inside FloatVector.intoArray bimorphic,
+     * and then no store of either shape compiles to a vector instruction (every vector is
+     * boxed; this pack and the B pack beside it ran several times slower).
+     */
+    private static int copySixes(float[] a, int src, int lda, int kc, float[] pa, int at) {
+        int count = kc * MR < L ? 0 : (kc * MR - L) / MR + 1;
+        for (int p = 0; p < count; p++) {
+            FloatVector.fromArray(S, a, src + p * lda).intoArray(pa, at + p * MR);
+        }
+        return count;
     }
 
     /**
@@ -336,15 +385,31 @@ final class VectorGemm {
      */
     private static void packTransposedB(float[] b, int bOff, int k, int pc, int kc, int jc, int nc, float[] pb,
                                         int at) {
-        // Walk each row of B along k (contiguous reads) and scatter into the panel with stride
-        // NR, which stays in cache; the other order reads B with stride k and missed the cache
-        // on every element (the input-gradient GEMM ran at a third of OpenBLAS's speed).
+        // Eight values of k at a time from each row of B in turn (contiguous reads), stored with
+        // stride NR into the panel, which stays in cache. Reading B with stride k instead missed
+        // the cache on every element (the input-gradient GEMM ran at a third of OpenBLAS's
+        // speed); a whole row's k at a time, 0.41 ns a float against 0.30 this way.
+        int tiled = kc / 8 * 8;
         for (int jr = 0; jr < nc; jr += NR) {
             int base = at + jr * kc;
             int width = Math.min(NR, nc - jr);
+            for (int p = 0; p < tiled; p += 8) {
+                for (int j = 0; j < width; j++) {
+                    int s = bOff + (jc + jr + j) * k + pc + p;
+                    int d = base + p * NR + j;
+                    pb[d] = b[s];
+                    pb[d + NR] = b[s + 1];
+                    pb[d + 2 * NR] = b[s + 2];
+                    pb[d + 3 * NR] = b[s + 3];
+                    pb[d + 4 * NR] = b[s + 4];
+                    pb[d + 5 * NR] = b[s + 5];
+                    pb[d + 6 * NR] = b[s + 6];
+                    pb[d + 7 * NR] = b[s + 7];
+                }
+            }
             for (int j = 0; j < width; j++) {
                 int src = bOff + (jc + jr + j) * k + pc;
-                for (int p = 0; p < kc; p++) {
+                for (int p = tiled; p < kc; p++) {
                     pb[base + p * NR + j] = b[src + p];
                 }
             }

@@ -77,26 +77,41 @@ class CpuParityTest extends BackendSuite {
     }
 
     @Test
-    void bPackedOnceInPiecesGivesTheSingleThreadBitsEvenWhenTheWorkerNeverStarts() {
-        // Each element of C is summed in the same order whoever packs op(B), so the two-thread
-        // result must equal the one-thread one exactly; with a worker that never starts the
-        // caller runs both chunks, and the second must find every piece ready, not wait.
-        int m = 1048, n = 1048, k = 500;
+    void operandsPackedOnceGiveTheSingleThreadBitsEvenWhenTheWorkerNeverStarts() {
+        // Each element of C is summed in the same order whoever packs an operand, so the
+        // two-thread result must equal the one-thread one exactly; with a worker that never
+        // starts the caller runs both chunks, and the second must find every piece ready, not
+        // wait. 1048 x 1048 x 500 packs op(B) once in pieces in block(); the others take
+        // shared(): the input gradient (tb), the weight gradient (ta), two K blocks, ragged.
+        int[][] shapes = {{1048, 1048, 500}, {64, 784, 256}, {784, 256, 64}, {70, 100, 1500}};
+        assertTrue(VectorGemm.packsBOnce(2, 1048, 1048, 500));
+        for (int s = 1; s < shapes.length; s++) {
+            assertTrue(VectorGemm.sharedPacking(shapes[s][0], shapes[s][1], shapes[s][2]));
+        }
+        assertTrue(VectorGemm.blockDepth(1500) < 1500);
         java.util.Random rnd = new java.util.Random(42);
-        float[] a = gaussian(rnd, m * k + 3);
-        float[] b = gaussian(rnd, k * n + 5);
-        float[] c0 = gaussian(rnd, m * n + 7);
-        for (boolean transB : new boolean[] {false, true}) {
-            float[] expected = c0.clone();
-            try (Parallel one = new Parallel(1)) {
-                VectorGemm.gemm(one, false, transB, m, n, k, 0.5f, a, 3, b, 5, 0.25f, expected, 7);
-            }
-            for (boolean workerRuns : new boolean[] {true, false}) {
-                float[] c = c0.clone();
-                try (Parallel two = new Parallel(2, workerRuns)) {
-                    VectorGemm.gemm(two, false, transB, m, n, k, 0.5f, a, 3, b, 5, 0.25f, c, 7);
+        for (int[] shape : shapes) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            float[] a = gaussian(rnd, m * k + 3);
+            float[] b = gaussian(rnd, k * n + 5);
+            float[] c0 = gaussian(rnd, m * n + 7);
+            for (int mode = 0; mode < 4; mode++) {
+                boolean transA = (mode & 1) != 0, transB = (mode & 2) != 0;
+                if (m == 1048 && transA) {
+                    continue; // the pieces are op(B)'s; A's mode changes nothing there
                 }
-                assertTrue(java.util.Arrays.equals(expected, c), "transB " + transB + ", worker runs " + workerRuns);
+                float[] expected = c0.clone();
+                try (Parallel one = new Parallel(1)) {
+                    VectorGemm.gemm(one, transA, transB, m, n, k, 0.5f, a, 3, b, 5, 0.25f, expected, 7);
+                }
+                for (boolean workerRuns : new boolean[] {true, false}) {
+                    float[] c = c0.clone();
+                    try (Parallel two = new Parallel(2, workerRuns)) {
+                        VectorGemm.gemm(two, transA, transB, m, n, k, 0.5f, a, 3, b, 5, 0.25f, c, 7);
+                    }
+                    assertTrue(java.util.Arrays.equals(expected, c), java.util.Arrays.toString(shape) + " transA " + transA
+                            + ", transB " + transB + ", worker runs " + workerRuns);
+                }
             }
         }
     }
