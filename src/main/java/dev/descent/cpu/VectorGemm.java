@@ -144,11 +144,14 @@ final class VectorGemm {
      * <li>every thread packs the whole of op(A), all of k, into its own buffer. Packed once into a
      * buffer that both threads read, op(A) took 33 us of the 784x64x256:ta product whether one
      * thread packed it or two: each pack had to take every cache line back from the other core,
-     * which had read it in the previous call. Alone, one thread packs it in 14;</li>
+     * which had read it in the previous call. Alone, one thread packs it in 14. The product ran
+     * 6-25% faster this way (five series alternating old and new code in one JVM); the others
+     * measured, forward, input gradient, 256^3 and 512^3, moved by less than the noise (0-3%);</li>
      * <li>op(B) is packed once, in pieces of 4 column panels, into a buffer the threads share: a
      * thread packs a piece when it first needs it unless another thread claimed it first (see
      * {@link PackedPieces}), and each thread's tiles start in its own piece, so a piece is packed
-     * by the thread that uses it and then read from that thread's cache.</li>
+     * by the thread that uses it and then read from that thread's cache. That measured the same
+     * as a separate parallel pass packing op(B), and leaves one pass where there were three.</li>
      * </ul>
      * In {@link #block}'s split every thread packs the whole of one operand, which for training's
      * skinny products (batch 64 x 784 x 256) is a tenth of the work, and a split in whole MR-row
@@ -385,31 +388,17 @@ final class VectorGemm {
      */
     private static void packTransposedB(float[] b, int bOff, int k, int pc, int kc, int jc, int nc, float[] pb,
                                         int at) {
-        // Eight values of k at a time from each row of B in turn (contiguous reads), stored with
-        // stride NR into the panel, which stays in cache. Reading B with stride k instead missed
-        // the cache on every element (the input-gradient GEMM ran at a third of OpenBLAS's
-        // speed); a whole row's k at a time, 0.41 ns a float against 0.30 this way.
-        int tiled = kc / 8 * 8;
+        // Walk each row of B along k (contiguous reads) and scatter into the panel with stride
+        // NR, which stays in cache; the other order reads B with stride k and missed the cache
+        // on every element (the input-gradient GEMM ran at a third of OpenBLAS's speed). Eight
+        // values of k from each row in turn packed a warm B 25% faster, but in the product, with
+        // B cold, the input gradient 64x256x784:tb ran 3-9% slower (alternating in one JVM).
         for (int jr = 0; jr < nc; jr += NR) {
             int base = at + jr * kc;
             int width = Math.min(NR, nc - jr);
-            for (int p = 0; p < tiled; p += 8) {
-                for (int j = 0; j < width; j++) {
-                    int s = bOff + (jc + jr + j) * k + pc + p;
-                    int d = base + p * NR + j;
-                    pb[d] = b[s];
-                    pb[d + NR] = b[s + 1];
-                    pb[d + 2 * NR] = b[s + 2];
-                    pb[d + 3 * NR] = b[s + 3];
-                    pb[d + 4 * NR] = b[s + 4];
-                    pb[d + 5 * NR] = b[s + 5];
-                    pb[d + 6 * NR] = b[s + 6];
-                    pb[d + 7 * NR] = b[s + 7];
-                }
-            }
             for (int j = 0; j < width; j++) {
                 int src = bOff + (jc + jr + j) * k + pc;
-                for (int p = tiled; p < kc; p++) {
+                for (int p = 0; p < kc; p++) {
                     pb[base + p * NR + j] = b[src + p];
                 }
             }
