@@ -198,17 +198,29 @@ final class VectorGemm {
      * packs it if no other thread has claimed it, else waits for the thread that did.
      */
     private static void readyPiece(PackedPieces pieces, int q, boolean transB, float[] b, int bOff, int n, int k) {
-        if (pieces.claim(q)) {
-            try {
-                int jc = q * PIECE_COLUMNS;
-                packB(transB, b, bOff, n, k, 0, k, jc, Math.min(PIECE_COLUMNS, n - jc), pieces.buffer(), jc * k);
-            } finally {
-                // As in packPieces: a waiting thread must not hang on a failed pack.
-                pieces.ready(q);
-            }
-        } else {
+        int jc = q * PIECE_COLUMNS;
+        if (!packIfUnclaimed(pieces, q, transB, b, bOff, n, k, 0, k, jc, Math.min(PIECE_COLUMNS, n - jc), jc * k)) {
             pieces.await(q);
         }
+    }
+
+    /**
+     * Packs op(B)'s rows [pc, pc + kc) x columns [jc, jc + nc) into the pieces' buffer at
+     * {@code at} as piece {@code id}, if no other thread has claimed it; true if this thread did.
+     */
+    private static boolean packIfUnclaimed(PackedPieces pieces, int id, boolean transB, float[] b, int bOff, int n,
+                                           int k, int pc, int kc, int jc, int nc, int at) {
+        if (!pieces.claim(id)) {
+            return false;
+        }
+        try {
+            packB(transB, b, bOff, n, k, pc, kc, jc, nc, pieces.buffer(), at);
+        } finally {
+            // Even a failed pack is marked ready: a thread waiting for it must not hang, and
+            // Parallel rethrows the failure to the caller.
+            pieces.ready(id);
+        }
+        return true;
     }
 
     /** K blocks of equal depth, at most {@link #KC}: 1500 is 750 + 750, not 1024 + 476. */
@@ -239,8 +251,8 @@ final class VectorGemm {
                     packB(transB, b, bOff, n, k, pc, kc, jc, nc, pb, 0);
                 } else {
                     bo = pc * paddedColumns(n) + jc * kc;
-                    packPieces(shared, firstPiece(pc / depth, jc, n), (int) ((long) i0 * PIECES_PER_BLOCK / m), transB, b, bOff, n, k, pc, kc,
-                            jc, nc, bo);
+                    packPieces(shared, firstPiece(pc / depth, jc, n), (int) ((long) i0 * PIECES_PER_BLOCK / m), transB,
+                            b, bOff, n, k, pc, kc, jc, nc, bo);
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
@@ -270,16 +282,8 @@ final class VectorGemm {
         int count = (nc + PIECE_COLUMNS - 1) / PIECE_COLUMNS;
         for (int s = 0; s < count; s++) {
             int q = (start + s) % count;
-            if (pieces.claim(first + q)) {
-                try {
-                    packB(transB, b, bOff, n, k, pc, kc, jc + q * PIECE_COLUMNS,
-                            Math.min(PIECE_COLUMNS, nc - q * PIECE_COLUMNS), pieces.buffer(), at + q * PIECE_COLUMNS * kc);
-                } finally {
-                    // Even a failed pack is marked ready: a thread waiting for it must not hang,
-                    // and Parallel rethrows the failure to the caller.
-                    pieces.ready(first + q);
-                }
-            }
+            packIfUnclaimed(pieces, first + q, transB, b, bOff, n, k, pc, kc, jc + q * PIECE_COLUMNS,
+                    Math.min(PIECE_COLUMNS, nc - q * PIECE_COLUMNS), at + q * PIECE_COLUMNS * kc);
         }
         for (int q = 0; q < count; q++) {
             pieces.await(first + q);
