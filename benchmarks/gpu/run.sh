@@ -119,10 +119,15 @@ fi
 
 # 2. Benchmarks: descent on CUDA (cuBLAS, then its own SGEMM), OpenCL, the same work in PyTorch,
 #    and the host CPU for scale.
+# The products of one training step at batch 64: 784-256 and 4096-4096 layers, all three modes.
+train_shapes=64x784x256,784x64x256:ta,64x256x784:tb,64x4096x4096,4096x64x4096:ta,64x4096x4096:tb
 JAVA_OPTS_BENCH=()
-bench cuda 150 --backend cuda --suite copy,updates,gemm,step --sizes 16,20,24 --gemm 256,512,1024,2048,4096
+bench cuda 150 --backend cuda --suite copy,updates,gemm,step --sizes 16,20,24 --gemm 256,512,1024,2048,4096,$train_shapes
 JAVA_OPTS_BENCH=(-Ddescent.cuda.gemm=tiled)
-bench cuda-tiled 90 --backend cuda --suite gemm,step --gemm 256,512,1024,2048,4096
+bench cuda-tiled 90 --backend cuda --suite gemm,step --gemm 256,512,1024,2048,4096,$train_shapes
+# Variant 3 (64 x 64 tiles, split-K) on the same training shapes and steps: its first timing.
+JAVA_OPTS_BENCH=(-Ddescent.cuda.gemm=tiled3)
+bench cuda-tiled3 90 --backend cuda --suite gemm,step --gemm 1024,4096,$train_shapes
 JAVA_OPTS_BENCH=()
 bench opencl 120 --backend opencl --suite copy,updates,gemm,step --sizes 20,24 --gemm 256,1024,2048 --seconds 0.3
 if timeout 20 "$python" -c "import torch; assert torch.cuda.is_available()" 2>"$report/pytorch.err"; then

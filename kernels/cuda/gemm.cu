@@ -167,3 +167,101 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int tr
     }
     store_tile(acc, row0, col0, tx, ty, m, n, alpha, beta, C);
 }
+
+// Variant 3 (gemm_tiled3 + gemm_split_sum): for training shapes, where a batch of 64 leaves
+// 128 x 128 tiles too few to fill a GPU (64 x 784 x 256 is 7 blocks on 132 SMs):
+//  - 64 x 64 output tiles, 256 threads each holding a 4 x 4 register block, K in steps of 16,
+//    with variant 2's 16-byte global loads and register-prefetched double buffering;
+//  - split-K: the grid's x holds tilesX x splits blocks; block (tile, s) sums k in
+//    [s * chunk, (s + 1) * chunk). With one split it writes C itself; with more, each split writes
+//    its raw sums to ws[s][m][n] and gemm_split_sum adds the splits in order (deterministic: no
+//    atomics) and applies alpha and beta. CudaOps.gemmTiled3 chooses splits and chunk.
+#define BM3 64
+#define BN3 64
+#define BK3 16
+
+extern "C" __global__ void __launch_bounds__(256) gemm_tiled3(int transA, int transB, int m, int n, int k, float alpha,
+                                                           const float* A, const float* B, float beta, float* C,
+                                                           int tiles_x, int chunk, float* ws) {
+    __shared__ __align__(16) float As[2][BK3][BM3];
+    __shared__ __align__(16) float Bs[2][BK3][BN3];
+    const int tid = threadIdx.x;
+    const int tx = tid % 16;
+    const int ty = tid / 16;
+    const int split = blockIdx.x / tiles_x;
+    const int col0 = (blockIdx.x % tiles_x) * BN3;
+    const int row0 = blockIdx.y * BM3;
+    const int k_begin = split * chunk;
+    const int k_end = k - k_begin < chunk ? k : k_begin + chunk;
+    const long long lda = transA ? m : k;
+    const long long ldb = transB ? k : n;
+    const bool vecA = ((reinterpret_cast<unsigned long long>(A) & 15) == 0) && (lda % 4 == 0);
+    const bool vecB = ((reinterpret_cast<unsigned long long>(B) & 15) == 0) && (ldb % 4 == 0);
+    // Each thread's share of a 64 x 16 (A) or 16 x 64 (B) k-tile: one float4 along the stored rows.
+    // A not transposed (m x k): row tid/4, k offset (tid%4)*4. Transposed (k x m): k row tid/16, m offset (tid%16)*4.
+    // B not transposed (k x n): k row tid/16, n offset (tid%16)*4. Transposed (n x k): n row tid/4, k offset (tid%4)*4.
+    const int aR = transA ? tid / 16 : tid / 4, aC = transA ? (tid % 16) * 4 : (tid % 4) * 4;
+    const int bR = transB ? tid / 4 : tid / 16, bC = transB ? (tid % 4) * 4 : (tid % 16) * 4;
+
+    float acc[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
+
+    float4 a4, b4;
+    auto stage = [&](int buf) {
+        if (transA) { *reinterpret_cast<float4*>(&As[buf][aR][aC]) = a4; }
+        else { As[buf][aC][aR] = a4.x; As[buf][aC + 1][aR] = a4.y; As[buf][aC + 2][aR] = a4.z; As[buf][aC + 3][aR] = a4.w; }
+        if (transB) { Bs[buf][bC][bR] = b4.x; Bs[buf][bC + 1][bR] = b4.y; Bs[buf][bC + 2][bR] = b4.z; Bs[buf][bC + 3][bR] = b4.w; }
+        else { *reinterpret_cast<float4*>(&Bs[buf][bR][bC]) = b4; }
+    };
+    // Loads are bounded by k_end, not k: a split reads zeros past its range, never its neighbour's.
+    auto fetch = [&](int kb) {
+        a4 = transA ? load4(A, lda, kb + aR, row0 + aC, k_end, m, vecA) : load4(A, lda, row0 + aR, kb + aC, m, k_end, vecA);
+        b4 = transB ? load4(B, ldb, col0 + bR, kb + bC, n, k_end, vecB) : load4(B, ldb, kb + bR, col0 + bC, k_end, n, vecB);
+    };
+
+    if (k_begin < k_end) {
+        fetch(k_begin);
+        stage(0);
+    }
+    __syncthreads();
+    int buf = 0;
+    for (int kb = k_begin; kb < k_end; kb += BK3) {
+        const bool more = kb + BK3 < k_end;
+        if (more) fetch(kb + BK3);
+        for (int kk = 0; kk < BK3; kk++) {
+            float4 a = *reinterpret_cast<const float4*>(&As[buf][kk][ty * 4]);
+            float4 b = *reinterpret_cast<const float4*>(&Bs[buf][kk][tx * 4]);
+            float av[4] = {a.x, a.y, a.z, a.w};
+            float bv[4] = {b.x, b.y, b.z, b.w};
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+        }
+        if (more) {
+            stage(buf ^ 1);
+            __syncthreads();
+            buf ^= 1;
+        }
+    }
+    // One split: C = alpha * acc + beta * C. Several: this split's raw sums into ws[split].
+    float* out = ws ? ws + (long long)split * m * n : C;
+    for (int i = 0; i < 4; i++) {
+        int r = row0 + ty * 4 + i;
+        if (r >= m) continue;
+        for (int j = 0; j < 4; j++) {
+            int c = col0 + tx * 4 + j;
+            if (c >= n) continue;
+            long long idx = (long long)r * n + c;
+            out[idx] = ws ? acc[i][j] : alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * C[idx]);
+        }
+    }
+}
+
+// C = alpha * (ws[0] + ws[1] + ... + ws[splits - 1]) + beta * C, the splits added in order.
+extern "C" __global__ void gemm_split_sum(long long mn, int splits, const float* ws, float alpha, float beta, float* C) {
+    GRID_STRIDE(i, mn) {
+        float sum = 0.0f;
+        for (int s = 0; s < splits; s++) sum += ws[s * mn + i];
+        C[i] = alpha * sum + (beta == 0.0f ? 0.0f : beta * C[i]);
+    }
+}

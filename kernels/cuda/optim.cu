@@ -2,9 +2,8 @@
 //
 // The step count t, the skip flag, the clip scale and NAdam's mu product are read from the
 // control block on the device, so a training step never waits on the host. Per-step scalars
-// (bias corrections, rectification) are formed in double from t at the start of each thread,
-// and complements such as 1 - beta2 arrive precomputed in double and rounded once, as PyTorch
-// does. The element formulas are dev/descent/internal/ReferenceRules.java's, in float32.
+// (bias corrections, rectification) are formed in double from t once per block (ONCE_PER_BLOCK),
+// and complements such as 1 - beta2 are formed in double and rounded once, as PyTorch does. The element formulas are dev/descent/internal/ReferenceRules.java's, in float32.
 //
 // Version 1 (this one): four elements per thread iteration through float4 loads and stores
 // (the arena is 16-byte aligned and padded to a multiple of 4), scalar tail for the rest.
@@ -121,6 +120,16 @@ extern "C" __global__ void begin_step(float* c, float max_norm, int max_bad_step
     const float scale = control[SLOT_CLIP_SCALE];      \
     (void)t;
 
+// Per-step scalars that need pow or a division in double are formed by thread 0 of each block
+// and handed to the block's threads through shared memory, behind one barrier. Formed in every
+// thread, Adam's two pow() calls come to ~4e8 FP64 operations per 2^24-element step: hidden
+// behind memory on an H100 (fused Adam ran at 101.5% of copy), but a real cost on GPUs whose
+// FP64 runs at 1/32 or 1/64 of FP32. The values and their rounding are the per-thread form's.
+#define ONCE_PER_BLOCK(count, values, ...) \
+    __shared__ float values[count];        \
+    if (threadIdx.x == 0) __VA_ARGS__      \
+    __syncthreads();
+
 #define GRAD(i, g) (clamp_grad((g), clip) * scale)
 #define DECAY(i) ((i) < decay_end ? wd : 0.0f)
 
@@ -146,8 +155,11 @@ extern "C" __global__ void adam_step(float* p, const float* g, float* m, float* 
     STEP_PROLOGUE
     const float b1 = (float)beta1, b2 = (float)beta2;
     const float c1 = (float)(1.0 - beta1), c2 = (float)(1.0 - beta2);
-    const float step_size = (float)(lr / (1.0 - pow(beta1, t)));
-    const float inv_sqrt_bc2 = (float)(1.0 / sqrt(1.0 - pow(beta2, t)));
+    ONCE_PER_BLOCK(2, k, {
+        k[0] = (float)(lr / (1.0 - pow(beta1, t)));
+        k[1] = (float)(1.0 / sqrt(1.0 - pow(beta2, t)));
+    })
+    const float step_size = k[0], inv_sqrt_bc2 = k[1];
     for_each_element(n, p, g, m, v, amsgrad ? vmax : 0, control,
                      [&](long long i, float& pi, float gi, float& mi, float& vi, float& vm) {
         float x = GRAD(i, gi);
@@ -168,7 +180,8 @@ extern "C" __global__ void adagrad_step(float* p, const float* g, float* sum, lo
                                         float lr, double lr_decay, float eps, float wd, float clip,
                                         float* control) {
     STEP_PROLOGUE
-    const float clr = (float)(lr / (1.0 + (t - 1.0) * lr_decay));
+    ONCE_PER_BLOCK(1, k, { k[0] = (float)(lr / (1.0 + (t - 1.0) * lr_decay)); })
+    const float clr = k[0];
     for_each_element(n, p, g, sum, 0, 0, control, [&](long long i, float& pi, float gi, float& s, float&, float&) {
         float x = GRAD(i, gi) + DECAY(i) * pi;
         s = s + x * x;
@@ -223,12 +236,15 @@ extern "C" __global__ void nadam_step(float* p, const float* g, float* m, float*
     STEP_PROLOGUE
     const float b1 = (float)beta1, b2 = (float)beta2;
     const float c1 = (float)(1.0 - beta1), c2 = (float)(1.0 - beta2);
-    const float inv_bc2 = (float)(1.0 / (1.0 - pow(beta2, t)));
-    const double mu = beta1 * (1.0 - 0.5 * pow(0.96, t * momentum_decay));
-    const double mu_next = beta1 * (1.0 - 0.5 * pow(0.96, (t + 1.0) * momentum_decay));
-    const double prod = (double)control[SLOT_MU_PRODUCT];
-    const float grad_coef = (float)(lr * (1.0 - mu) / (1.0 - prod));
-    const float mom_coef = (float)(lr * mu_next / (1.0 - prod * mu_next));
+    ONCE_PER_BLOCK(3, k, {
+        const double mu = beta1 * (1.0 - 0.5 * pow(0.96, t * momentum_decay));
+        const double mu_next = beta1 * (1.0 - 0.5 * pow(0.96, (t + 1.0) * momentum_decay));
+        const double prod = (double)control[SLOT_MU_PRODUCT];
+        k[0] = (float)(1.0 / (1.0 - pow(beta2, t)));
+        k[1] = (float)(lr * (1.0 - mu) / (1.0 - prod));
+        k[2] = (float)(lr * mu_next / (1.0 - prod * mu_next));
+    })
+    const float inv_bc2 = k[0], grad_coef = k[1], mom_coef = k[2];
     for_each_element(n, p, g, m, v, 0, control, [&](long long i, float& pi, float gi, float& mi, float& vi, float&) {
         float x = GRAD(i, gi) + DECAY(i) * pi;
         mi = b1 * mi + c1 * x;
@@ -244,15 +260,21 @@ extern "C" __global__ void radam_step(float* p, const float* g, float* m, float*
     STEP_PROLOGUE
     const float b1 = (float)beta1, b2 = (float)beta2;
     const float c1 = (float)(1.0 - beta1), c2 = (float)(1.0 - beta2);
-    const double bc1 = 1.0 - pow(beta1, t);
-    const double b2t = pow(beta2, t);
-    const double bc2 = 1.0 - b2t;
-    const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
-    const double rho_t = rho_inf - 2.0 * t * b2t / bc2;
-    const bool rectify = rho_t > 5.0;
-    const double r = rectify ? sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
-                             : 0.0;
-    const float coef = (float)(rectify ? lr * r * sqrt(bc2) / bc1 : lr / bc1);
+    // k[1] is 1 where the variance is rectified (rho_t > 5), 0 where the step is plain momentum.
+    ONCE_PER_BLOCK(2, k, {
+        const double bc1 = 1.0 - pow(beta1, t);
+        const double b2t = pow(beta2, t);
+        const double bc2 = 1.0 - b2t;
+        const double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
+        const double rho_t = rho_inf - 2.0 * t * b2t / bc2;
+        const bool rect = rho_t > 5.0;
+        const double r =
+            rect ? sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) : 0.0;
+        k[0] = (float)(rect ? lr * r * sqrt(bc2) / bc1 : lr / bc1);
+        k[1] = rect ? 1.0f : 0.0f;
+    })
+    const float coef = k[0];
+    const bool rectify = k[1] != 0.0f;
     for_each_element(n, p, g, m, v, 0, control, [&](long long i, float& pi, float gi, float& mi, float& vi, float&) {
         float x = GRAD(i, gi) + DECAY(i) * pi;
         mi = b1 * mi + c1 * x;

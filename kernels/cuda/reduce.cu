@@ -1,7 +1,7 @@
 // Reductions: bias gradient (column sums), global gradient norm and the losses.
 //
-// Determinism: the norm and the losses are two-stage reductions over a FIXED grid of
-// REDUCE_BLOCKS blocks. Stage 1 writes one double partial per block (grid-stride order inside a
+// Determinism: the norm and the losses are two-stage reductions over a FIXED grid (REDUCE_BLOCKS
+// blocks for the losses; for the norm, a grid that depends on n only). Stage 1 writes one double partial per block (grid-stride order inside a
 // thread, shared-memory tree inside a block); stage 2 (finish_sum, one block) adds the partials
 // in index order into a control slot. No atomics, so the same inputs always give the same bits.
 // The bias gradient gives each column to one thread, which walks the rows in order.
@@ -17,11 +17,21 @@ extern "C" __global__ void bias_gradient(int rows, int cols, const float* grad_z
     }
 }
 
-// Stage 1 of the squared norm of clamp(g): partial[blockIdx] = block's sum, in double.
+// Stage 1 of the squared norm of clamp(g): partial[blockIdx] = block's sum, in double. Four
+// floats per load where g is 16-byte aligned (the arena always is), scalar loads for the tail.
+// The grid is a function of n alone (CudaOps.gradientNorm), so the sum stays deterministic.
 extern "C" __global__ void __launch_bounds__(REDUCE_THREADS) norm_partial(const float* g, long long n, float clip, double* partial) {
     __shared__ double shared[REDUCE_THREADS];
     double sum = 0.0;
-    GRID_STRIDE(i, n) {
+    const long long n4 = (reinterpret_cast<unsigned long long>(g) & 15) == 0 ? n / 4 : 0;
+    GRID_STRIDE(q, n4) {
+        float4 v = reinterpret_cast<const float4*>(g)[q];
+        double a = clamp_grad(v.x, clip), b = clamp_grad(v.y, clip);
+        double c = clamp_grad(v.z, clip), d = clamp_grad(v.w, clip);
+        sum += a * a + b * b + c * c + d * d;
+    }
+    const long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long i = n4 * 4 + (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         double v = clamp_grad(g[i], clip);
         sum += v * v;
     }

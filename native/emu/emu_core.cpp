@@ -83,10 +83,12 @@ emu_switch:
 namespace emu {
 void syncthreads() {
     if (sequential_kernel != nullptr) {
-        // The kernel reached no barrier in an earlier launch, so it now runs without fibers;
-        // continuing would switch to a scheduler that is not there. Say so and stop.
-        std::fprintf(stderr, "descent emulator: kernel %s reached __syncthreads() in a launch after one that"
-                " reached none; it was running barrier-free (sequentially), which cannot honour a barrier\n",
+        // The kernel runs without fibers (the PTX table lists no barrier in it, or, for a probe,
+        // an earlier launch reached none); continuing would switch to a scheduler that is not
+        // there. Say so and stop.
+        std::fprintf(stderr, "descent emulator: kernel %s reached __syncthreads() while running barrier-free"
+                " (sequentially), which cannot honour a barrier: its PTX table entry lists none (stale:"
+                " make -C native limits) or, for a probe, an earlier launch reached none\n",
                 sequential_kernel);
         std::fflush(stderr);
         std::abort();
@@ -122,12 +124,35 @@ constexpr int kind_of() {
     else return -1;
 }
 
+// The launch-limit table (kernels/cuda/launch_limits.txt, from ptxas -v and the PTX): what a GPU
+// would refuse, and how many barriers each kernel's code holds.
+struct Limit {
+    const char* name;
+    long registers, shared_bytes, max_threads, barriers;
+};
+const Limit LIMITS[] = {
+#define LIMIT(n, r, s, t, b) {#n, r, s, t, b},
+#include "limits.inc"
+#undef LIMIT
+};
+
+const Limit* limit_of(const std::string& name) {
+    for (const Limit& l : LIMITS) {
+        if (name == l.name) return &l;
+    }
+    return nullptr;
+}
+
 struct Kernel {
     std::string name;
     std::vector<int> kinds;
     std::function<void(void**)> call;
     std::atomic<long> launches{0};
+    // True when the kernel runs without fibers, one thread after another. Decided by the PTX
+    // table where the kernel has PTX (no bar.sync in its code: no path can reach a barrier);
+    // for the test-only probes, which have none, after a first launch that reached no barrier.
     bool barrier_free = false;
+    bool barriers_known = false;
 };
 
 template <typename... A, std::size_t... I>
@@ -141,6 +166,10 @@ std::unique_ptr<Kernel> make_kernel(const char* name, void (*k)(A...)) {
     kernel->name = name;
     kernel->kinds = {kind_of<A>()...};
     kernel->call = [k](void** args) { invoke(k, args, std::index_sequence_for<A...>{}); };
+    if (const Limit* l = limit_of(name)) {
+        kernel->barriers_known = true;
+        kernel->barrier_free = l->barriers == 0;
+    }
     return kernel;
 }
 
@@ -340,9 +369,9 @@ std::string run(Kernel& k, dim3 grid, dim3 block, void** args) {
     } else {
         emu::barrier_seen = false;
         run_fibers(k, grid, block, args);
-        // A kernel that reached no barrier in a whole launch has none on that path; later
-        // launches run sequentially. (Ours either always reach their barriers or have none.)
-        k.barrier_free = !emu::barrier_seen;
+        // A probe that reached no barrier in a whole launch runs sequentially from then on; a
+        // later launch that reaches one after all stops the process (syncthreads).
+        if (!k.barriers_known) k.barrier_free = !emu::barrier_seen;
     }
     k.launches++;
 #ifdef EMU_RACE
@@ -380,18 +409,6 @@ long kernel_launches(int kernel) { return registry()[kernel]->launches.load(); }
 
 std::string launch(int kernel, dim3 grid, dim3 block, void** args) { return run(*registry()[kernel], grid, block, args); }
 
-namespace {
-struct Limit {
-    const char* name;
-    long registers, shared_bytes, max_threads;
-};
-const Limit LIMITS[] = {
-#define LIMIT(n, r, s, t) {#n, r, s, t},
-#include "limits.inc"
-#undef LIMIT
-};
-}  // namespace
-
 std::string launch_error(int kernel, dim3 grid, dim3 block, bool* too_many_resources) {
     *too_many_resources = false;
     const std::string& name = kernel_name(kernel);
@@ -405,8 +422,8 @@ std::string launch_error(int kernel, dim3 grid, dim3 block, bool* too_many_resou
     if (threads > 1024 || block.z > 64) {
         return says(std::to_string(threads) + " threads per block (at most 1024, and 64 in z)");
     }
-    for (const Limit& l : LIMITS) {
-        if (name != l.name) continue;
+    if (const Limit* found = limit_of(name)) {
+        const Limit& l = *found;
         if (l.max_threads > 0 && threads > l.max_threads) {
             return says(std::to_string(threads) + " threads per block, but __launch_bounds__ allows " +
                         std::to_string(l.max_threads));

@@ -11,18 +11,18 @@ import java.util.List;
  *
  * @param openclDevice OpenCL device by index or name substring; null for the first in preference order
  * @param cudaDevice   CUDA device ordinal
- * @param cudaGemm     auto (cuBLAS where it loads), cublas, tiled (descent's own), tiled1 or tiled2
+ * @param cudaGemm     auto (cuBLAS where it loads), cublas, tiled (descent's own), tiled1, tiled2 or tiled3
  * @param cudaTf32     let cuBLAS use TF32 tensor cores (10-bit mantissa; off keeps strict FP32)
  */
 public record BackendOptions(String openclDevice, int cudaDevice, String cudaGemm, boolean cudaTf32) {
-    static final List<String> GEMMS = List.of("auto", "cublas", "tiled", "tiled1", "tiled2");
+    static final List<String> GEMMS = List.of("auto", "cublas", "tiled", "tiled1", "tiled2", "tiled3");
 
     /**
      * Checks the CUDA device index and GEMM name.
      *
      * @param openclDevice OpenCL device index or name fragment, or null for the first
      * @param cudaDevice CUDA device ordinal, at least 0
-     * @param cudaGemm auto, cublas, tiled, tiled1 or tiled2
+     * @param cudaGemm auto, cublas, tiled, tiled1, tiled2 or tiled3
      * @param cudaTf32 let cuBLAS use TF32 tensor cores
      */
     public BackendOptions {
@@ -70,7 +70,7 @@ public record BackendOptions(String openclDevice, int cudaDevice, String cudaGem
     /**
      * The same options with another CUDA GEMM.
      *
-     * @param gemm auto, cublas, tiled, tiled1 or tiled2
+     * @param gemm auto, cublas, tiled, tiled1, tiled2 or tiled3
      * @return new options
      */
     public BackendOptions withCudaGemm(String gemm) {

@@ -14,7 +14,7 @@ class BackendOptionsTest {
     void badValuesAreRefusedByName() {
         IllegalArgumentException gemm = assertThrows(IllegalArgumentException.class,
                 () -> BackendOptions.defaults().withCudaGemm("fast"));
-        assertTrue(gemm.getMessage().contains("cudaGemm must be one of auto, cublas, tiled, tiled1, tiled2; got 'fast'"),
+        assertTrue(gemm.getMessage().contains("cudaGemm must be one of auto, cublas, tiled, tiled1, tiled2, tiled3; got 'fast'"),
                 gemm.getMessage());
         IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
                 () -> BackendOptions.defaults().withCudaDevice(-1));

@@ -40,6 +40,8 @@ public final class CudaBackend extends dev.descent.BackendBase {
     private final CublasGemm cublas;
     /** Which of descent's SGEMM variants runs when cuBLAS does not. */
     private final int ownGemm;
+    /** Variant 3 and its workspace, when chosen; null otherwise. */
+    private final SplitKGemm splitK;
     private final String gemmNote;
     private final Set<CudaBuf> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -66,7 +68,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
      * A backend on {@code device} with the given GEMM and TF32 setting.
      *
      * @param device a GPU through JCuda, or the CPU emulation; the backend owns and closes it
-     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1} or {@code tiled2} (see {@link #GEMM_PROPERTY})
+     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1}, {@code tiled2} or {@code tiled3} (see {@link #GEMM_PROPERTY})
      * @param tf32 whether cuBLAS may use TF32 tensor cores (faster, about 10 bits of mantissa)
      */
     CudaBackend(CudaDevice device, String gemm, boolean tf32) {
@@ -83,7 +85,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
         this.ops = new CudaOps(device, maxGrid);
         this.updates = new CudaUpdates(ops);
         String[] reason = {"cuBLAS not used on the CPU emulation"};
-        this.ownGemm = gemm.equals("tiled1") ? 1 : 2;
+        this.ownGemm = gemm.equals("tiled1") ? 1 : gemm.equals("tiled3") ? 3 : 2;
         switch (gemm) {
             case "auto":
                 this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
@@ -91,6 +93,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
             case "tiled":
             case "tiled1":
             case "tiled2":
+            case "tiled3":
                 this.cublas = null;
                 reason[0] = "-D" + GEMM_PROPERTY + "=" + gemm;
                 break;
@@ -103,9 +106,10 @@ public final class CudaBackend extends dev.descent.BackendBase {
                 break;
             default:
                 device.close();
-                throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas, tiled, tiled1 or tiled2; got '"
+                throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas, tiled, tiled1, tiled2 or tiled3; got '"
                         + gemm + "'");
         }
+        this.splitK = cublas == null && ownGemm == 3 ? new SplitKGemm(ops) : null;
         this.gemmNote = cublas != null ? cublas.describe()
                 : "descent tiled SGEMM, variant " + ownGemm + " (" + reason[0] + ")";
     }
@@ -113,8 +117,9 @@ public final class CudaBackend extends dev.descent.BackendBase {
     /**
      * Which SGEMM the backend uses: {@code auto} (cuBLAS where it loads, else descent's tiled
      * kernel), {@code cublas} (fail if it does not load) or {@code tiled} (descent's kernel even
-     * where cuBLAS loads, so the GPU suite and benchmarks can check and time it). {@code tiled1}
-     * and {@code tiled2} pick a variant of descent's kernel (kernels/cuda/gemm.cu; 2 by default).
+     * where cuBLAS loads, so the GPU suite and benchmarks can check and time it). {@code tiled1},
+     * {@code tiled2} and {@code tiled3} pick a variant of descent's kernel (kernels/cuda/gemm.cu;
+     * 2 by default; 3, split-K for small batches, awaits its first timing on a GPU).
      */
     public static final String GEMM_PROPERTY = "descent.cuda.gemm";
 
@@ -156,7 +161,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
      * A GPU with the given GEMM choice and TF32 setting (see {@link dev.descent.BackendOptions}).
      *
      * @param ordinal the device's index
-     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1} or {@code tiled2}
+     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1}, {@code tiled2} or {@code tiled3}
      * @param tf32 whether cuBLAS may use TF32
      * @return the backend
      */
@@ -251,6 +256,8 @@ public final class CudaBackend extends dev.descent.BackendBase {
         if (cublas != null) {
             device.makeCurrent();
             cublas.gemm(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
+        } else if (splitK != null) {
+            splitK.gemm(transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         } else {
             ops.gemmTiled(ownGemm, transA, transB, m, n, k, alpha, m(a), aOffset, m(b), bOffset, beta, m(c), cOffset);
         }
@@ -322,6 +329,9 @@ public final class CudaBackend extends dev.descent.BackendBase {
             device.free(buf.mem);
         }
         live.clear();
+        if (splitK != null) {
+            splitK.close();
+        }
         ops.close();
         if (cublas != null) {
             cublas.close();

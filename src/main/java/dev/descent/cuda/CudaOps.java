@@ -10,12 +10,18 @@ import dev.descent.optim.OptimizerSpec;
 /**
  * Launch geometry and argument lists for every non-optimizer kernel in kernels/cuda, in the
  * order each kernel's signature declares them. Grid-stride kernels get at most MAX_GRID blocks;
- * reductions always use REDUCE_BLOCKS (their determinism depends on a fixed grid).
+ * reductions use a grid that depends on nothing but their length (their determinism needs that).
  */
 final class CudaOps {
     static final int THREADS = 256;
     /** Must match REDUCE_BLOCKS / REDUCE_THREADS in kernels/cuda/common.cuh. */
     static final int REDUCE_BLOCKS = 256;
+    /**
+     * Most blocks of the gradient-norm pass: about what an H100 keeps resident (132 SMs x 8
+     * blocks of 256), where 256 blocks left three quarters of it idle on large arenas. Fewer
+     * for small arenas, as a function of the length only, so the sum stays deterministic.
+     */
+    static final int NORM_BLOCKS = 1024;
     /** Most blocks a grid-stride launch gets; tests lower it so every loop wraps (see {@link #maxGrid}). */
     static final int MAX_GRID = 4096;
 
@@ -23,7 +29,7 @@ final class CudaOps {
     final KernelArgs args = new KernelArgs();
     /** Blocks per grid-stride launch at most: MAX_GRID, or a few in tests of the stride loops. */
     final int maxGrid;
-    /** Stage-1 partial sums of the reductions: two series of REDUCE_BLOCKS doubles. */
+    /** Stage-1 partial sums of the reductions: two series of REDUCE_BLOCKS doubles, or NORM_BLOCKS. */
     private final DeviceMemory partial;
     private final int fill, gather, biasActivation, activationBackward, gemmTiled, gemmTiled2, biasGradient, normPartial,
             finishSum, softmaxXent, mse, beginStep;
@@ -34,7 +40,7 @@ final class CudaOps {
         }
         this.device = device;
         this.maxGrid = maxGrid;
-        this.partial = device.malloc(2L * REDUCE_BLOCKS * 8);
+        this.partial = device.malloc(Math.max(2L * REDUCE_BLOCKS, NORM_BLOCKS) * 8);
         fill = device.function("fill_kernel");
         gather = device.function("gather_rows");
         biasActivation = device.function("bias_activation");
@@ -87,8 +93,9 @@ final class CudaOps {
     }
 
     void gradientNorm(DeviceMemory g, long n, float clip, DeviceMemory control) {
-        device.launch(normPartial, REDUCE_BLOCKS, 1, THREADS, args.clear().ptr(g, 0).l(n).f(clip).ptr(partial, 0));
-        finish(1, control, Control.NORM_SQ, false);
+        int blocks = Math.min(NORM_BLOCKS, grid((n + 3) / 4));
+        device.launch(normPartial, blocks, 1, THREADS, args.clear().ptr(g, 0).l(n).f(clip).ptr(partial, 0));
+        finish(blocks, 1, control, Control.NORM_SQ, false);
     }
 
     void loss(Loss loss, int rows, int cols, DeviceMemory y, int yOff, DeviceMemory t, int tOff, DeviceMemory grad,
@@ -101,11 +108,12 @@ final class CudaOps {
         }
         args.ptr(partial, 0);
         device.launch(loss == Loss.SOFTMAX_CROSS_ENTROPY ? softmaxXent : mse, REDUCE_BLOCKS, 1, THREADS, args);
-        finish(2, control, evaluation ? Control.EVAL_LOSS_SUM : Control.BATCH_LOSS, evaluation);
+        finish(REDUCE_BLOCKS, 2, control, evaluation ? Control.EVAL_LOSS_SUM : Control.BATCH_LOSS, evaluation);
     }
 
-    private void finish(int series, DeviceMemory control, int slot, boolean accumulate) {
-        device.launch(finishSum, 1, 1, THREADS, args.clear().ptr(partial, 0).i(REDUCE_BLOCKS).i(series)
+    /** Adds {@code series} series of {@code count} partials each into control[slot..]. */
+    private void finish(int count, int series, DeviceMemory control, int slot, boolean accumulate) {
+        device.launch(finishSum, 1, 1, THREADS, args.clear().ptr(partial, 0).i(count).i(series)
                 .ptr(control, 0).i(slot).flag(accumulate));
     }
 

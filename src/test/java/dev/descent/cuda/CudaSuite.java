@@ -45,16 +45,26 @@ abstract class CudaSuite extends BackendSuite {
         return Model.builder(8).dense(16, Activation.RELU).dense(4, Activation.IDENTITY).build();
     }
 
+    /**
+     * Shapes where variant 3 splits K (2 to 13 splits, the last one ragged), in the proportions
+     * of training at small batches: a forward product, a weight gradient, an input gradient.
+     */
+    static final int[][] SPLIT_K_SHAPES = {{7, 33, 257}, {64, 40, 1000}, {5, 130, 1700}, {3, 5, 4099}};
+
     /** descent's own SGEMM variants, whichever GEMM the backend picks by default (cuBLAS on a GPU). */
     @Test
     @Order(2)
     void everyOpMatchesTheReferenceWithEachOwnSgemmVariant() {
-        for (String variant : new String[] {"tiled1", "tiled2"}) {
+        for (int[] s : SPLIT_K_SHAPES) {
+            assertTrue(SplitKGemm.splits(s[0], s[1], s[2]) > 1, "variant 3 splits K on " + java.util.Arrays.toString(s));
+        }
+        for (String variant : new String[] {"tiled1", "tiled2", "tiled3"}) {
             try (CudaBackend cuda = new CudaBackend(openDevice(), variant)) {
                 assertTrue(cuda.describe().contains("variant " + variant.charAt(5)), cuda.describe());
                 BackendParity p = new BackendParity(cuda, seed() + 10);
                 p.gemm();
                 assertEquals(BackendParity.expectedGemmChecks(), p.checks(), "GEMM comparisons with " + variant);
+                p.gemm(SPLIT_K_SHAPES);
                 count(p.checks());
             }
         }
