@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulator. Edge tiles compute on the zero padding and store only the valid part.
  * Since version 4 alpha and beta are applied as the kernel stores (no pass over C to scale it
  * first, and C is not read at all when beta is 0), A is packed row by row, and products with
- * at most 4 rows or a depth of at most 4 go to {@link VectorThinGemm}.
+ * at most 4 rows or a depth of at most 4 go to {@link VectorThinGemm}, and those with B stored
+ * transposed and few rows of C to {@link VectorTransposedBGemm}, which does not pack B.
  */
 final class VectorGemm {
     private VectorGemm() {}
@@ -58,6 +59,10 @@ final class VectorGemm {
                      float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
         if (VectorThinGemm.thin(m, k)) {
             VectorThinGemm.gemm(par, transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+            return;
+        }
+        if (VectorTransposedBGemm.takes(transB, m)) {
+            VectorTransposedBGemm.gemm(par, transA, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
             return;
         }
         if (sharedPacking(m, n, k)) {

@@ -74,6 +74,15 @@ class CpuParityTest extends BackendSuite {
         for (int[] s : BackendParity.GEMM_SHAPES) {
             assertTrue(!VectorGemm.sharedPacking(s[0], s[1], s[2]), java.util.Arrays.toString(s));
         }
+        // With B transposed, products of at most 128 rows go to VectorTransposedBGemm instead:
+        // the harness's 7x33x257 (rows and columns short of a tile) and 65x129x31 (a last sliver of
+        // one row), and 64x96x1500 and 40x900x1300 above (two K blocks, split over columns).
+        assertTrue(VectorTransposedBGemm.takes(true, 7));
+        assertTrue(VectorTransposedBGemm.takes(true, 40) && VectorTransposedBGemm.takes(true, 65));
+        assertTrue(VectorGemm.blockDepth(1300) < 1300);
+        assertTrue(!VectorTransposedBGemm.takes(false, 40));
+        assertTrue(!VectorTransposedBGemm.takes(true, 203));
+        assertTrue(!VectorTransposedBGemm.takes(true, 1048));
     }
 
     @Test
@@ -83,9 +92,13 @@ class CpuParityTest extends BackendSuite {
         // starts the caller runs both chunks, and the second must find every piece ready, not
         // wait. 1048 x 1048 x 500 packs op(B) once in pieces in block(); the others take
         // shared(): the input gradient (tb), the weight gradient (ta), two K blocks, ragged.
-        int[][] shapes = {{1048, 1048, 500}, {64, 784, 256}, {784, 256, 64}, {70, 100, 1500}};
+        // With B transposed, the input gradient's shape and 64 x 3000 x 2500 (three K blocks)
+        // go to VectorTransposedBGemm, which must not depend on the thread count either.
+        int[][] shapes = {{1048, 1048, 500}, {64, 784, 256}, {784, 256, 64}, {70, 100, 1500}, {64, 3000, 2500}};
         assertTrue(VectorGemm.packsBOnce(2, 1048, 1048, 500));
-        for (int s = 1; s < shapes.length; s++) {
+        assertTrue(VectorTransposedBGemm.takes(true, 64));
+        assertTrue(VectorGemm.blockDepth(2500) < 1000, "64 x 3000 x 2500 in three K blocks");
+        for (int s = 1; s < 4; s++) {
             assertTrue(VectorGemm.sharedPacking(shapes[s][0], shapes[s][1], shapes[s][2]));
         }
         assertTrue(VectorGemm.blockDepth(1500) < 1500);
