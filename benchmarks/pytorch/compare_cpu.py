@@ -43,25 +43,50 @@ def figure(r):
             "epoch": "samples_per_s"}[r["suite"]]
 
 
-def run_descent(jar, seconds):
+def run_descent(jar, seconds, suites, vector_bits):
     out = ROOT / "target" / "compare-descent.jsonl"
     rows = []
-    for suites, models in (("copy,updates,gemm,step", MODELS), ("epoch", EPOCH_MODELS)):
-        subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-jar", str(jar), "bench", "--backend", "cpu",
-                        "--suite", suites, "--sizes", SIZES, "--gemm", GEMM, "--models", models,
-                        "--batches", BATCHES, "--epoch-batches", EPOCH_BATCHES, "--seconds", str(seconds),
-                        "--json", str(out)],
+    vectors = [f"-Ddescent.cpu.vectorBits={vector_bits}"] if vector_bits else []
+    for group, models in (({"copy", "updates", "gemm", "step"}, MODELS), ({"epoch"}, EPOCH_MODELS)):
+        chosen = [s for s in ("copy", "updates", "gemm", "step", "epoch") if s in group and s in suites]
+        if not chosen:
+            continue
+        subprocess.run(["java", *vectors, "--add-modules", "jdk.incubator.vector", "-jar", str(jar), "bench",
+                        "--backend", "cpu", "--suite", ",".join(chosen), "--sizes", SIZES, "--gemm", GEMM,
+                        "--models", models, "--batches", BATCHES, "--epoch-batches", EPOCH_BATCHES,
+                        "--seconds", str(seconds), "--json", str(out)],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rows += [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     return rows
 
 
-def run_torch(threads, seconds):
-    p = subprocess.run([sys.executable, str(HERE / "cpu_bench.py"), "--threads", str(threads), "--sizes", SIZES,
-                        "--gemm", GEMM, "--models", MODELS, "--batches", BATCHES, "--epoch-models", EPOCH_MODELS,
-                        "--epoch-batches", EPOCH_BATCHES, "--seconds", str(seconds)],
+def run_torch(threads, seconds, suites):
+    # cpu_bench.py runs every workload it is given: an empty list leaves a suite out.
+    pick = lambda suite, value: value if suite in suites else ""
+    p = subprocess.run([sys.executable, str(HERE / "cpu_bench.py"), "--threads", str(threads),
+                        "--sizes", pick("updates", SIZES) or pick("copy", SIZES), "--gemm", pick("gemm", GEMM),
+                        "--models", pick("step", MODELS), "--batches", BATCHES,
+                        "--epoch-models", pick("epoch", EPOCH_MODELS), "--epoch-batches", EPOCH_BATCHES,
+                        "--seconds", str(seconds)],
                        check=True, capture_output=True, text=True)
     return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+
+def cpu_model():
+    """The CPU's model name, x86 family and model, and widest vector extension from /proc/cpuinfo.
+
+    Cloud VMs name every AMD part "AMD EPYC"; the family tells Zen 4 (25) from Zen 5 (26), whose
+    512-bit FMA throughput differs twice over, so a table must say which it was measured on.
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor()
+    field = lambda name: next((l.split(":", 1)[1].strip() for l in text if l.split(":")[0].strip() == name), "?")
+    flags = field("flags").split()
+    vectors = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    zen = {"25": "Zen 3/4", "26": "Zen 5"}.get(field("cpu family"), "") if "AMD" in field("vendor_id") else ""
+    return f"{field('model name')} (family {field('cpu family')}, model {field('model')}{', ' + zen if zen else ''}; {vectors})"
 
 
 def main():
@@ -70,6 +95,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.3)
     ap.add_argument("--jar", default=str(ROOT / "target" / "descent.jar"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    ap.add_argument("--suites", default="copy,updates,gemm,step,epoch",
+                    help="which of copy, updates, gemm, step, epoch to run (copy and updates run together on the PyTorch side)")
+    ap.add_argument("--vector-bits", type=int, choices=(128, 256, 512),
+                    help="descent's vector width (-Ddescent.cpu.vectorBits): 256 runs its AVX2 code on an AVX-512 machine")
     ap.add_argument("--from", dest="source", help="rebuild the table from a pytorch-cpu.jsonl instead of measuring")
     args = ap.parse_args()
     threads = os.cpu_count()
@@ -78,12 +107,17 @@ def main():
     if args.source:
         raw = [json.loads(line) for line in Path(args.source).read_text().splitlines() if line.strip()]
         args.rounds = 1 + max(r["round"] for r in raw)
+        args.vector_bits = next((r["vector_bits"] for r in raw if "vector_bits" in r), None)
     else:
         raw = []
         for rnd in range(args.rounds):
-            for rows in (run_descent(args.jar, args.seconds), run_torch(threads, args.seconds)):
+            suites = set(args.suites.split(","))
+            for rows in (run_descent(args.jar, args.seconds, suites, args.vector_bits),
+                         run_torch(threads, args.seconds, suites)):
                 for r in rows:
                     r["round"] = rnd
+                    if args.vector_bits and r.get("backend") == "cpu":
+                        r["vector_bits"] = args.vector_bits
                     raw.append(r)
             # Saved as it goes, so an interrupted run keeps what it measured.
             (out / "pytorch-cpu.jsonl").write_text("\n".join(json.dumps(r) for r in raw) + "\n")
@@ -96,12 +130,14 @@ def main():
             continue
         results.setdefault((r["backend"], key(r)), []).append(r[figure(r)])
 
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = cpu_model()
     lines = [f"# descent and PyTorch on the CPU, {args.rounds} interleaved rounds", "",
-             f"Machine: {cpu}, {threads} threads; descent's CPU backend with the Vector API GEMM; "
+             f"Machine: {cpu}, {threads} threads; descent's CPU backend with the Vector API GEMM"
+             + (f" at {args.vector_bits} bits (-Ddescent.cpu.vectorBits)" if args.vector_bits else "") + "; "
              f"torch {info['torch']} with its matmul at {info['mm512_gflops']:.0f} GFLOP/s on 512^3 "
-             f"(an optimized BLAS; cpu_bench.py refuses the reference one); torch.set_num_threads({threads}).",
+             f"(an optimized BLAS; cpu_bench.py refuses the reference one"
+             + (f"; OpenBLAS running its {info['blas_core']} kernels" if info.get("blas_core") else "")
+             + f"); torch.set_num_threads({threads}).",
              "", "Produced by `/usr/bin/python3 benchmarks/pytorch/compare_cpu.py`. Figures are medians over the "
              "rounds (range in brackets); higher is better; the ratio is descent / PyTorch's better implementation "
              "(single-tensor or foreach).", "",

@@ -143,6 +143,22 @@ def gemm_shape(spec):
     return m, k, n, trans
 
 
+def blas_core():
+    """The kernel set the OpenBLAS that torch loaded picked for this CPU (openblas_get_corename),
+    or None where it is not OpenBLAS. An OpenBLAS older than the CPU falls back to an older set:
+    0.3.21 runs its Haswell (AVX2) kernels on Zen 5, so the table must say which ran."""
+    try:
+        import ctypes
+        paths = {line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line and ".so" in line}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+    except Exception:  # a report without the name beats no report
+        return None
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, required=True)
@@ -158,8 +174,8 @@ def main():
     torch.set_grad_enabled(True)
     blas = blas_check()
     print(json.dumps({"suite": "info", "backend": "pytorch", "torch": torch.__version__, "threads": args.threads,
-                      "mm512_gflops": blas}), flush=True)
-    for log in (int(v) for v in args.sizes.split(",")):
+                      "mm512_gflops": blas, "blas_core": blas_core()}), flush=True)
+    for log in (int(v) for v in filter(None, args.sizes.split(","))):
         n = 1 << log
         pairs = [(torch.randn(n), torch.zeros(n)) for _ in range(rotation(8 * n))]  # zeros: pages touched before timing
         s = timed(cycling([lambda a=a, b=b: b.copy_(a) for a, b in pairs]), args.seconds)
@@ -179,7 +195,7 @@ def main():
                 print(json.dumps({"suite": "update", "backend": "pytorch-foreach" if foreach else "pytorch",
                                   "rule": name, "n": n, "params_per_s": n / s, "gbs": gbs,
                                   "bytes_per_param": bytes_per_param, "copy_fraction": gbs / copy_gbs}), flush=True)
-    for spec in args.gemm.split(","):
+    for spec in filter(None, args.gemm.split(",")):
         m, k, n, trans = gemm_shape(spec)
         # A transposed: stored k x m and read through a transposed view, as BLAS reads it.
         # As descent bench does: several operand sets in turn (as many as make 256 MB, at most 8,
@@ -195,7 +211,7 @@ def main():
         if not spec.isdigit():
             r.update(shape=spec, m=m, k=k)   # squares keep only "n", as descent bench writes them
         print(json.dumps(r), flush=True)
-    for model in args.models.split(","):
+    for model in filter(None, args.models.split(",")):
         widths = [int(w) for w in model.split("-")]
         for batch in (int(v) for v in args.batches.split(",")):
             one, flops = step_workload(widths, batch)
