@@ -103,6 +103,51 @@ __device__ __forceinline__ float4 load4(const float* M, long long ld, int r, int
     return v;
 }
 
+// One thread's share of each k-tile of op(A) (TM x TK) and op(B) (TK x TN) in variants 2 and
+// 3, 256 threads: one float4 of each, laid along the stored rows, fetched into registers and
+// then staged into shared memory, transposed where the stored layout runs along k.
+// A not transposed (m x k): row tid/(TK/4), k offset (tid%(TK/4))*4; transposed (k x m): k row
+// tid/(TM/4), m offset (tid%(TM/4))*4. B alike with n for m. Rows past k_end read as zeros, so
+// a split of variant 3 never reads its neighbour's range. Vector loads need 16-byte aligned
+// rows: an aligned base and a leading dimension divisible by 4.
+template <int TM, int TK, int TN>
+struct TileLoader {
+    const float* A;
+    const float* B;
+    int transA, transB, m, n, k_end, row0, col0;
+    long long lda, ldb;
+    bool vecA, vecB;
+    int aR, aC, bR, bC;
+    float4 a4, b4;
+
+    __device__ TileLoader(int transA_, int transB_, int m_, int n_, int k, int k_end_, const float* A_,
+                          const float* B_, int row0_, int col0_, int tid)
+        : A(A_), B(B_), transA(transA_), transB(transB_), m(m_), n(n_), k_end(k_end_), row0(row0_), col0(col0_) {
+        lda = transA ? m : k;
+        ldb = transB ? k : n;
+        vecA = ((reinterpret_cast<unsigned long long>(A) & 15) == 0) && (lda % 4 == 0);
+        vecB = ((reinterpret_cast<unsigned long long>(B) & 15) == 0) && (ldb % 4 == 0);
+        aR = transA ? tid / (TM / 4) : tid / (TK / 4);
+        aC = transA ? (tid % (TM / 4)) * 4 : (tid % (TK / 4)) * 4;
+        bR = transB ? tid / (TK / 4) : tid / (TN / 4);
+        bC = transB ? (tid % (TK / 4)) * 4 : (tid % (TN / 4)) * 4;
+    }
+
+    // Global -> registers: the k-tile starting at kb.
+    __device__ __forceinline__ void fetch(int kb) {
+        a4 = transA ? load4(A, lda, kb + aR, row0 + aC, k_end, m, vecA) : load4(A, lda, row0 + aR, kb + aC, m, k_end, vecA);
+        b4 = transB ? load4(B, ldb, col0 + bR, kb + bC, n, k_end, vecB) : load4(B, ldb, kb + bR, col0 + bC, k_end, n, vecB);
+    }
+
+    // Registers -> one shared buffer of each operand.
+    __device__ __forceinline__ void stage(float (&As)[TK][TM], float (&Bs)[TK][TN]) {
+        if (transA) { *reinterpret_cast<float4*>(&As[aR][aC]) = a4; }
+        else { As[aC][aR] = a4.x; As[aC + 1][aR] = a4.y; As[aC + 2][aR] = a4.z; As[aC + 3][aR] = a4.w; }
+        if (transB) { Bs[bC][bR] = b4.x; Bs[bC + 1][bR] = b4.y; Bs[bC + 2][bR] = b4.z; Bs[bC + 3][bR] = b4.w; }
+        else { *reinterpret_cast<float4*>(&Bs[bR][bC]) = b4; }
+    }
+};
+
 extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int transB, int m, int n, int k, float alpha,
                                                            const float* A, const float* B, float beta, float* C) {
     __shared__ __align__(16) float As[2][BK][BM];
@@ -112,41 +157,19 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int tr
     const int ty = tid / 16;
     const int row0 = blockIdx.y * BM;
     const int col0 = blockIdx.x * BN;
-    // Vector loads need 16-byte aligned rows: an aligned base and a leading dimension divisible by 4.
-    const long long lda = transA ? m : k;
-    const long long ldb = transB ? k : n;
-    const bool vecA = ((reinterpret_cast<unsigned long long>(A) & 15) == 0) && (lda % 4 == 0);
-    const bool vecB = ((reinterpret_cast<unsigned long long>(B) & 15) == 0) && (ldb % 4 == 0);
-    // Each thread's share of a k-tile: one float4 of A and one of B, laid along the stored rows.
-    // A not transposed (m x k): row row0 + tid/2, k offset (tid%2)*4. Transposed (k x m): k row tid/32, m offset (tid%32)*4.
-    // B not transposed (k x n): k row tid/32, n offset (tid%32)*4. Transposed (n x k): n row tid/2, k offset (tid%2)*4.
-    const int aR = transA ? tid / 32 : tid / 2, aC = transA ? (tid % 32) * 4 : (tid % 2) * 4;
-    const int bR = transB ? tid / 2 : tid / 32, bC = transB ? (tid % 2) * 4 : (tid % 32) * 4;
+    TileLoader<BM, BK, BN> tiles(transA, transB, m, n, k, k, A, B, row0, col0, tid);
 
     float acc[8][8];
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
 
-    float4 a4, b4;
-    // Registers -> shared buffer `buf`, transposing where the stored layout runs along k.
-    auto stage = [&](int buf) {
-        if (transA) { *reinterpret_cast<float4*>(&As[buf][aR][aC]) = a4; }
-        else { As[buf][aC][aR] = a4.x; As[buf][aC + 1][aR] = a4.y; As[buf][aC + 2][aR] = a4.z; As[buf][aC + 3][aR] = a4.w; }
-        if (transB) { Bs[buf][bC][bR] = b4.x; Bs[buf][bC + 1][bR] = b4.y; Bs[buf][bC + 2][bR] = b4.z; Bs[buf][bC + 3][bR] = b4.w; }
-        else { *reinterpret_cast<float4*>(&Bs[buf][bR][bC]) = b4; }
-    };
-    auto fetch = [&](int kb) {
-        a4 = transA ? load4(A, lda, kb + aR, row0 + aC, k, m, vecA) : load4(A, lda, row0 + aR, kb + aC, m, k, vecA);
-        b4 = transB ? load4(B, ldb, col0 + bR, kb + bC, n, k, vecB) : load4(B, ldb, kb + bR, col0 + bC, k, n, vecB);
-    };
-
-    fetch(0);
-    stage(0);
+    tiles.fetch(0);
+    tiles.stage(As[0], Bs[0]);
     __syncthreads();
     int buf = 0;
     for (int kb = 0; kb < k; kb += BK) {
         const bool more = kb + BK < k;
-        if (more) fetch(kb + BK);
+        if (more) tiles.fetch(kb + BK);
         for (int kk = 0; kk < BK; kk++) {
             float4 a0 = *reinterpret_cast<const float4*>(&As[buf][kk][ty * 4]);
             float4 a1 = *reinterpret_cast<const float4*>(&As[buf][kk][64 + ty * 4]);
@@ -160,7 +183,7 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int tr
         if (more) {
             // The other buffer was last read in the previous step, which every thread has left
             // (the barrier at its end), so it can be overwritten now.
-            stage(buf ^ 1);
+            tiles.stage(As[buf ^ 1], Bs[buf ^ 1]);
             __syncthreads();
             buf ^= 1;
         }
@@ -193,42 +216,21 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled3(int transA, int tr
     const int row0 = blockIdx.y * BM3;
     const int k_begin = split * chunk;
     const int k_end = k - k_begin < chunk ? k : k_begin + chunk;
-    const long long lda = transA ? m : k;
-    const long long ldb = transB ? k : n;
-    const bool vecA = ((reinterpret_cast<unsigned long long>(A) & 15) == 0) && (lda % 4 == 0);
-    const bool vecB = ((reinterpret_cast<unsigned long long>(B) & 15) == 0) && (ldb % 4 == 0);
-    // Each thread's share of a 64 x 16 (A) or 16 x 64 (B) k-tile: one float4 along the stored rows.
-    // A not transposed (m x k): row tid/4, k offset (tid%4)*4. Transposed (k x m): k row tid/16, m offset (tid%16)*4.
-    // B not transposed (k x n): k row tid/16, n offset (tid%16)*4. Transposed (n x k): n row tid/4, k offset (tid%4)*4.
-    const int aR = transA ? tid / 16 : tid / 4, aC = transA ? (tid % 16) * 4 : (tid % 4) * 4;
-    const int bR = transB ? tid / 4 : tid / 16, bC = transB ? (tid % 4) * 4 : (tid % 16) * 4;
+    TileLoader<BM3, BK3, BN3> tiles(transA, transB, m, n, k, k_end, A, B, row0, col0, tid);
 
     float acc[4][4];
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
 
-    float4 a4, b4;
-    auto stage = [&](int buf) {
-        if (transA) { *reinterpret_cast<float4*>(&As[buf][aR][aC]) = a4; }
-        else { As[buf][aC][aR] = a4.x; As[buf][aC + 1][aR] = a4.y; As[buf][aC + 2][aR] = a4.z; As[buf][aC + 3][aR] = a4.w; }
-        if (transB) { Bs[buf][bC][bR] = b4.x; Bs[buf][bC + 1][bR] = b4.y; Bs[buf][bC + 2][bR] = b4.z; Bs[buf][bC + 3][bR] = b4.w; }
-        else { *reinterpret_cast<float4*>(&Bs[buf][bR][bC]) = b4; }
-    };
-    // Loads are bounded by k_end, not k: a split reads zeros past its range, never its neighbour's.
-    auto fetch = [&](int kb) {
-        a4 = transA ? load4(A, lda, kb + aR, row0 + aC, k_end, m, vecA) : load4(A, lda, row0 + aR, kb + aC, m, k_end, vecA);
-        b4 = transB ? load4(B, ldb, col0 + bR, kb + bC, n, k_end, vecB) : load4(B, ldb, kb + bR, col0 + bC, k_end, n, vecB);
-    };
-
     if (k_begin < k_end) {
-        fetch(k_begin);
-        stage(0);
+        tiles.fetch(k_begin);
+        tiles.stage(As[0], Bs[0]);
     }
     __syncthreads();
     int buf = 0;
     for (int kb = k_begin; kb < k_end; kb += BK3) {
         const bool more = kb + BK3 < k_end;
-        if (more) fetch(kb + BK3);
+        if (more) tiles.fetch(kb + BK3);
         for (int kk = 0; kk < BK3; kk++) {
             float4 a = *reinterpret_cast<const float4*>(&As[buf][kk][ty * 4]);
             float4 b = *reinterpret_cast<const float4*>(&Bs[buf][kk][tx * 4]);
@@ -238,7 +240,7 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled3(int transA, int tr
                 for (int j = 0; j < 4; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
         }
         if (more) {
-            stage(buf ^ 1);
+            tiles.stage(As[buf ^ 1], Bs[buf ^ 1]);
             __syncthreads();
             buf ^= 1;
         }
