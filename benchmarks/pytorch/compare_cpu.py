@@ -43,7 +43,7 @@ def figure(r):
             "epoch": "samples_per_s"}[r["suite"]]
 
 
-def run_descent(jar, seconds, suites, vector_bits):
+def run_descent(jar, seconds, suites, vector_bits, gemm):
     out = ROOT / "target" / "compare-descent.jsonl"
     rows = []
     vectors = [f"-Ddescent.cpu.vectorBits={vector_bits}"] if vector_bits else []
@@ -52,7 +52,7 @@ def run_descent(jar, seconds, suites, vector_bits):
         if not chosen:
             continue
         subprocess.run(["java", *vectors, "--add-modules", "jdk.incubator.vector", "-jar", str(jar), "bench",
-                        "--backend", "cpu", "--suite", ",".join(chosen), "--sizes", SIZES, "--gemm", GEMM,
+                        "--backend", "cpu", "--suite", ",".join(chosen), "--sizes", SIZES, "--gemm", gemm,
                         "--models", models, "--batches", BATCHES, "--epoch-batches", EPOCH_BATCHES,
                         "--seconds", str(seconds), "--json", str(out)],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -60,11 +60,11 @@ def run_descent(jar, seconds, suites, vector_bits):
     return rows
 
 
-def run_torch(threads, seconds, suites):
+def run_torch(threads, seconds, suites, gemm):
     # cpu_bench.py runs every workload it is given: an empty list leaves a suite out.
     pick = lambda suite, value: value if suite in suites else ""
     p = subprocess.run([sys.executable, str(HERE / "cpu_bench.py"), "--threads", str(threads),
-                        "--sizes", pick("updates", SIZES) or pick("copy", SIZES), "--gemm", pick("gemm", GEMM),
+                        "--sizes", pick("updates", SIZES) or pick("copy", SIZES), "--gemm", pick("gemm", gemm),
                         "--models", pick("step", MODELS), "--batches", BATCHES,
                         "--epoch-models", pick("epoch", EPOCH_MODELS), "--epoch-batches", EPOCH_BATCHES,
                         "--seconds", str(seconds)],
@@ -97,6 +97,7 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--suites", default="copy,updates,gemm,step,epoch",
                     help="which of copy, updates, gemm, step, epoch to run (copy and updates run together on the PyTorch side)")
+    ap.add_argument("--gemm", default=GEMM, help=f"the GEMM shapes, as descent bench --gemm reads them (default {GEMM})")
     ap.add_argument("--vector-bits", type=int, choices=(128, 256, 512),
                     help="descent's vector width (-Ddescent.cpu.vectorBits): 256 runs its AVX2 code on an AVX-512 machine")
     ap.add_argument("--from", dest="source", help="rebuild the table from a pytorch-cpu.jsonl instead of measuring")
@@ -112,8 +113,8 @@ def main():
         raw = []
         for rnd in range(args.rounds):
             suites = set(args.suites.split(","))
-            for rows in (run_descent(args.jar, args.seconds, suites, args.vector_bits),
-                         run_torch(threads, args.seconds, suites)):
+            for rows in (run_descent(args.jar, args.seconds, suites, args.vector_bits, args.gemm),
+                         run_torch(threads, args.seconds, suites, args.gemm)):
                 for r in rows:
                     r["round"] = rnd
                     if args.vector_bits and r.get("backend") == "cpu":
