@@ -85,6 +85,27 @@ class CpuParityTest extends BackendSuite {
         assertTrue(!VectorTransposedBGemm.takes(true, 1048));
     }
 
+    /**
+     * VectorTransposedBGemm on ragged shapes drawn at random (rows 5 to 128, so it takes them with
+     * B transposed; columns and depth off every tile and block size, depth past one K block now
+     * and then), every mode against the double reference.
+     */
+    @Test
+    void raggedProductsWithFewRowsMatchTheReference() {
+        java.util.Random rnd = new java.util.Random(seed() + 40);
+        int[][] shapes = new int[12][];
+        for (int i = 0; i < shapes.length; i++) {
+            shapes[i] = new int[] {5 + rnd.nextInt(124), 1 + rnd.nextInt(300), 5 + rnd.nextInt(i % 4 == 0 ? 2500 : 400)};
+            assertTrue(VectorTransposedBGemm.takes(true, shapes[i][0]) && !VectorThinGemm.thin(shapes[i][0], shapes[i][2]));
+        }
+        try (CpuBackend cpu = new CpuBackend(2, true)) {
+            BackendParity p = new BackendParity(cpu, seed() + 41);
+            p.gemm(shapes);
+            assertEquals(shapes.length * BackendParity.GEMM_MODES.length * 2, p.checks());
+            count(p.checks());
+        }
+    }
+
     @Test
     void operandsPackedOnceGiveTheSingleThreadBitsEvenWhenTheWorkerNeverStarts() {
         // Each element of C is summed in the same order whoever packs an operand, so the
