@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * column panels, which for B stored n x k is a transpose of all of B, one scalar load and store
  * per float, a quarter of that product's time. Here B is never packed. The operands swap roles:
  * a tile is MV = 2 vectors of C's rows by NB = 6 of its columns, the vectors run down op(A)'s
- * rows (op(A) packed as [k][MV]: m x k floats, a fifth of B in the product above), and each
+ * rows (op(A) packed as [k][MV]: m x k floats, a twelfth of B in the product above), and each
  * column broadcasts its values straight from its row of B, contiguous along k. The tile comes
  * out as six columns of C and is stored through a small buffer into C's rows: per element of C
  * that costs a load and a store, where packing B cost k / m of them (4 in the product above).

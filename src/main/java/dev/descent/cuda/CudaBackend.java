@@ -109,7 +109,13 @@ public final class CudaBackend extends dev.descent.BackendBase {
                 throw new IllegalArgumentException(GEMM_PROPERTY + " must be auto, cublas, tiled, tiled1, tiled2 or tiled3; got '"
                         + gemm + "'");
         }
-        this.splitK = cublas == null && ownGemm == 3 ? new SplitKGemm(ops) : null;
+        try {
+            this.splitK = cublas == null && ownGemm == 3 ? new SplitKGemm(ops) : null;
+        } catch (RuntimeException e) {  // the workspace did not fit: give the device back, say why
+            ops.close();
+            device.close();
+            throw e;
+        }
         this.gemmNote = cublas != null ? cublas.describe()
                 : "descent tiled SGEMM, variant " + ownGemm + " (" + reason[0] + ")";
     }
