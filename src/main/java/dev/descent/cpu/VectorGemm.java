@@ -41,6 +41,8 @@ final class VectorGemm {
     static final int L = S.length();
     static final int MR = 6;
     static final int NR = 2 * L;
+    /** Whether {@link #block} walks B's column panels outside A's row panels (16-lane vectors). */
+    static final boolean PANEL_OUTER = L >= 16;
     /**
      * Depth of a K block, at most: C's tiles are read and written once per block, and each
      * kernel call pays its set-up and its loads of C once per block. 1024 with NC = 1024 (a 4 MiB
@@ -264,12 +266,23 @@ final class VectorGemm {
                     for (int ir = 0; ir < mc; ir += MR) {
                         packPanelA(transA, a, aOff, m, k, ic + ir, Math.min(MR, mc - ir), pc, kc, pa, ir * kc);
                     }
-                    // Column panel outer, row panel inner: each B panel (kc x NR, 64-128 KiB) is
-                    // used by every row panel of the packed A block while it sits in L2. Row panel
-                    // outer, every A panel swept the whole B block (4 MiB) from L3. One JVM
-                    // alternating both, two threads, Zen 5: 1024^3 314 -> 342 GFLOP/s, 2048^3
-                    // 334 -> 356, 4096^3 332 -> 344, 1024x4096x4096 318 -> 338, 1024^3 with A
-                    // transposed 270 -> 302; at 256 bits, 1024^3 +5% and 2048^3 +1%.
+                    // With 16-lane vectors, column panel outer and row panel inner: each B panel
+                    // (kc x NR, 128 KiB) serves every row panel of the packed A block from L2, where
+                    // row panel outer swept the whole 4 MiB B block from L3 for every A panel. One
+                    // JVM alternating both, two threads, Zen 5: 1024^3 314 -> 342 GFLOP/s, 2048^3
+                    // 334 -> 356, 4096^3 320 -> 334, 1024x4096x4096 318 -> 338, 1024^3 with A
+                    // transposed 270 -> 302. With 8 lanes it was mixed (1024^3 +5%, 2048^3 +1%,
+                    // 4096^3 -5%, likely as a tile row of C is then one cache line, a page from the
+                    // next, and the inner loop walks down C), so narrower vectors keep row panels outer.
+                    if (!PANEL_OUTER) {
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            for (int jr = 0; jr < nc; jr += NR) {
+                                micro(pa, ir * kc, pb, bo + jr * kc, kc, c, cOff + (ic + ir) * n + jc + jr, n,
+                                        Math.min(MR, mc - ir), Math.min(NR, nc - jr), alpha, cScale);
+                            }
+                        }
+                        continue;
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         for (int ir = 0; ir < mc; ir += MR) {
                             micro(pa, ir * kc, pb, bo + jr * kc, kc, c, cOff + (ic + ir) * n + jc + jr, n,
