@@ -141,8 +141,8 @@ final class VectorGemm {
         return ((long) (m + MR - 1) / MR * MR + (long) (n + NR - 1) / NR * NR) * k;
     }
 
-    /** Each thread's own packing of the whole of op(A) in {@link #shared} (one slot, so it can grow). */
-    private static final ThreadLocal<float[][]> OWN_A = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Each thread's own packing of the whole of op(A) in {@link #shared}. */
+    private static final ScratchFloats OWN_A = new ScratchFloats();
 
     /**
      * One parallel pass over C's MR x NR tiles, split evenly between the threads and walked column
@@ -172,11 +172,7 @@ final class VectorGemm {
         pieces.begin(bPanels * NR * k, (n + PIECE_COLUMNS - 1) / PIECE_COLUMNS);
         float[] pb = pieces.buffer();
         par.forRange(aPanels * bPanels, CpuGemm.grain(m, n, k), 1, (chunk, from, to) -> {
-            float[][] own = OWN_A.get();
-            if (own[0].length < aPanels * MR * k) {
-                own[0] = new float[aPanels * MR * k];
-            }
-            float[] pa = own[0];
+            float[] pa = OWN_A.atLeast(aPanels * MR * k);
             for (int u = 0; u < aPanels; u++) {
                 packPanelA(transA, a, aOff, m, k, u * MR, Math.min(MR, m - u * MR), 0, k, pa, u * MR * k);
             }

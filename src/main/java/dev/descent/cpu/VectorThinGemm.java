@@ -24,16 +24,12 @@ final class VectorThinGemm {
         return m <= 4 || k <= 4;
     }
 
-    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ScratchFloats ROW = new ScratchFloats();
 
     static void gemm(Parallel par, boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
         CpuGemm.split(par, m, n, k, 1, L, (i0, i1, j0, j1) -> {
-            float[][] holder = ROW.get();
-            if (holder[0].length < k) {
-                holder[0] = new float[k];
-            }
-            float[] row = holder[0];
+            float[] row = ROW.atLeast(k);
             for (int i = i0; i < i1; i++) {
                 for (int p = 0; p < k; p++) {
                     row[p] = alpha * (transA ? a[aOff + p * m + i] : a[aOff + i * k + p]);

@@ -43,8 +43,8 @@ final class VectorTransposedBGemm {
         return transB && m <= MAX_ROWS;
     }
 
-    /** This thread's op(A) packed as [k][MV] slivers, MV rows each (one slot, so it can grow). */
-    private static final ThreadLocal<float[][]> PACK_A = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** This thread's op(A) packed as [k][MV] slivers, MV rows each. */
+    private static final ScratchFloats PACK_A = new ScratchFloats();
     /** One tile's results, column by column, on their way into C's rows. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[NB * MV]);
 
@@ -55,11 +55,7 @@ final class VectorTransposedBGemm {
         int depth = VectorGemm.blockDepth(k);
         // Split over C's columns: each thread reads only its own rows of B, and packs all of op(A).
         par.forRange(panels, CpuGemm.grain(m, n, k), 1, (chunk, from, to) -> {
-            float[][] holder = PACK_A.get();
-            if (holder[0].length < slivers * MV * depth) {
-                holder[0] = new float[slivers * MV * depth];
-            }
-            float[] pa = holder[0];
+            float[] pa = PACK_A.atLeast(slivers * MV * depth);
             float[] tile = TILE.get();
             for (int pc = 0; pc < k; pc += depth) {
                 int kc = Math.min(depth, k - pc);
