@@ -198,7 +198,7 @@ extern "C" __global__ void __launch_bounds__(256) gemm_tiled2(int transA, int tr
 //  - split-K: the grid's x holds tilesX x splits blocks; block (tile, s) sums k in
 //    [s * chunk, (s + 1) * chunk). With one split it writes C itself; with more, each split writes
 //    its raw sums to ws[s][m][n] and gemm_split_sum adds the splits in order (deterministic: no
-//    atomics) and applies alpha and beta. CudaOps.gemmTiled3 chooses splits and chunk.
+//    atomics) and applies alpha and beta. SplitKGemm (Java) chooses splits and chunk.
 #define BM3 64
 #define BN3 64
 #define BK3 16

@@ -3,7 +3,8 @@
 // The step count t, the skip flag, the clip scale and NAdam's mu product are read from the
 // control block on the device, so a training step never waits on the host. Per-step scalars
 // (bias corrections, rectification) are formed in double from t once per block (ONCE_PER_BLOCK),
-// and complements such as 1 - beta2 are formed in double and rounded once, as PyTorch does. The element formulas are dev/descent/internal/ReferenceRules.java's, in float32.
+// and complements such as 1 - beta2 are formed in double and rounded once, as PyTorch does. The
+// element formulas are dev/descent/internal/ReferenceRules.java's, in float32.
 //
 // Version 1 (this one): four elements per thread iteration through float4 loads and stores
 // (the arena is 16-byte aligned and padded to a multiple of 4), scalar tail for the rest.

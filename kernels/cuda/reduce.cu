@@ -1,8 +1,8 @@
 // Reductions: bias gradient (column sums), global gradient norm and the losses.
 //
 // Determinism: the norm and the losses are two-stage reductions over a FIXED grid (REDUCE_BLOCKS
-// blocks for the losses; for the norm, a grid that depends on n only). Stage 1 writes one double partial per block (grid-stride order inside a
-// thread, shared-memory tree inside a block); stage 2 (finish_sum, one block) adds the partials
+// blocks for the losses; for the norm, a grid that depends on n only). Stage 1 writes one double
+// partial per block (grid-stride order inside a thread, shared-memory tree inside a block); stage 2 (finish_sum, one block) adds the partials
 // in index order into a control slot. No atomics, so the same inputs always give the same bits.
 // The bias gradient gives each column to one thread, which walks the rows in order.
 #include "common.cuh"
@@ -30,9 +30,8 @@ extern "C" __global__ void __launch_bounds__(REDUCE_THREADS) norm_partial(const 
         double c = clamp_grad(v.z, clip), d = clamp_grad(v.w, clip);
         sum += a * a + b * b + c * c + d * d;
     }
-    const long long stride = (long long)gridDim.x * blockDim.x;
-    for (long long i = n4 * 4 + (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
-        double v = clamp_grad(g[i], clip);
+    GRID_STRIDE(i, n - n4 * 4) {
+        double v = clamp_grad(g[n4 * 4 + i], clip);
         sum += v * v;
     }
     double total = block_sum(sum, shared);

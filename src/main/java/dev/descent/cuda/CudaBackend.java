@@ -110,7 +110,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
                         + gemm + "'");
         }
         try {
-            this.splitK = cublas == null && ownGemm == 3 ? new SplitKGemm(ops) : null;
+            this.splitK = ownGemm == 3 ? new SplitKGemm(ops) : null;
         } catch (RuntimeException e) {  // the workspace did not fit: give the device back, say why
             ops.close();
             device.close();

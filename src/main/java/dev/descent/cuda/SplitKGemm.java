@@ -48,7 +48,10 @@ final class SplitKGemm {
 
     /** @return the number of splits {@link #chunk} gives (1 when K is not split) */
     static int splits(int m, int n, int k) {
-        int chunk = chunk(m, n, k);
+        return splitsOf(k, chunk(m, n, k));
+    }
+
+    private static int splitsOf(int k, int chunk) {
         return chunk == 0 ? 1 : (k + chunk - 1) / chunk;
     }
 
@@ -56,7 +59,7 @@ final class SplitKGemm {
               DeviceMemory b, int bOff, float beta, DeviceMemory c, int cOff) {
         int tilesX = (n + TILE - 1) / TILE;
         int chunk = chunk(m, n, k);
-        int splits = splits(m, n, k);
+        int splits = splitsOf(k, chunk);
         KernelArgs args = ops.args.clear().flag(transA).flag(transB).i(m).i(n).i(k).f(alpha).ptr(a, aOff)
                 .ptr(b, bOff).f(beta).ptr(c, cOff).i(tilesX).i(chunk == 0 ? Math.max(k, 1) : chunk);
         if (splits == 1) {

@@ -207,8 +207,7 @@ class CudaEmulationTest extends CudaSuite {
     @Test
     @Order(6)
     void launchesBeyondTheGpuLimitsAreRefused() throws Exception {
-        List<String> table = Files.readAllLines(Path.of("kernels/cuda/launch_limits.txt")).stream()
-                .filter(l -> !l.startsWith("#")).map(l -> l.split(" ")[0]).sorted().toList();
+        List<String> table = LaunchLimitTable.kernels();
         List<String> kernels = EmulatedDevice.launchCounts().keySet().stream()
                 .filter(k -> !k.startsWith("probe_")).sorted().toList();
         assertEquals(kernels, table, "kernels/cuda/launch_limits.txt lists every kernel (make -C native limits)");
