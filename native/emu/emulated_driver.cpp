@@ -12,6 +12,9 @@
 //  - copies and pointer arguments must lie inside live allocations (CUDA_ERROR_ILLEGAL_ADDRESS
 //    instead of silent corruption); dynamic shared memory and `extra` launch options, which
 //    descent never uses, are refused.
+//  - streams, stream capture and graphs (emulated_graphs.cpp) keep the driver's rules: a graph is
+//    built from nodes and runs them in order on cuGraphLaunch, and a call that would synchronise
+//    with a capturing stream fails and invalidates the capture.
 // Everything else JCuda links against is left unresolved: the JVM loads libraries lazily, and a
 // call we do not serve fails with "undefined symbol" naming it.
 #include <algorithm>
@@ -24,28 +27,11 @@
 #include <string>
 #include <vector>
 
-#include "emu_core.h"
+#include "emulated_driver.h"
 
 namespace {
 
-// CUresult values from the driver API's cuda.h.
-enum : int {
-    CUDA_SUCCESS = 0,
-    CUDA_ERROR_INVALID_VALUE = 1,
-    CUDA_ERROR_OUT_OF_MEMORY = 2,
-    CUDA_ERROR_NOT_INITIALIZED = 3,
-    CUDA_ERROR_INVALID_DEVICE = 101,
-    CUDA_ERROR_INVALID_IMAGE = 200,
-    CUDA_ERROR_INVALID_CONTEXT = 201,
-    CUDA_ERROR_INVALID_PTX = 218,
-    CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222,
-    CUDA_ERROR_INVALID_HANDLE = 400,
-    CUDA_ERROR_NOT_FOUND = 500,
-    CUDA_ERROR_ILLEGAL_ADDRESS = 700,
-    CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
-    CUDA_ERROR_LAUNCH_FAILED = 719,
-    CUDA_ERROR_NOT_SUPPORTED = 801,
-};
+using namespace drv;
 
 // Driver 12.0 reads PTX ISA up to 8.0: the oldest driver the README promises to work with.
 constexpr int DRIVER_VERSION = 12000;
@@ -64,7 +50,6 @@ int context_refs = 0;
 int current_context_token = 0;  // the primary context's handle points here
 std::map<Module*, std::unique_ptr<Module>> modules;
 
-void report(const std::string& what) { std::fprintf(stderr, "[emulated libcuda] %s\n", what.c_str()); }
 
 bool compatible(const std::string& ptx_type, int kind) {
     if (ptx_type == ".u64" || ptx_type == ".b64" || ptx_type == ".s64") return kind == emu::POINTER || kind == emu::LONG;
@@ -138,7 +123,63 @@ int load_ptx(const char* text, Module& module, std::string* why) {
 
 void* address(unsigned long long dptr) { return (void*)(uintptr_t)dptr; }
 
+// As on a real driver, a context is current per thread: a call from a thread that has not made
+// it current fails with CUDA_ERROR_INVALID_CONTEXT (so a backend used from a second thread must
+// call cuCtxSetCurrent there, which is what JCudaDevice.makeCurrent does).
+thread_local bool context_is_current = false;
+
 }  // namespace
+
+namespace drv {
+
+void report(const std::string& what) { std::fprintf(stderr, "[emulated libcuda] %s\n", what.c_str()); }
+
+bool context_current() { return context_is_current; }
+
+int check_launch(int kernel, dim3 grid, dim3 block, unsigned shared_bytes, void** extra) {
+    if (kernel < 0 || kernel >= emu::kernel_count()) return CUDA_ERROR_INVALID_HANDLE;
+    if (shared_bytes != 0 || extra != nullptr) return CUDA_ERROR_NOT_SUPPORTED;
+    bool resources;
+    std::string refused = emu::launch_error(kernel, grid, block, &resources);
+    if (!refused.empty()) {
+        report("launch refused: " + refused);
+        return resources ? CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES : CUDA_ERROR_INVALID_VALUE;
+    }
+    return CUDA_SUCCESS;
+}
+
+int run_kernel(int kernel, dim3 grid, dim3 block, void** params) {
+    int status = check_launch(kernel, grid, block, 0, nullptr);
+    if (status != CUDA_SUCCESS) return status;
+    if (params == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    const std::vector<int>& kinds = emu::kernel_kinds(kernel);
+    for (size_t i = 0; i < kinds.size(); i++) {
+        if (kinds[i] != emu::POINTER) continue;
+        void* p;
+        std::memcpy(&p, params[i], sizeof p);
+        // Null means "no such output" to our kernels; anything else must be device memory.
+        if (p != nullptr && !emu::device_range_valid(p, 0)) {
+            report(emu::kernel_name(kernel) + ": argument " + std::to_string(i) + " is not device memory");
+            return CUDA_ERROR_ILLEGAL_ADDRESS;
+        }
+    }
+    std::string races = emu::launch(kernel, grid, block, params);
+    if (!races.empty()) {
+        report("data races (race build): " + races);
+        return CUDA_ERROR_LAUNCH_FAILED;
+    }
+    return CUDA_SUCCESS;
+}
+
+int copy_now(uint64_t dst, uint64_t src, size_t bytes) {
+    if (!emu::device_range_valid(address(dst), bytes) || !emu::device_range_valid(address(src), bytes)) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    std::memmove(address(dst), address(src), bytes);
+    return CUDA_SUCCESS;
+}
+
+}  // namespace drv
 
 extern "C" {
 
@@ -197,22 +238,22 @@ int cuDevicePrimaryCtxRelease_v2(int device) {
     return CUDA_SUCCESS;
 }
 
-// As on a real driver, a context is current per thread: a call from a thread that has not made
-// it current fails with CUDA_ERROR_INVALID_CONTEXT (so a backend used from a second thread must
-// call cuCtxSetCurrent there, which is what JCudaDevice.makeCurrent does).
-static thread_local bool context_current = false;
-
 #define REQUIRE_CONTEXT() \
-    if (!context_current) return CUDA_ERROR_INVALID_CONTEXT
+    if (!context_is_current) return CUDA_ERROR_INVALID_CONTEXT
+
+// A call that a capturing stream forbids returns its error (and invalidates the capture).
+#define REFUSE_WHILE_CAPTURING(legacy) \
+    if (int refused = refuse_while_capturing(__func__, legacy)) return refused
 
 int cuCtxSetCurrent(void* context) {
     if (context != nullptr && context != &current_context_token) return CUDA_ERROR_INVALID_CONTEXT;
-    context_current = context != nullptr;
+    context_is_current = context != nullptr;
     return CUDA_SUCCESS;
 }
 
 int cuCtxSynchronize() {
     REQUIRE_CONTEXT();
+    REFUSE_WHILE_CAPTURING(false);
     return CUDA_SUCCESS;  // launches run to completion when made
 }
 
@@ -276,6 +317,7 @@ int cuModuleGetFunction(void** function, void* module, const char* name) {
 
 int cuMemAlloc_v2(unsigned long long* dptr, size_t bytes) {
     REQUIRE_CONTEXT();
+    REFUSE_WHILE_CAPTURING(false);
     if (bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     void* p = emu::device_alloc(bytes);
     if (!p) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -285,6 +327,7 @@ int cuMemAlloc_v2(unsigned long long* dptr, size_t bytes) {
 
 int cuMemFree_v2(unsigned long long dptr) {
     REQUIRE_CONTEXT();
+    REFUSE_WHILE_CAPTURING(false);
     return emu::device_free(address(dptr)) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
@@ -297,6 +340,7 @@ int cuMemGetInfo_v2(size_t* free, size_t* total) {
 
 int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
     REQUIRE_CONTEXT();
+    REFUSE_WHILE_CAPTURING(true);
     if (!emu::device_range_valid(address(dst), count * 4)) return CUDA_ERROR_INVALID_VALUE;
     unsigned int* p = (unsigned int*)address(dst);
     for (size_t i = 0; i < count; i++) p[i] = value;
@@ -305,6 +349,7 @@ int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
 
 int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t bytes) {
     REQUIRE_CONTEXT();
+    REFUSE_WHILE_CAPTURING(true);
     if (!emu::device_range_valid(address(dst), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(address(dst), src, bytes);
     return CUDA_SUCCESS;
@@ -312,50 +357,32 @@ int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t bytes) {
 
 int cuMemcpyDtoH_v2(void* dst, unsigned long long src, size_t bytes) {
     REQUIRE_CONTEXT();
+    REFUSE_WHILE_CAPTURING(true);
     if (!emu::device_range_valid(address(src), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(dst, address(src), bytes);
     return CUDA_SUCCESS;
 }
 
-int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t bytes, void*) {
+int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t bytes, void* stream) {
     REQUIRE_CONTEXT();
-    if (!emu::device_range_valid(address(dst), bytes) || !emu::device_range_valid(address(src), bytes)) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    std::memmove(address(dst), address(src), bytes);
-    return CUDA_SUCCESS;
+    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
+    int status;
+    if (capture_copy(stream, dst, src, bytes, &status)) return status;
+    if (stream == nullptr) REFUSE_WHILE_CAPTURING(true);
+    return copy_now(dst, src, bytes);
 }
 
 int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned shared_bytes, void* stream, void** params, void** extra) {
     REQUIRE_CONTEXT();
+    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
     int kernel = (int)(uintptr_t)function - 1;
-    if (kernel < 0 || kernel >= emu::kernel_count()) return CUDA_ERROR_INVALID_HANDLE;
-    if (shared_bytes != 0 || extra != nullptr) return CUDA_ERROR_NOT_SUPPORTED;
-    bool resources;
-    std::string refused = emu::launch_error(kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, &resources);
-    if (!refused.empty()) {
-        report("launch refused: " + refused);
-        return resources ? CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES : CUDA_ERROR_INVALID_VALUE;
-    }
-    if (params == nullptr) return CUDA_ERROR_INVALID_VALUE;
-    const std::vector<int>& kinds = emu::kernel_kinds(kernel);
-    for (size_t i = 0; i < kinds.size(); i++) {
-        if (kinds[i] != emu::POINTER) continue;
-        void* p;
-        std::memcpy(&p, params[i], sizeof p);
-        // Null means "no such output" to our kernels; anything else must be device memory.
-        if (p != nullptr && !emu::device_range_valid(p, 0)) {
-            report(emu::kernel_name(kernel) + ": argument " + std::to_string(i) + " is not device memory");
-            return CUDA_ERROR_ILLEGAL_ADDRESS;
-        }
-    }
-    std::string races = emu::launch(kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, params);
-    if (!races.empty()) {
-        report("data races (race build): " + races);
-        return CUDA_ERROR_LAUNCH_FAILED;
-    }
-    return CUDA_SUCCESS;
+    dim3 grid{gx, gy, gz}, block{bx, by, bz};
+    int status = check_launch(kernel, grid, block, shared_bytes, extra);
+    if (status != CUDA_SUCCESS) return status;
+    if (capture_kernel(stream, kernel, grid, block, params, &status)) return status;
+    if (stream == nullptr) REFUSE_WHILE_CAPTURING(true);
+    return run_kernel(kernel, grid, block, params);
 }
 
 }  // extern "C"

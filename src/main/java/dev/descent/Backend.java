@@ -97,6 +97,25 @@ public interface Backend extends AutoCloseable {
     default void synchronize() {}
 
     /**
+     * Opens one training step's work (gather, forward, backward, update), which reads nothing
+     * back to the host and issues the same sequence of operations every time its shape comes: a
+     * backend may record it once and replay it (the CUDA backend's graphs, when on). Operations
+     * keep their meaning in between; a host read or write inside the step is allowed and only
+     * makes that step run unrecorded. The default does nothing.
+     *
+     * @param shape what fixes the step's sequence of operations and their sizes: the batch's rows
+     */
+    default void beginRepeatedStep(int shape) {}
+
+    /**
+     * Closes the step {@link #beginRepeatedStep} opened; the work is then queued as if issued
+     * one operation at a time.
+     *
+     * @param completed false when the step ended by an exception (nothing of it is kept for replay)
+     */
+    default void endRepeatedStep(boolean completed) {}
+
+    /**
      * Gathers rows: {@code dst[r][*] = src[index[indexOffset + r]][*]} for {@code r < rows}
      * (how a mini-batch is assembled from a device-resident data set).
      *

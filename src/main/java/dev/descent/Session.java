@@ -416,6 +416,34 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * One training step on rows {@code order[from .. from+rows)} of {@code data}: gather, forward,
+     * backward and step, as {@link #gatherBatch} then {@link #trainBatch}, bracketed as one
+     * repeated step, so a backend that records steps (CUDA Graphs) replays it.
+     *
+     * @param data an uploaded data set
+     * @param from first position in the order
+     * @param rows rows in the batch
+     * @param lr learning rate
+     * @param batchIndex the batch's index in the run
+     */
+    public void trainBatch(DeviceDataset data, int from, int rows, float lr, long batchIndex) {
+        synchronized (backend) {
+            ensureOpen();
+            requireTraining();
+            Check.positive("lr", lr);
+            backend.beginRepeatedStep(rows);
+            boolean completed = false;
+            try {
+                gatherBatch(data, from, rows);
+                trainBatch(rows, lr, batchIndex);
+                completed = true;
+            } finally {
+                backend.endRepeatedStep(completed);
+            }
+        }
+    }
+
+    /**
      * Network outputs for host inputs, in batches of {@link #maxBatch}.
      *
      * @param x inputs, rows x input width

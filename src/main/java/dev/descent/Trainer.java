@@ -132,8 +132,7 @@ public final class Trainer {
                 int rows = Math.min(batch, n - from);
                 long iteration = (long) e * iters + b;
                 lr = baseLr * config.schedule().factor(iteration, iters, config.epochs());
-                session.gatherBatch(train, from, rows);
-                session.trainBatch(rows, (float) lr, iteration);
+                session.trainBatch(train, from, rows, (float) lr, iteration);
                 l.onBatch(e + 1, b + 1, iters);
                 if ((b + 1) % CHECK_EVERY == 0 && session.control()[Control.HALTED] != 0) {
                     break;

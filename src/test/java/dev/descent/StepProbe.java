@@ -44,7 +44,6 @@ public final class StepProbe {
     private static void trainOn(Session s, DeviceDataset d, int step) {
         int rows = Math.min(16, d.rows());
         int from = (step * rows) % (d.rows() - rows + 1);
-        s.gatherBatch(d, from, rows);
-        s.trainBatch(rows, 0.02f, step);
+        s.trainBatch(d, from, rows, 0.02f, step);
     }
 }

@@ -29,22 +29,34 @@ final class CublasGemm implements AutoCloseable {
     private final Pointer alphaAt = Pointer.to(alpha);
     private final Pointer betaAt = Pointer.to(beta);
     private final DevicePointers pointers = new DevicePointers();
+    /** The device's training-step graphs (a GEMM inside a step becomes a child graph); null when off. */
+    private final StepGraphs graphs;
+    /** A GEMM's signature in a step graph, reused (see {@link #gemm}). */
+    private final long[] signature = new long[10];
+    /** The first word of a GEMM's signature (JCudaDevice.COPY is 1). */
+    static final long GEMM = 2;
 
-    private CublasGemm(cublasHandle handle, boolean tf32, String via) {
+    private CublasGemm(cublasHandle handle, boolean tf32, String via, StepGraphs graphs) {
         this.handle = handle;
         this.tf32 = tf32;
         this.via = via;
+        this.graphs = graphs;
     }
 
-    /** cuBLAS on the current context, or null; {@code reason[0]} says why not. */
-    static CublasGemm tryCreate(String[] reason, boolean tf32) {
+    /**
+     * cuBLAS on the device's current context and stream, or null; {@code reason[0]} says why not.
+     */
+    static CublasGemm tryCreate(String[] reason, boolean tf32, JCudaDevice device) {
         String via = CublasLibrary.arrange();
         try {
             JCublas2.setExceptionsEnabled(true);
             cublasHandle h = new cublasHandle();
             JCublas2.cublasCreate(h);
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
-            return new CublasGemm(h, tf32, via);
+            if (device.stream() != null) {  // graphs on: cuBLAS must enqueue where the steps are captured
+                JCublas2.cublasSetStream(h, new jcuda.runtime.cudaStream_t(device.stream()));
+            }
+            return new CublasGemm(h, tf32, via, device.graphs());
         } catch (UnsatisfiedLinkError e) {
             // As with libcuda, the missing library is named deep in the cause chain, not on line 1.
             String msg = dev.descent.internal.Check.rootMessage(e);
@@ -64,10 +76,38 @@ final class CublasGemm implements AutoCloseable {
 
     /**
      * Row-major C = alpha op(A) op(B) + beta C is column-major C^T = alpha op(B)^T op(A)^T + beta C^T,
-     * so cuBLAS gets the operands swapped and m, n exchanged.
+     * so cuBLAS gets the operands swapped and m, n exchanged. Inside a training step with graphs
+     * on, the call becomes a child graph node when the step is built and is skipped when it is
+     * replayed unchanged (see StepGraphs).
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alphaValue, DeviceMemory aMem, long aOffset,
               DeviceMemory bMem, long bOffset, float betaValue, DeviceMemory cMem, long cOffset) {
+        if (graphs != null && graphs.inStep()) {
+            long[] s = signature;
+            s[0] = GEMM;
+            s[1] = (transA ? 1 : 0) | (transB ? 2 : 0);
+            s[2] = m;
+            s[3] = n;
+            s[4] = k;
+            s[5] = Float.floatToRawIntBits(alphaValue);
+            s[6] = Float.floatToRawIntBits(betaValue);
+            s[7] = JCudaDevice.address(aMem, aOffset);
+            s[8] = JCudaDevice.address(bMem, bOffset);
+            s[9] = JCudaDevice.address(cMem, cOffset);
+            if (graphs.replayed(s)) {
+                return;
+            }
+            if (graphs.building()) {
+                graphs.addForeign(s.clone(), () -> issue(transA, transB, m, n, k, alphaValue, aMem, aOffset, bMem,
+                        bOffset, betaValue, cMem, cOffset));
+                return;
+            }
+        }
+        issue(transA, transB, m, n, k, alphaValue, aMem, aOffset, bMem, bOffset, betaValue, cMem, cOffset);
+    }
+
+    private void issue(boolean transA, boolean transB, int m, int n, int k, float alphaValue, DeviceMemory aMem,
+                       long aOffset, DeviceMemory bMem, long bOffset, float betaValue, DeviceMemory cMem, long cOffset) {
         alpha[0] = alphaValue;
         beta[0] = betaValue;
         CUdeviceptr a = pointers.at(aMem, aOffset), b = pointers.at(bMem, bOffset), c = pointers.at(cMem, cOffset);

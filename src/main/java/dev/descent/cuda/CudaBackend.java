@@ -88,7 +88,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
         this.ownGemm = gemm.equals("tiled1") ? 1 : gemm.equals("tiled3") ? 3 : 2;
         switch (gemm) {
             case "auto":
-                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
+                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32, (JCudaDevice) device) : null;
                 break;
             case "tiled":
             case "tiled1":
@@ -98,7 +98,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
                 reason[0] = "-D" + GEMM_PROPERTY + "=" + gemm;
                 break;
             case "cublas":
-                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32) : null;
+                this.cublas = device instanceof JCudaDevice ? CublasGemm.tryCreate(reason, tf32, (JCudaDevice) device) : null;
                 if (cublas == null) {
                     device.close();
                     throw new IllegalStateException("CUDA: -D" + GEMM_PROPERTY + "=cublas but " + reason[0]);
@@ -144,7 +144,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
      */
     public static CudaBackend open() {
         dev.descent.BackendOptions o = dev.descent.BackendOptions.defaults();
-        return open(o.cudaDevice(), o.cudaGemm(), o.cudaTf32());
+        return open(o.cudaDevice(), o.cudaGemm(), o.cudaTf32(), o.cudaGraphs());
     }
 
     /**
@@ -160,7 +160,7 @@ public final class CudaBackend extends dev.descent.BackendBase {
         if (EmulatedDevice.configuredLibrary() != null) {
             return new CudaBackend(EmulatedDevice.open(), options.cudaGemm(), options.cudaTf32());
         }
-        return open(options.cudaDevice(), options.cudaGemm(), options.cudaTf32());
+        return open(options.cudaDevice(), options.cudaGemm(), options.cudaTf32(), options.cudaGraphs());
     }
 
     /**
@@ -172,7 +172,20 @@ public final class CudaBackend extends dev.descent.BackendBase {
      * @return the backend
      */
     public static CudaBackend open(int ordinal, String gemm, boolean tf32) {
-        return new CudaBackend(JCudaDevice.open(ordinal), gemm, tf32);
+        return open(ordinal, gemm, tf32, false);
+    }
+
+    /**
+     * A GPU with the given GEMM choice, TF32 setting and CUDA Graphs on or off.
+     *
+     * @param ordinal the device's index
+     * @param gemm {@code auto}, {@code cublas}, {@code tiled}, {@code tiled1}, {@code tiled2} or {@code tiled3}
+     * @param tf32 whether cuBLAS may use TF32
+     * @param graphs whether training steps are built into CUDA Graphs and replayed
+     * @return the backend
+     */
+    public static CudaBackend open(int ordinal, String gemm, boolean tf32, boolean graphs) {
+        return new CudaBackend(JCudaDevice.open(ordinal, graphs), gemm, tf32);
     }
 
     private static DeviceMemory m(Buf buf) {
@@ -319,6 +332,29 @@ public final class CudaBackend extends dev.descent.BackendBase {
             stateMemory[i] = m(state[i]);
         }
         updates.step(spec, lr, m(params), m(grads), stateMemory, length, decayEnd, clipValue, m(control));
+    }
+
+    /**
+     * With CUDA Graphs on, the step's launches are built into a graph the first time a shape
+     * comes, and replayed after (see {@link StepGraphs}); otherwise nothing happens.
+     */
+    @Override
+    public void beginRepeatedStep(int shape) {
+        life.check();
+        StepGraphs graphs = device.graphs();
+        if (graphs != null) {
+            device.makeCurrent();
+            graphs.begin(shape);
+        }
+    }
+
+    @Override
+    public void endRepeatedStep(boolean completed) {
+        StepGraphs graphs = device.graphs();
+        if (graphs != null && graphs.inStep()) {
+            device.makeCurrent();
+            graphs.end(completed);
+        }
     }
 
     @Override

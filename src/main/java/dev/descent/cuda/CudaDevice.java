@@ -107,6 +107,15 @@ interface CudaDevice extends AutoCloseable {
     default void makeCurrent() {
     }
 
+    /**
+     * The device's training-step graphs, when it builds steps into CUDA Graphs.
+     *
+     * @return the graphs, or null (the default: every launch is made when it is asked for)
+     */
+    default StepGraphs graphs() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -21,6 +21,8 @@ import static jcuda.driver.JCudaDriver.cuMemsetD32;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,13 +41,16 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 import jcuda.driver.JITOptions;
 
 /**
  * A real GPU through the JCuda driver API: the device's primary context (shared with any other
  * CUDA user in the process), every call checked ({@code setExceptionsEnabled(true)}), the PTX
- * modules embedded in the jar loaded once, and all launches on the default stream.
+ * modules embedded in the jar loaded once, and all launches on the legacy default stream, or,
+ * with CUDA Graphs on, on a stream of its own, where {@link StepGraphs} builds and replays
+ * training steps.
  */
 final class JCudaDevice implements CudaDevice {
     /** The PTX files under dev/descent/cuda/ (built by native/Makefile from kernels/cuda). */
@@ -61,6 +66,10 @@ final class JCudaDevice implements CudaDevice {
     private final List<CUfunction> functions = new ArrayList<>();
     private final Map<String, Integer> functionIndex = new HashMap<>();
     private final String description;
+    /** Where launches and device copies go: null (the legacy default stream) unless graphs are on. */
+    private final CUstream stream;
+    /** Training steps as graphs; null when off. */
+    private final StepGraphs graphs;
     /** Room for the JIT compiler's error log; a driver's rejection of PTX takes a line or two. */
     static final int JIT_LOG_BYTES = 4096;
 
@@ -71,8 +80,10 @@ final class JCudaDevice implements CudaDevice {
     private Pointer[] doubleWordAt;
     private NativePointerObject[] slots;
     private Pointer kernelParams;
+    /** A launch's arguments as the device sees them (pointers as addresses), reused. */
+    private long[] resolved = new long[24];
 
-    private JCudaDevice(int ordinal) {
+    private JCudaDevice(int ordinal, boolean useGraphs) {
         JCudaDriver.setExceptionsEnabled(true);
         cuInit(0);
         int[] count = new int[1];
@@ -92,8 +103,18 @@ final class JCudaDevice implements CudaDevice {
                 moduleOf.put(kernel, module);
             }
         }
-        description = describe(device);
         growSlots(24);
+        if (useGraphs) {
+            // A blocking stream: the synchronous copies on the legacy stream still wait for it,
+            // and it for them, so ordering is as with the default stream alone.
+            stream = new CUstream();
+            cuStreamCreate(stream, 0);
+            graphs = new StepGraphs(this, stream);
+        } else {
+            stream = null;
+            graphs = null;
+        }
+        description = describe(device) + (useGraphs ? "; CUDA Graphs on" : "");
     }
 
     /**
@@ -103,17 +124,29 @@ final class JCudaDevice implements CudaDevice {
     private static volatile String linkFailure;
 
     /**
-     * Opens device {@code ordinal}; any failure is an IllegalStateException with a one-line reason.
+     * Opens device {@code ordinal} without graphs; any failure is an IllegalStateException with a
+     * one-line reason.
      *
      * @param ordinal the device's index
      * @return the device, with its context current on this thread
      */
     public static JCudaDevice open(int ordinal) {
+        return open(ordinal, false);
+    }
+
+    /**
+     * Opens device {@code ordinal}; any failure is an IllegalStateException with a one-line reason.
+     *
+     * @param ordinal the device's index
+     * @param graphs whether training steps are built and replayed as CUDA Graphs
+     * @return the device, with its context current on this thread
+     */
+    public static JCudaDevice open(int ordinal, boolean graphs) {
         if (linkFailure != null) {
             throw new IllegalStateException("CUDA: " + linkFailure);
         }
         try {
-            return new JCudaDevice(ordinal);
+            return new JCudaDevice(ordinal, graphs);
         } catch (IllegalStateException e) {
             throw e;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
@@ -247,6 +280,7 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public DeviceMemory malloc(long bytes) {
         makeCurrent();
+        interruptStep();
         AddressedPointer p = new AddressedPointer();
         cuMemAlloc(p, Math.max(4, bytes));
         cuMemsetD32(p, 0, Math.max(1, bytes / 4));
@@ -256,12 +290,14 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public void free(DeviceMemory mem) {
         makeCurrent();
+        interruptStep();
         cuMemFree(ptr(mem));
     }
 
     @Override
     public void upload(float[] src, int srcOffset, DeviceMemory dst, long dstFloatOffset, int count) {
         makeCurrent();
+        interruptStep();
         cuMemcpyHtoD(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
                 count * 4L);
     }
@@ -269,6 +305,7 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count) {
         makeCurrent();
+        interruptStep();
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
                 count * 4L);
     }
@@ -276,8 +313,47 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
         makeCurrent();
+        if (graphs != null && graphs.inStep()) {
+            long[] signature = {COPY, address(src, srcFloatOffset), address(dst, dstFloatOffset), count};
+            if (graphs.replayed(signature)) {
+                return;
+            }
+            if (graphs.building()) {
+                graphs.addForeign(signature, () -> copyNow(src, srcFloatOffset, dst, dstFloatOffset, count));
+                return;
+            }
+        }
+        copyNow(src, srcFloatOffset, dst, dstFloatOffset, count);
+    }
+
+    /** The first word of a device copy's signature in a graph (see StepGraphs.addForeign). */
+    static final long COPY = 1;
+
+    private void copyNow(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
         cuMemcpyDtoDAsync(ptr(dst).withByteOffset(dstFloatOffset * 4), ptr(src).withByteOffset(srcFloatOffset * 4),
-                count * 4, null);
+                count * 4, stream);
+    }
+
+    /** Work that needs the host ends a graph-built step's graph first (see StepGraphs). */
+    private void interruptStep() {
+        if (graphs != null) {
+            graphs.interrupt();
+        }
+    }
+
+    /**
+     * The training-step graphs, or null when they are off.
+     *
+     * @return the graphs
+     */
+    @Override
+    public StepGraphs graphs() {
+        return graphs;
+    }
+
+    /** The stream launches go to: null (the legacy default stream) unless graphs are on. */
+    CUstream stream() {
+        return stream;
     }
 
     @Override
@@ -299,36 +375,59 @@ final class JCudaDevice implements CudaDevice {
     }
 
     /**
-     * Launches without allocating: each argument slot owns a 4-byte and an 8-byte host cell and
-     * a Pointer to each, made once, and {@link #kernelParams} points at the slot array. The driver
-     * reads only as many entries as the kernel has parameters, so stale slots past
-     * {@code args.count} are harmless. Device pointers are passed as their raw address plus the
-     * byte offset, which is what a pointer parameter holds on the device.
+     * Launches without allocating (see {@link #pack}), or hands the launch to the step graphs when
+     * a step is open. Device pointers are passed as their raw address plus the byte offset, which
+     * is what a pointer parameter holds on the device.
      */
     @Override
     public synchronized void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
         makeCurrent();
-        if (args.count > slots.length) {
-            growSlots(args.count);
+        if (resolved.length < args.count) {
+            resolved = new long[args.count];
         }
         for (int i = 0; i < args.count; i++) {
             long v = args.values[i];
-            switch (args.kinds[i]) {
-                case KernelArgs.INT:
-                case KernelArgs.FLOAT:  // the float's bits, as KernelArgs stores them
-                    words[i][0] = (int) v;
-                    slots[i] = wordAt[i];
-                    break;
-                case KernelArgs.POINTER:
-                    doubleWords[i][0] = args.memory[i] == null ? 0L : ptr(args.memory[i]).address() + v;
-                    slots[i] = doubleWordAt[i];
-                    break;
-                default:  // LONG, and DOUBLE as its raw bits
-                    doubleWords[i][0] = v;
-                    slots[i] = doubleWordAt[i];
+            boolean pointer = args.kinds[i] == KernelArgs.POINTER;
+            resolved[i] = !pointer ? v : args.memory[i] == null ? 0L : ptr(args.memory[i]).address() + v;
+        }
+        if (graphs != null && graphs.launch(function, gridX, gridY, blockX, args.kinds, resolved, args.count)) {
+            return;
+        }
+        launchNow(function, gridX, gridY, blockX, args.kinds, resolved, args.count);
+    }
+
+    /** Launches now, on the device's stream; {@code values} as {@link #launch} resolves them. */
+    void launchNow(int function, int gridX, int gridY, int blockX, int[] kinds, long[] values, int count) {
+        cuLaunchKernel(functions.get(function), gridX, gridY, 1, blockX, 1, 1, 0, stream,
+                pack(kinds, values, count), null);
+    }
+
+    /**
+     * The driver's kernelParams for these arguments, packed without allocating: each argument slot
+     * owns a 4-byte and an 8-byte host cell and a Pointer to each, made once, and the returned
+     * Pointer points at the slot array. The driver reads only as many entries as the kernel has
+     * parameters, so stale slots past {@code count} are harmless, and it copies the values during
+     * the call, so the next call may reuse the cells.
+     */
+    Pointer pack(int[] kinds, long[] values, int count) {
+        if (count > slots.length) {
+            growSlots(count);
+        }
+        for (int i = 0; i < count; i++) {
+            if (kinds[i] == KernelArgs.INT || kinds[i] == KernelArgs.FLOAT) {  // a float as its bits
+                words[i][0] = (int) values[i];
+                slots[i] = wordAt[i];
+            } else {  // POINTER as its address, LONG, and DOUBLE as its raw bits
+                doubleWords[i][0] = values[i];
+                slots[i] = doubleWordAt[i];
             }
         }
-        cuLaunchKernel(functions.get(function), gridX, gridY, 1, blockX, 1, 1, 0, null, kernelParams, null);
+        return kernelParams;
+    }
+
+    /** The driver's handle of a kernel from {@link #function}. */
+    jcuda.driver.CUfunction cuFunction(int function) {
+        return functions.get(function);
     }
 
     private void growSlots(int count) {
@@ -348,6 +447,7 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public void synchronize() {
         makeCurrent();
+        interruptStep();
         cuCtxSynchronize();
     }
 
@@ -370,6 +470,10 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public void close() {
         makeCurrent();
+        if (graphs != null) {
+            graphs.close();
+            cuStreamDestroy(stream);
+        }
         for (CUmodule m : modules) {
             cuModuleUnload(m);
         }

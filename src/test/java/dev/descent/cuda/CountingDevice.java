@@ -96,6 +96,11 @@ final class CountingDevice implements CudaDevice {
     }
 
     @Override
+    public StepGraphs graphs() {
+        return inner.graphs();
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

@@ -126,8 +126,7 @@ public final class Workloads {
         int[] next = {0};
         return Workload.of(() -> {
             int b = next[0]++ % 8;
-            session.gatherBatch(data, b * batch, batch);
-            session.trainBatch(batch, 1e-4f, next[0]);
+            session.trainBatch(data, b * batch, batch, 1e-4f, next[0]);
         }, 0, flops, batch, () -> {
             data.close();
             session.close();

@@ -1,0 +1,369 @@
+package dev.descent.cuda;
+
+import static jcuda.driver.JCudaDriver.cuGraphAddChildGraphNode;
+import static jcuda.driver.JCudaDriver.cuGraphAddKernelNode;
+import static jcuda.driver.JCudaDriver.cuGraphCreate;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecKernelNodeSetParams;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import jcuda.driver.CUDA_KERNEL_NODE_PARAMS;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUgraphNode;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
+
+/**
+ * Training steps as CUDA Graphs ({@code -Ddescent.cuda.graphs=true}; off by default until a GPU
+ * has confirmed them). A step issues the same ~25 launches with the same grids every time; only
+ * a few scalars change (the batch's offset into the shuffle, the step's index, lr). The first
+ * step of each shape is built into a graph, node by node, instantiated and launched; each later
+ * step of that shape compares every launch with its node, updates only the nodes whose
+ * arguments changed ({@code cuGraphExecKernelNodeSetParams}) and ends with one
+ * {@code cuGraphLaunch}. Nothing is allocated on a replayed step.
+ *
+ * <p>Built, not stream-captured: JCuda 12.6's node-list queries ({@code cuGraphGetNodes},
+ * {@code cuGraphGetRootNodes}, {@code cuGraphNodeGetDependentNodes}) hand the driver an
+ * uninitialised capacity, so the nodes of a captured graph cannot be listed safely, and a launch
+ * could not be matched to its node. Built node by node, each node's handle is known when it is
+ * added. Work that is not one of descent's kernels (a cuBLAS call, a device copy) is captured on
+ * its own into a child graph node, and replayed only while its signature is unchanged.
+ *
+ * <p>Graphs change how work is issued, never what runs. Anything that needs the host inside a
+ * step (a download, an upload, a synchronisation, an allocation) or a launch that differs from
+ * its node in kernel or grid ends the graph for that step: the work recorded so far is issued
+ * directly, in order, and the rest of the step runs directly. The shape's graph is rebuilt at its
+ * next step, and after {@link #MAX_DIVERGENCES} it runs directly for good.
+ */
+final class StepGraphs implements AutoCloseable {
+    /** Divergences after which a shape is no longer built into a graph. */
+    static final int MAX_DIVERGENCES = 2;
+
+    private enum Mode { OUTSIDE, BUILDING, REPLAYING, DIRECT }
+
+    /** One node: one of descent's launches, or foreign work captured into a child graph. */
+    private static final class Op {
+        final CUgraphNode node = new CUgraphNode();
+        final int function;  // -1 for foreign work
+        final int gridX;
+        final int gridY;
+        final int blockX;
+        final int count;
+        final int[] kinds;
+        final long[] values;
+        final long[] signature;
+        final Runnable issue;
+
+        Op(int function, int gridX, int gridY, int blockX, int[] kinds, long[] values, int count) {
+            this.function = function;
+            this.gridX = gridX;
+            this.gridY = gridY;
+            this.blockX = blockX;
+            this.count = count;
+            this.kinds = Arrays.copyOf(kinds, count);
+            this.values = Arrays.copyOf(values, count);
+            this.signature = null;
+            this.issue = null;
+        }
+
+        Op(long[] signature, Runnable issue) {
+            this.function = -1;
+            this.gridX = 0;
+            this.gridY = 0;
+            this.blockX = 0;
+            this.count = 0;
+            this.kinds = null;
+            this.values = null;
+            this.signature = signature;
+            this.issue = issue;
+        }
+
+        boolean sameLaunch(int f, int gx, int gy, int bx, int[] k, int n) {
+            return function == f && gridX == gx && gridY == gy && blockX == bx && count == n
+                    && Arrays.equals(kinds, 0, n, k, 0, n);
+        }
+    }
+
+    /** A shape's graph, or only its divergence count once the graph is dropped. */
+    private static final class Shape {
+        final int key;
+        int divergences;
+        CUgraph graph;
+        CUgraphExec exec;
+        final List<Op> ops = new ArrayList<>();
+
+        Shape(int key) {
+            this.key = key;
+        }
+    }
+
+    private final JCudaDevice device;
+    private final CUstream stream;
+    private final List<Shape> shapes = new ArrayList<>();
+    private final CUDA_KERNEL_NODE_PARAMS params = new CUDA_KERNEL_NODE_PARAMS();
+    private final CUgraphNode[] previous = new CUgraphNode[1];
+    private Mode mode = Mode.OUTSIDE;
+    private Shape current;
+    private int cursor;
+
+    private long built;
+    private long replayed;
+    private long diverged;
+    private long nodeUpdates;
+
+    StepGraphs(JCudaDevice device, CUstream stream) {
+        this.device = device;
+        this.stream = stream;
+    }
+
+    /**
+     * Opens a step: replays the shape's graph, builds it, or (after too many divergences) runs
+     * the step directly.
+     *
+     * @param key what fixes the step's launches and grids (the batch's rows)
+     */
+    void begin(int key) {
+        if (mode != Mode.OUTSIDE) {
+            throw new IllegalStateException("a repeated step is already open (endStep was not called)");
+        }
+        current = shape(key);
+        cursor = 0;
+        if (current.exec != null) {
+            mode = Mode.REPLAYING;
+        } else if (current.divergences >= MAX_DIVERGENCES) {
+            mode = Mode.DIRECT;
+        } else {
+            current.graph = new CUgraph();
+            cuGraphCreate(current.graph, 0);
+            current.ops.clear();
+            mode = Mode.BUILDING;
+        }
+    }
+
+    private Shape shape(int key) {
+        for (int i = 0; i < shapes.size(); i++) {  // a handful of shapes; no iterator, no boxing
+            if (shapes.get(i).key == key) {
+                return shapes.get(i);
+            }
+        }
+        Shape s = new Shape(key);
+        shapes.add(s);
+        return s;
+    }
+
+    /** Whether a step is open (work is being built or replayed, or runs directly inside one). */
+    boolean inStep() {
+        return mode != Mode.OUTSIDE;
+    }
+
+    /** Whether the open step is being built: foreign work goes to {@link #addForeign}. */
+    boolean building() {
+        return mode == Mode.BUILDING;
+    }
+
+    /**
+     * Takes one of descent's launches, its pointer arguments already resolved to addresses.
+     *
+     * @return true when the graph holds it (built or replayed); false: launch it now
+     */
+    boolean launch(int function, int gridX, int gridY, int blockX, int[] kinds, long[] values, int count) {
+        if (mode == Mode.BUILDING) {
+            Op op = new Op(function, gridX, gridY, blockX, kinds, values, count);
+            cuGraphAddKernelNode(op.node, current.graph, dependencies(), dependencyCount(), nodeParams(op));
+            current.ops.add(op);
+            return true;
+        }
+        if (mode != Mode.REPLAYING) {
+            return false;
+        }
+        Op op = cursor < current.ops.size() ? current.ops.get(cursor) : null;
+        if (op == null || !op.sameLaunch(function, gridX, gridY, blockX, kinds, count)) {
+            diverge();
+            return false;
+        }
+        if (!Arrays.equals(op.values, 0, count, values, 0, count)) {
+            System.arraycopy(values, 0, op.values, 0, count);
+            cuGraphExecKernelNodeSetParams(current.exec, op.node, nodeParams(op));
+            nodeUpdates++;
+        }
+        cursor++;
+        return true;
+    }
+
+    /**
+     * Adds foreign work to the step being built: {@code issue} is captured on the stream into a
+     * child graph, not run now. {@code issue} must enqueue its work on the device's stream and
+     * must still be valid when a divergence issues it directly later.
+     *
+     * @param signature everything that determines the work (kind, sizes, addresses, scalars)
+     * @param issue enqueues the work
+     */
+    void addForeign(long[] signature, Runnable issue) {
+        CUgraph child = new CUgraph();
+        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
+        try {
+            issue.run();
+        } finally {
+            cuStreamEndCapture(stream, child);
+        }
+        Op op = new Op(signature, issue);
+        cuGraphAddChildGraphNode(op.node, current.graph, dependencies(), dependencyCount(), child);
+        cuGraphDestroy(child);  // the node holds its own copy
+        current.ops.add(op);
+    }
+
+    /**
+     * In a replayed step: whether foreign work with this signature is the graph's next node (then
+     * it must not be issued). A different signature ends the graph for this step.
+     *
+     * @param signature as {@link #addForeign} was given it
+     * @return true when the graph holds the work; false: issue it now
+     */
+    boolean replayed(long[] signature) {
+        if (mode != Mode.REPLAYING) {
+            return false;
+        }
+        Op op = cursor < current.ops.size() ? current.ops.get(cursor) : null;
+        if (op == null || op.signature == null || !Arrays.equals(op.signature, signature)) {
+            diverge();
+            return false;
+        }
+        cursor++;
+        return true;
+    }
+
+    /**
+     * Called before anything that needs the host or the device's memory as it is now: the step's
+     * work so far is issued directly, and the rest of the step runs directly.
+     */
+    void interrupt() {
+        if (mode == Mode.BUILDING || mode == Mode.REPLAYING) {
+            diverge();
+        }
+    }
+
+    /**
+     * Closes the step: launches the graph (built or replayed) or, when the step ended early or
+     * by an exception, issues its work so far directly, as direct launches would have left it.
+     *
+     * @param completed false when the step ended by an exception
+     */
+    void end(boolean completed) {
+        try {
+            if (mode == Mode.BUILDING && completed && !current.ops.isEmpty()) {
+                current.exec = new CUgraphExec();
+                cuGraphInstantiate(current.exec, current.graph, 0);
+                built++;
+                cuGraphLaunch(current.exec, stream);
+            } else if (mode == Mode.REPLAYING && completed && cursor == current.ops.size()) {
+                replayed++;
+                cuGraphLaunch(current.exec, stream);
+            } else if (mode == Mode.REPLAYING && !completed) {
+                issueDirectly(cursor);  // the graph itself still stands for the shape's next step
+            } else if (mode == Mode.BUILDING && completed) {
+                drop(current);  // an empty step: nothing to build or run
+            } else if (mode == Mode.BUILDING || mode == Mode.REPLAYING) {
+                diverge();
+            }
+        } finally {
+            mode = Mode.OUTSIDE;
+            current = null;
+        }
+    }
+
+    /** Issues the step's work so far directly, drops the shape's graph, runs the rest directly. */
+    private void diverge() {
+        issueDirectly(mode == Mode.BUILDING ? current.ops.size() : cursor);
+        drop(current);
+        current.divergences++;
+        diverged++;
+        mode = Mode.DIRECT;
+    }
+
+    private void issueDirectly(int ops) {
+        for (int i = 0; i < ops; i++) {
+            Op op = current.ops.get(i);
+            if (op.issue != null) {
+                op.issue.run();
+            } else {
+                device.launchNow(op.function, op.gridX, op.gridY, op.blockX, op.kinds, op.values, op.count);
+            }
+        }
+    }
+
+    private CUDA_KERNEL_NODE_PARAMS nodeParams(Op op) {
+        params.func = device.cuFunction(op.function);
+        params.gridDimX = op.gridX;
+        params.gridDimY = op.gridY;
+        params.gridDimZ = 1;
+        params.blockDimX = op.blockX;
+        params.blockDimY = 1;
+        params.blockDimZ = 1;
+        params.sharedMemBytes = 0;
+        params.kernelParams = device.pack(op.kinds, op.values, op.count);
+        params.extra = null;
+        return params;
+    }
+
+    /** The node the next one depends on: the step's last node (the graph is a chain). */
+    private CUgraphNode[] dependencies() {
+        if (current.ops.isEmpty()) {
+            return null;
+        }
+        previous[0] = current.ops.get(current.ops.size() - 1).node;
+        return previous;
+    }
+
+    private long dependencyCount() {
+        return current.ops.isEmpty() ? 0 : 1;
+    }
+
+    private static void drop(Shape s) {
+        if (s.exec != null) {
+            cuGraphExecDestroy(s.exec);
+            s.exec = null;
+        }
+        if (s.graph != null) {
+            cuGraphDestroy(s.graph);
+            s.graph = null;
+        }
+        s.ops.clear();
+    }
+
+    /** Graphs built, steps replayed, divergences and node updates so far (for tests and describe). */
+    String counts() {
+        return "built " + built + ", replayed " + replayed + ", diverged " + diverged + ", node updates " + nodeUpdates;
+    }
+
+    long built() {
+        return built;
+    }
+
+    long replayed() {
+        return replayed;
+    }
+
+    long diverged() {
+        return diverged;
+    }
+
+    long nodeUpdates() {
+        return nodeUpdates;
+    }
+
+    @Override
+    public void close() {
+        for (Shape s : shapes) {
+            drop(s);
+        }
+        shapes.clear();
+    }
+}
