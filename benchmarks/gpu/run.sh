@@ -93,6 +93,9 @@ if grep -q "cuda (GPU) tests skipped" "$report/gpu-tests.log"; then
   exit 2
 fi
 suite gpu-tests-tiled 150 dev.descent.cuda.CudaGpuTest -Ddescent.cuda.gemm=tiled
+# CUDA Graphs (off by default until this passes on a GPU): the contract with graphs on, and graph
+# runs bit-identical to direct ones, with cuBLAS calls as captured child graphs.
+suite gpu-graphs 150 dev.descent.cuda.StepGraphsGpuTest
 suite opencl-tests 120 dev.descent.opencl.OpenClParityTest
 
 sanitize() {  # tool, seconds
@@ -122,12 +125,16 @@ fi
 # The products of one training step at batch 64: 784-256 and 4096-4096 layers, all three modes.
 train_shapes=64x784x256,784x64x256:ta,64x256x784:tb,64x4096x4096,4096x64x4096:ta,64x4096x4096:tb
 JAVA_OPTS_BENCH=()
-bench cuda 150 --backend cuda --suite copy,updates,gemm,step --sizes 16,20,24 --gemm 256,512,1024,2048,4096,$train_shapes
+bench cuda 150 --backend cuda --suite copy,updates,gemm,step --batches 1,64,1024 --sizes 16,20,24 --gemm 256,512,1024,2048,4096,$train_shapes
 JAVA_OPTS_BENCH=(-Ddescent.cuda.gemm=tiled)
 bench cuda-tiled 90 --backend cuda --suite gemm,step --gemm 256,512,1024,2048,4096,$train_shapes
 # Variant 3 (64 x 64 tiles, split-K) on the same training shapes and steps: its first timing.
 JAVA_OPTS_BENCH=(-Ddescent.cuda.gemm=tiled3)
 bench cuda-tiled3 90 --backend cuda --suite gemm,step --gemm 1024,4096,$train_shapes
+# Training steps and epochs as CUDA Graphs, against the cuda run above: the launch-bound small
+# steps are where graphs should gain.
+JAVA_OPTS_BENCH=(-Ddescent.cuda.graphs=true)
+bench cuda-graphs 90 --backend cuda --suite step,epoch --batches 1,64,1024
 JAVA_OPTS_BENCH=()
 bench opencl 120 --backend opencl --suite copy,updates,gemm,step --sizes 20,24 --gemm 256,1024,2048 --seconds 0.3
 if timeout 20 "$python" -c "import torch; assert torch.cuda.is_available()" 2>"$report/pytorch.err"; then

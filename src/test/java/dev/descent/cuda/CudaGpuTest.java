@@ -24,10 +24,15 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("gpu")
 class CudaGpuTest extends CudaSuite {
-    private static final int ORDINAL = Integer.getInteger("descent.cuda.device", 0);
+    static final int ORDINAL = Integer.getInteger("descent.cuda.device", 0);
 
     @Override
     protected String prepare() {
+        return gpuUnavailable();
+    }
+
+    /** Why no GPU can be opened here, or null when one can. */
+    static String gpuUnavailable() {
         try (CudaBackend probe = CudaBackend.open()) {
             if (probe.describe().startsWith(EmulatedDriverTest.DEVICE_NAME)) {
                 return "libcuda.so.1 on LD_LIBRARY_PATH is descent's emulated driver, not a GPU";

@@ -1,5 +1,15 @@
 package dev.descent.cuda;
 
+import static jcuda.driver.JCudaDriver.cuGraphCreate;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +18,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUgraphNode;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.JCudaDriver;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -170,6 +187,86 @@ class EmulatedDriverTest extends CudaSuite {
             assertTrue(e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), e.getMessage());
             device.free(mem);
             count(1);
+        }
+    }
+
+    /**
+     * The emulated driver enforces stream capture's rules as a driver does: a synchronous copy
+     * while a stream captures fails and invalidates the capture, and a graph node that still holds
+     * a freed buffer fails when it runs (descent never launches a graph without first updating
+     * its nodes to the step's buffers).
+     */
+    @Test
+    @Order(6)
+    void theDriverRefusesWhatARealDriverRefuses() {
+        try (JCudaDevice device = JCudaDevice.open(0, true)) {
+            JCudaDriver.setExceptionsEnabled(true);
+            DeviceMemory mem = device.malloc(64 * 4);
+            CUstream stream = new CUstream();
+            cuStreamCreate(stream, 0);
+            cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
+            CudaException sync = assertThrows(CudaException.class, () -> cuMemcpyHtoD(
+                    new jcuda.driver.CUdeviceptr(), Pointer.to(new float[1]), 4));
+            assertTrue(sync.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_IMPLICIT"), sync.getMessage());
+            CudaException invalidated = assertThrows(CudaException.class, () -> cuStreamEndCapture(stream, new CUgraph()));
+            assertTrue(invalidated.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"), invalidated.getMessage());
+            cuStreamDestroy(stream);
+
+            CUgraph graph = new CUgraph();
+            cuGraphCreate(graph, 0);
+            int fill = device.function("fill_kernel");
+            KernelArgs args = new KernelArgs().ptr(mem, 0).l(64).f(3f);
+            long[] values = {JCudaDevice.address(mem, 0), 64, Float.floatToRawIntBits(3f)};
+            jcuda.driver.CUDA_KERNEL_NODE_PARAMS p = new jcuda.driver.CUDA_KERNEL_NODE_PARAMS();
+            p.func = device.cuFunction(fill);
+            p.gridDimX = 1;
+            p.gridDimY = 1;
+            p.gridDimZ = 1;
+            p.blockDimX = 64;
+            p.blockDimY = 1;
+            p.blockDimZ = 1;
+            p.kernelParams = device.pack(args.kinds, values, args.count);
+            JCudaDriver.cuGraphAddKernelNode(new CUgraphNode(), graph, null, 0, p);
+            CUgraphExec exec = new CUgraphExec();
+            cuGraphInstantiate(exec, graph, 0);
+            cuGraphLaunch(exec, device.stream());
+            float[] back = new float[64];
+            device.download(mem, 0, back, 0, 64);
+            assertEquals(3f, back[63], "the graph's fill ran");
+            device.free(mem);
+            CudaException freed = assertThrows(CudaException.class, () -> cuGraphLaunch(exec, device.stream()));
+            assertTrue(freed.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), freed.getMessage());
+            cuGraphExecDestroy(exec);
+            cuGraphDestroy(graph);
+            count(4);
+        }
+    }
+
+    /**
+     * Work enqueued on a capturing stream becomes a node and does not run; the graph runs it (as
+     * cuBLAS calls inside a graph-built step are captured on a GPU).
+     */
+    @Test
+    @Order(6)
+    void aCapturedLaunchRunsOnlyWhenItsGraphDoes() {
+        try (JCudaDevice device = JCudaDevice.open(0, true)) {
+            DeviceMemory mem = device.malloc(32 * 4);
+            CUgraph graph = new CUgraph();
+            cuStreamBeginCapture(device.stream(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
+            device.launch(device.function("fill_kernel"), 1, 1, 32, new KernelArgs().ptr(mem, 0).l(32).f(5f));
+            cuStreamEndCapture(device.stream(), graph);
+            float[] back = new float[32];
+            device.download(mem, 0, back, 0, 32);
+            assertEquals(0f, back[31], "a captured launch must not run");
+            CUgraphExec exec = new CUgraphExec();
+            cuGraphInstantiate(exec, graph, 0);
+            cuGraphLaunch(exec, device.stream());
+            device.download(mem, 0, back, 0, 32);
+            assertEquals(5f, back[31], "the graph ran the captured launch");
+            cuGraphExecDestroy(exec);
+            cuGraphDestroy(graph);
+            device.free(mem);
+            count(2);
         }
     }
 }

@@ -1,55 +1,22 @@
 package dev.descent.cuda;
 
-import static jcuda.driver.JCudaDriver.cuGraphCreate;
-import static jcuda.driver.JCudaDriver.cuGraphDestroy;
-import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
-import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
-import static jcuda.driver.JCudaDriver.cuGraphLaunch;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamDestroy;
-import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.Backend;
-import dev.descent.DeviceDataset;
-import dev.descent.Schedule;
-import dev.descent.Session;
-import dev.descent.StepGuard;
-import dev.descent.Trainer;
-import dev.descent.data.Dataset;
-import dev.descent.optim.Adagrad;
-import dev.descent.optim.Adam;
-import dev.descent.optim.NAdam;
-import dev.descent.optim.OptimizerSpec;
-import dev.descent.optim.RAdam;
-import dev.descent.optim.Sgd;
-import java.util.function.Consumer;
-import jcuda.CudaException;
-import jcuda.Pointer;
-import jcuda.driver.CUgraph;
-import jcuda.driver.CUgraphExec;
-import jcuda.driver.CUgraphNode;
-import jcuda.driver.CUstream;
-import jcuda.driver.CUstreamCaptureMode;
-import jcuda.driver.JCudaDriver;
+import dev.descent.BackendOptions;
+import dev.descent.Backends;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * CUDA Graphs ({@link StepGraphs}) through JCuda on the emulated driver, which builds, updates and
- * launches graphs under the driver's rules (native/emu/emulated_graphs.cpp). The whole backend
- * contract runs with graphs on (every training step the suites take is built once per shape,
- * then replayed); the tests below check that a graph-built run gives the bits of a direct run,
- * whatever happens inside a step, and that the driver refuses what a real one refuses.
+ * {@link StepGraphsSuite} through JCuda on the emulated driver, which builds, updates and launches
+ * graphs under the driver's rules (native/emu/emulated_graphs.cpp; its refusals are checked in
+ * {@link EmulatedDriverTest}).
  */
 @Tag("emulated-driver")
-class StepGraphsTest extends CudaSuite {
+class StepGraphsTest extends StepGraphsSuite {
 
     @Override
     protected String prepare() {
@@ -62,251 +29,22 @@ class StepGraphsTest extends CudaSuite {
     }
 
     @Override
-    protected CudaDevice openDevice() {
-        return JCudaDevice.open(0, true);
+    protected CudaDevice openDevice(boolean graphs) {
+        return JCudaDevice.open(0, graphs);
     }
 
-    /** 96 rows in batches of 20: four full batches and a ragged one of 16, so two graphs. */
-    private static final int BATCH = 20;
-    private static final int EPOCHS = 3;
-    private static final int STEPS = EPOCHS * 5;
-
-    /**
-     * Rules whose update kernels take arguments that change every step (Adam's and NAdam's step
-     * count through the control block, RAdam's rectification, Adagrad's decayed rate), with
-     * clipping, a cosine schedule (lr changes every step) and shuffling: every replay updates
-     * some nodes, and the result must be bit for bit the direct run's.
-     */
-    @Test
-    @Order(7)
-    void trainingWithGraphsGivesTheBitsOfTrainingWithout() {
-        OptimizerSpec[] rules = {Sgd.builder().lr(0.05).momentum(0.9).nesterov(true).weightDecay(1e-3).build(),
-                Adam.adam(0.01).withAmsgrad(true), NAdam.of(0.01), RAdam.of(0.01), Adagrad.of(0.05)};
-        for (OptimizerSpec rule : rules) {
-            float[] direct = train(false, rule, null);
-            long[] counts = new long[4];
-            float[] graphed = train(true, rule, counts);
-            assertArrayEquals(direct, graphed, rule + ": parameters and state, graphs against direct launches");
-            assertEquals(2, counts[0], rule + ": graphs built (one per batch shape)");
-            assertEquals(STEPS - 2, counts[1], rule + ": steps replayed");
-            assertEquals(0, counts[2], rule + ": divergences");
-            assertTrue(counts[3] >= STEPS - 2, rule + ": node updates " + counts[3]);
-        }
-        System.out.printf("[graphs] %d rules x %d steps: graph-built training bit-identical to direct launches%n",
-                rules.length, STEPS);
-        count(rules.length);
-    }
-
-    private float[] train(boolean graphs, OptimizerSpec rule, long[] counts) {
-        return run(graphs, rule, counts, (s, d) ->
-                new Trainer(s, new Trainer.Config(EPOCHS, BATCH, 9, Schedule.cosine(0.1), true)).fit(d, null, null));
-    }
-
-    /** A session on a graph-built or direct backend; returns its parameters and state after {@code script}. */
-    private float[] run(boolean graphs, OptimizerSpec rule, long[] counts,
-                        java.util.function.BiConsumer<Session, DeviceDataset> script) {
-        Dataset data = threeClassProblem();
-        try (CudaBackend cuda = new CudaBackend(JCudaDevice.open(0, graphs));
-             Session s = Session.create(SMALL_MODEL, cuda, rule, 32, 4);
-             DeviceDataset d = s.upload(data)) {
-            s.setGuard(new StepGuard(1.5, 0, StepGuard.DEFAULT_MAX_BAD_STEPS));
-            script.accept(s, d);
-            if (counts != null) {
-                StepGraphs g = cuda.device().graphs();
-                counts[0] = g.built();
-                counts[1] = g.replayed();
-                counts[2] = g.diverged();
-                counts[3] = g.nodeUpdates();
-            }
-            float[] p = s.parameters();
-            float[] all = java.util.Arrays.copyOf(p, p.length * (1 + rule.stateCount()));
-            for (int i = 0; i < rule.stateCount(); i++) {
-                System.arraycopy(s.state(i), 0, all, p.length * (i + 1), p.length);
-            }
-            return all;
-        }
-    }
-
-    /** Runs the same script on both kinds of backend and checks the bits; returns the graph counts. */
-    private long[] sameBits(String what, java.util.function.BiConsumer<Session, DeviceDataset> script) {
-        OptimizerSpec rule = Adam.adam(0.01);
-        float[] direct = run(false, rule, null, script);
-        long[] counts = new long[4];
-        float[] graphed = run(true, rule, counts, script);
-        assertArrayEquals(direct, graphed, what + ": graphs against direct launches");
-        return counts;
-    }
-
-    /** One bracketed step whose middle is {@code inside} (given the session), as Session.trainBatch brackets it. */
-    private static void step(Session s, DeviceDataset d, int from, long index, Consumer<Session> inside) {
-        Backend b = s.backend();
-        b.beginRepeatedStep(BATCH);
-        boolean completed = false;
-        try {
-            s.gatherBatch(d, from, BATCH);
-            s.forward(BATCH);
-            inside.accept(s);
-            s.backward(BATCH);
-            s.step(0.01f, index, BATCH);
-            completed = true;
-        } finally {
-            b.endRepeatedStep(completed);
-        }
-    }
-
-    /**
-     * A host read in the middle of a replayed step: the work before it must have run when it
-     * reads (it sees the forward pass's output), the rest runs directly, and the shape's graph
-     * is rebuilt at its next step.
-     */
-    @Test
-    @Order(7)
-    void aHostReadInsideAStepRunsThatStepDirectly() {
-        float[][] seen = new float[2][];
-        long[] counts = sameBits("a download inside a step", (s, d) -> {
-            for (int i = 0; i < 3; i++) {
-                s.trainBatch(d, i * BATCH, BATCH, 0.01f, i);
-            }
-            step(s, d, 3 * BATCH, 3, in -> seen[seen[0] == null ? 0 : 1] = in.predict(new float[6], 1));
-            s.trainBatch(d, 0, BATCH, 0.01f, 4);
-            s.trainBatch(d, BATCH, BATCH, 0.01f, 5);
-        });
-        assertArrayEquals(seen[0], seen[1], "what predict saw inside the step, direct and graph-built");
-        assertEquals(2, counts[0], "built: before the read and after it");
-        assertEquals(1, counts[2], "divergences");
-        assertEquals(2 + 1, counts[1], "replayed: two before the read, one after the rebuild");
-        count(3);
-    }
-
-    /**
-     * A step of the same shape with other work (no update): it diverges where the sequence
-     * differs, runs directly with the right result, and after {@link StepGraphs#MAX_DIVERGENCES}
-     * the shape is run directly for good.
-     */
-    @Test
-    @Order(7)
-    void aStepThatDiffersFromItsGraphRunsDirectlyAndTheShapeIsEventuallyLeftDirect() {
-        long[] counts = sameBits("steps that differ", (s, d) -> {
-            for (int i = 0; i < 8; i++) {
-                s.trainBatch(d, 0, BATCH, 0.01f, i);
-                Backend b = s.backend();
-                b.beginRepeatedStep(BATCH);
-                try {
-                    s.gatherBatch(d, BATCH, BATCH);
-                    s.forward(BATCH);
-                } finally {
-                    b.endRepeatedStep(true);
-                }
-            }
-        });
-        assertEquals(StepGraphs.MAX_DIVERGENCES, counts[2], "divergences before the shape is left direct");
-        assertEquals(StepGraphs.MAX_DIVERGENCES, counts[0], "graphs built: one before each divergence");
-        assertEquals(0, counts[1], "replays: every replay diverged, then the shape ran directly");
-        count(3);
-    }
-
-    /** An exception inside a step: the work before it runs, as direct launches would have run it. */
-    @Test
-    @Order(7)
-    void anExceptionInsideAStepLeavesWhatDirectLaunchesLeave() {
-        long[] counts = sameBits("an exception inside a step", (s, d) -> {
-            for (int i = 0; i < 4; i++) {
-                s.trainBatch(d, 0, BATCH, 0.01f, i);
-                assertThrows(IllegalArgumentException.class,
-                        () -> step(s, d, BATCH, 0, in -> in.forward(1000)), "rows beyond maxBatch");
-            }
-        });
-        assertEquals(0, counts[2], "an exception is not a divergence");
-        count(1);
-    }
-
-    /**
-     * A device copy inside a step is foreign work, captured into a child graph node: replayed
-     * while its signature stays the same, and a different copy diverges. The copies' results are
-     * compared too.
-     */
-    @Test
-    @Order(7)
-    void aDeviceCopyInsideAStepIsACapturedChildGraph() {
-        float[] source = new float[16];
-        for (int i = 0; i < 16; i++) {
-            source[i] = i + 0.5f;
-        }
-        float[][] copied = new float[2][];
-        long[] counts = sameBits("a device copy inside a step", (s, d) -> {
-            Backend b = s.backend();
-            dev.descent.Buf scratch = b.allocate(64);
-            try {
-                b.upload(source, 0, scratch, 0, 16);
-                for (int i = 0; i < 6; i++) {
-                    int to = i < 5 ? 32 : 40;  // the sixth copy writes elsewhere
-                    step(s, d, 0, i, in -> b.copy(scratch, 0, scratch, to, 16));
-                }
-                float[] back = new float[64];
-                b.download(scratch, 0, back, 0, 64);
-                copied[copied[0] == null ? 0 : 1] = back;
-            } finally {
-                b.free(scratch);
-            }
-        });
-        assertArrayEquals(copied[0], copied[1], "the copies' results, direct and graph-built");
-        assertEquals(source[7], copied[1][32 + 7], "the replayed copy ran (the sixth overwrote from 40 on)");
-        assertEquals(source[15], copied[1][40 + 15], "the diverging copy ran");
-        assertEquals(1, counts[0], "built");
-        assertEquals(4, counts[1], "replayed with the same copy");
-        assertEquals(1, counts[2], "a different copy diverges");
-        count(4);
-    }
-
-    /**
-     * The emulated driver enforces stream capture's rules as a driver does: a synchronous copy
-     * while a stream captures fails and invalidates the capture, and a graph node that still holds
-     * a freed buffer fails when it runs (descent never launches a graph without first updating
-     * its nodes to the step's buffers).
-     */
+    /** The typed option (and so -Ddescent.cuda.graphs, which defaults() reads) reaches the device. */
     @Test
     @Order(8)
-    void theDriverRefusesWhatARealDriverRefuses() {
-        try (JCudaDevice device = JCudaDevice.open(0, true)) {
-            JCudaDriver.setExceptionsEnabled(true);
-            DeviceMemory mem = device.malloc(64 * 4);
-            CUstream stream = new CUstream();
-            cuStreamCreate(stream, 0);
-            cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
-            CudaException sync = assertThrows(CudaException.class, () -> cuMemcpyHtoD(
-                    new jcuda.driver.CUdeviceptr(), Pointer.to(new float[1]), 4));
-            assertTrue(sync.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_IMPLICIT"), sync.getMessage());
-            CudaException invalidated = assertThrows(CudaException.class, () -> cuStreamEndCapture(stream, new CUgraph()));
-            assertTrue(invalidated.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"), invalidated.getMessage());
-            cuStreamDestroy(stream);
-
-            CUgraph graph = new CUgraph();
-            cuGraphCreate(graph, 0);
-            int fill = device.function("fill_kernel");
-            KernelArgs args = new KernelArgs().ptr(mem, 0).l(64).f(3f);
-            long[] values = {JCudaDevice.address(mem, 0), 64, Float.floatToRawIntBits(3f)};
-            jcuda.driver.CUDA_KERNEL_NODE_PARAMS p = new jcuda.driver.CUDA_KERNEL_NODE_PARAMS();
-            p.func = device.cuFunction(fill);
-            p.gridDimX = 1;
-            p.gridDimY = 1;
-            p.gridDimZ = 1;
-            p.blockDimX = 64;
-            p.blockDimY = 1;
-            p.blockDimZ = 1;
-            p.kernelParams = device.pack(args.kinds, values, args.count);
-            JCudaDriver.cuGraphAddKernelNode(new CUgraphNode(), graph, null, 0, p);
-            CUgraphExec exec = new CUgraphExec();
-            cuGraphInstantiate(exec, graph, 0);
-            cuGraphLaunch(exec, device.stream());
-            float[] back = new float[64];
-            device.download(mem, 0, back, 0, 64);
-            assertEquals(3f, back[63], "the graph's fill ran");
-            device.free(mem);
-            CudaException freed = assertThrows(CudaException.class, () -> cuGraphLaunch(exec, device.stream()));
-            assertTrue(freed.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), freed.getMessage());
-            cuGraphExecDestroy(exec);
-            cuGraphDestroy(graph);
-            count(4);
+    void theOptionTurnsGraphsOnAndOff() {
+        try (Backend on = Backends.open("cuda", BackendOptions.defaults().withCudaGraphs(true));
+             Backend off = Backends.open("cuda", BackendOptions.defaults().withCudaGraphs(false))) {
+            assertTrue(((CudaBackend) on).device().graphs() != null, on.describe());
+            assertTrue(on.describe().contains("CUDA Graphs on"), on.describe());
+            assertTrue(((CudaBackend) off).device().graphs() == null, off.describe());
+            assertFalse(off.describe().contains("Graphs"), off.describe());
         }
+        assertFalse(new BackendOptions(null, 0, "auto", false).cudaGraphs(), "the four-setting constructor");
+        count(4);
     }
 }
