@@ -49,7 +49,7 @@ class CpuParityTest extends BackendSuite {
                 // last, one whose op(B) the threads pack once in pieces, in two column blocks, the second
                 // narrower than a panel.
                 p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}, {203, 301, 290}, {300, 100, 3000},
-                    {64, 96, 1500}, {40, 900, 1300}, {1048, 1048, 500}});
+                    {64, 96, 1500}, {40, 900, 1300}, {1060, 1060, 500}});
                 assertEquals(BackendParity.expectedGemmChecks() + 8 * BackendParity.GEMM_MODES.length * 2, p.checks());
                 count(p.checks());
             }
@@ -66,10 +66,11 @@ class CpuParityTest extends BackendSuite {
         assertTrue(!VectorGemm.sharedPacking(40, 900, 1300));
         assertTrue(VectorGemm.packedFloats(300, 100, 3000) > VectorGemm.SHARED_PACK_FLOATS);
         assertTrue(VectorGemm.packsBOnce(2, 300, 100, 3000));
-        assertTrue(VectorGemm.packsBOnce(2, 1048, 1048, 500));
-        assertTrue(!VectorGemm.sharedPacking(1048, 1048, 500));
-        assertTrue(1048 > VectorGemm.NC && 1048 % VectorGemm.NR != 0, "two column blocks, an edge panel");
-        assertTrue(!VectorGemm.packsBOnce(1, 1048, 1048, 500));
+        // 1060 columns leave an edge panel at every vector width (panels of 8, 16 or 32 columns).
+        assertTrue(VectorGemm.packsBOnce(2, 1060, 1060, 500));
+        assertTrue(!VectorGemm.sharedPacking(1060, 1060, 500));
+        assertTrue(1060 > VectorGemm.NC && 1060 % VectorGemm.NR != 0, "two column blocks, an edge panel");
+        assertTrue(!VectorGemm.packsBOnce(1, 1060, 1060, 500));
         assertTrue(!VectorGemm.packsBOnce(2, 40, 900, 1300), "split over columns");
         for (int[] s : BackendParity.GEMM_SHAPES) {
             assertTrue(!VectorGemm.sharedPacking(s[0], s[1], s[2]), java.util.Arrays.toString(s));
@@ -82,7 +83,7 @@ class CpuParityTest extends BackendSuite {
         assertTrue(VectorGemm.blockDepth(1300) < 1300);
         assertTrue(!VectorTransposedBGemm.takes(false, 40));
         assertTrue(!VectorTransposedBGemm.takes(true, 203));
-        assertTrue(!VectorTransposedBGemm.takes(true, 1048));
+        assertTrue(!VectorTransposedBGemm.takes(true, 1060));
     }
 
     /**
