@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
     /** What may change when resuming: how long to run, where output goes, which device, the guard's patience. */
     static final Set<String> RESUMABLE = Set.of("--epochs", "--stop-after", "--checkpoint", "--resume", "--plot",
-            "--metrics", "--quiet", "--backend", "--opencl-device", "--max-bad-steps", "--help", "--version");
+            "--metrics", "--quiet", "--backend", "--opencl-device", "--cuda-graphs", "--max-bad-steps", "--help",
+            "--version");
     /** Metadata keys: the options as given, epochs done, and the training data's fingerprint. */
     static final String OPTION_KEY = "option ";
     static final String EPOCHS_DONE = "epochs_completed";
@@ -64,6 +65,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--opencl-device", description = "OpenCL device by index or name (see `devices`)")
     String openclDevice;
+
+    @Option(names = "--cuda-graphs", description = "run CUDA training steps as CUDA Graphs (not yet confirmed on a GPU)")
+    boolean cudaGraphs;
 
     @Mixin
     OptimizerOptions optimizer;
@@ -195,6 +199,9 @@ final class TrainCommand implements Callable<Integer> {
 
         BackendOptions backendOptions = openclDevice == null ? BackendOptions.defaults()
                 : BackendOptions.defaults().withOpenClDevice(openclDevice);
+        if (cudaGraphs) {
+            backendOptions = backendOptions.withCudaGraphs(true);
+        }
         DataSources.Split raw = data.split(seed);
         String fingerprint = raw.fingerprint();
         if (resumed != null && !fingerprint.equals(resumed.metadata().get(FINGERPRINT))) {
