@@ -35,12 +35,25 @@ final class CublasGemm implements AutoCloseable {
     private final long[] signature = new long[10];
     /** The first word of a GEMM's signature (JCudaDevice.COPY is 1). */
     static final long GEMM = 2;
+    /**
+     * cuBLAS's workspace when graphs are on: 32 MiB, cuBLAS 12's default on Hopper (4 MiB
+     * elsewhere). Given explicitly because cuBLAS otherwise allocates a fresh workspace for each
+     * graph it is captured into (PyTorch found this and sets one, pytorch/pytorch#83461), and a
+     * graph-built step captures every GEMM on its own.
+     */
+    static final long GRAPH_WORKSPACE_BYTES = 32L << 20;
 
-    private CublasGemm(cublasHandle handle, boolean tf32, String via, StepGraphs graphs) {
+    private final JCudaDevice device;
+    /** The workspace above, or null when graphs are off (cuBLAS manages its own). */
+    private final DeviceMemory workspace;
+
+    private CublasGemm(cublasHandle handle, boolean tf32, String via, JCudaDevice device, DeviceMemory workspace) {
         this.handle = handle;
         this.tf32 = tf32;
         this.via = via;
-        this.graphs = graphs;
+        this.device = device;
+        this.graphs = device.graphs();
+        this.workspace = workspace;
     }
 
     /**
@@ -53,10 +66,20 @@ final class CublasGemm implements AutoCloseable {
             cublasHandle h = new cublasHandle();
             JCublas2.cublasCreate(h);
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
+            DeviceMemory workspace = null;
             if (device.stream() != null) {  // graphs on: cuBLAS must enqueue where the steps are captured
                 JCublas2.cublasSetStream(h, new jcuda.runtime.cudaStream_t(device.stream()));
+                // After the stream: setting a stream resets the workspace to cuBLAS's own pool.
+                workspace = device.malloc(GRAPH_WORKSPACE_BYTES);
+                try {
+                    JCublas2.cublasSetWorkspace(h, (jcuda.Pointer) workspace.handle, GRAPH_WORKSPACE_BYTES);
+                } catch (RuntimeException e) {
+                    device.free(workspace);
+                    JCublas2.cublasDestroy(h);
+                    throw e;
+                }
             }
-            return new CublasGemm(h, tf32, via, device.graphs());
+            return new CublasGemm(h, tf32, via, device, workspace);
         } catch (UnsatisfiedLinkError e) {
             // As with libcuda, the missing library is named deep in the cause chain, not on line 1.
             String msg = dev.descent.internal.Check.rootMessage(e);
@@ -118,5 +141,8 @@ final class CublasGemm implements AutoCloseable {
     @Override
     public void close() {
         JCublas2.cublasDestroy(handle);
+        if (workspace != null) {
+            device.free(workspace);
+        }
     }
 }
