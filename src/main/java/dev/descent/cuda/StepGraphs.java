@@ -14,6 +14,7 @@ import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import jcuda.CudaException;
 import jcuda.driver.CUDA_KERNEL_NODE_PARAMS;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
@@ -201,23 +202,48 @@ final class StepGraphs implements AutoCloseable {
     /**
      * Adds foreign work to the step being built: {@code issue} is captured on the stream into a
      * child graph, not run now. {@code issue} must enqueue its work on the device's stream and
-     * must still be valid when a divergence issues it directly later.
+     * must still be valid when a divergence issues it directly later. Work the driver will not
+     * capture (the capture is invalidated, or {@code issue} fails while capturing) ends the graph
+     * for this step and is issued directly, so a library that cannot be captured costs the graph,
+     * not the step.
      *
      * @param signature everything that determines the work (kind, sizes, addresses, scalars)
      * @param issue enqueues the work
      */
     void addForeign(long[] signature, Runnable issue) {
-        CUgraph child = new CUgraph();
-        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
-        try {
+        CUgraph child = captureAlone(issue);
+        if (child == null) {
+            diverge();
             issue.run();
-        } finally {
-            cuStreamEndCapture(stream, child);
+            return;
         }
         Op op = new Op(signature, issue);
         cuGraphAddChildGraphNode(op.node, current.graph, dependencies(), dependencyCount(), child);
         cuGraphDestroy(child);  // the node holds its own copy
         current.ops.add(op);
+    }
+
+    /** {@code issue}'s work captured into a graph of its own, or null when it could not be. */
+    private CUgraph captureAlone(Runnable issue) {
+        CUgraph child = new CUgraph();
+        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
+        boolean issued = false;
+        try {
+            issue.run();
+            issued = true;
+        } catch (RuntimeException e) {
+            // refused during capture (or failing anyway: then it fails again when issued directly)
+        }
+        try {
+            cuStreamEndCapture(stream, child);
+        } catch (CudaException e) {
+            return null;  // the capture was invalidated
+        }
+        if (!issued) {
+            cuGraphDestroy(child);
+            return null;
+        }
+        return child;
     }
 
     /**

@@ -99,4 +99,56 @@ class StepGraphsTest extends StepGraphsSuite {
         return output.lines().filter(l -> !l.startsWith("backend:"))
                 .map(l -> l.replaceAll("[0-9.]+ ?s\\b.*$", "")).reduce("", (a, b) -> a + b + "\n");
     }
+
+    /**
+     * Foreign work the driver will not capture (here a synchronous copy, which invalidates the
+     * capture) ends the graph for that step and runs directly, with the step's result intact;
+     * after two such steps the shape runs directly for good.
+     */
+    @Test
+    @Order(9)
+    void foreignWorkThatCannotBeCapturedRunsDirectly() {
+        float[][] seen = new float[2][];
+        for (boolean graphs : new boolean[] {false, true}) {
+            try (CudaBackend cuda = new CudaBackend(openDevice(graphs));
+                 dev.descent.Session s = dev.descent.Session.create(SMALL_MODEL, cuda, dev.descent.optim.Adam.adam(0.01), 32, 4);
+                 dev.descent.DeviceDataset d = s.upload(threeClassProblem())) {
+                JCudaDevice device = (JCudaDevice) cuda.device();
+                DeviceMemory cell = device.malloc(4);
+                float[] value = {0};
+                Runnable hostCopy = () -> jcuda.driver.JCudaDriver.cuMemcpyHtoD(jcuda.driver.CUdeviceptr.class.cast(cell.handle),
+                        jcuda.Pointer.to(value), 4);
+                for (int i = 0; i < 5; i++) {
+                    value[0] = i + 1;
+                    cuda.beginRepeatedStep(16);
+                    try {
+                        s.gatherBatch(d, 16 * i, 16);
+                        s.forward(16);
+                        StepGraphs g = device.graphs();
+                        if (g != null && g.building()) {
+                            g.addForeign(new long[] {99, i}, hostCopy);
+                        } else if (g == null || !g.replayed(new long[] {99, i})) {
+                            hostCopy.run();
+                        }
+                        s.backward(16);
+                        s.step(0.01f, i, 16);
+                    } finally {
+                        cuda.endRepeatedStep(true);
+                    }
+                }
+                float[] back = new float[1];
+                device.download(cell, 0, back, 0, 1);
+                assertEquals(5f, back[0], "the last step's copy ran");
+                float[] p = s.parameters();
+                seen[graphs ? 1 : 0] = p;
+                if (graphs) {
+                    assertEquals(StepGraphs.MAX_DIVERGENCES, device.graphs().diverged(), "divergences");
+                    assertEquals(0, device.graphs().built(), "graphs built");
+                }
+                device.free(cell);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(seen[0], seen[1], "parameters, graphs on and off");
+        count(3);
+    }
 }
