@@ -18,6 +18,8 @@ import dev.descent.optim.NAdam;
 import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.RAdam;
 import dev.descent.optim.Sgd;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -77,7 +79,7 @@ abstract class StepGraphsSuite extends CudaSuite {
 
     /** A session on a graph-built or direct backend; returns its parameters and state after {@code script}. */
     private float[] run(boolean graphs, OptimizerSpec rule, long[] counts,
-                        java.util.function.BiConsumer<Session, DeviceDataset> script) {
+                        BiConsumer<Session, DeviceDataset> script) {
         Dataset data = threeClassProblem();
         try (CudaBackend cuda = new CudaBackend(openDevice(graphs));
              Session s = Session.create(SMALL_MODEL, cuda, rule, 32, 4);
@@ -92,7 +94,7 @@ abstract class StepGraphsSuite extends CudaSuite {
                 counts[3] = g.nodeUpdates();
             }
             float[] p = s.parameters();
-            float[] all = java.util.Arrays.copyOf(p, p.length * (1 + rule.stateCount()));
+            float[] all = Arrays.copyOf(p, p.length * (1 + rule.stateCount()));
             for (int i = 0; i < rule.stateCount(); i++) {
                 System.arraycopy(s.state(i), 0, all, p.length * (i + 1), p.length);
             }
@@ -101,7 +103,7 @@ abstract class StepGraphsSuite extends CudaSuite {
     }
 
     /** Runs the same script on both kinds of backend and checks the bits; returns the graph counts. */
-    private long[] sameBits(String what, java.util.function.BiConsumer<Session, DeviceDataset> script) {
+    private long[] sameBits(String what, BiConsumer<Session, DeviceDataset> script) {
         OptimizerSpec rule = Adam.adam(0.01);
         float[] direct = run(false, rule, null, script);
         long[] counts = new long[4];

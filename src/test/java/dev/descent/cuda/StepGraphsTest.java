@@ -1,5 +1,6 @@
 package dev.descent.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.descent.Backend;
 import dev.descent.BackendOptions;
 import dev.descent.Backends;
+import dev.descent.DeviceDataset;
+import dev.descent.Session;
+import dev.descent.cli.Main;
+import dev.descent.optim.Adam;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -60,12 +74,12 @@ class StepGraphsTest extends StepGraphsSuite {
     @Order(9)
     void theTrainCommandRunsWithGraphsAndPrintsWhatItPrintsWithout(@TempDir Path dir) throws Exception {
         StringBuilder rows = new StringBuilder("label,a,b,c,d\n");
-        java.util.Random r = new java.util.Random(3);
+        Random r = new Random(3);
         for (int i = 0; i < 150; i++) {
             int label = i % 3;
             rows.append(label);
             for (int f = 0; f < 4; f++) {
-                rows.append(',').append(String.format(java.util.Locale.ROOT, "%.4f", r.nextGaussian() + (f == label ? 2 : 0)));
+                rows.append(',').append(String.format(Locale.ROOT, "%.4f", r.nextGaussian() + (f == label ? 2 : 0)));
             }
             rows.append('\n');
         }
@@ -73,7 +87,7 @@ class StepGraphsTest extends StepGraphsSuite {
         String[] args = {"train", "--backend", "cuda", "--csv", csv.toString(), "--hidden", "8", "--epochs", "3", "--lr", "0.05",
             "--batch-size", "16", "--quiet"};
         String without = trainOutput(args);
-        String[] withGraphs = java.util.Arrays.copyOf(args, args.length + 1);
+        String[] withGraphs = Arrays.copyOf(args, args.length + 1);
         withGraphs[args.length] = "--cuda-graphs";
         String with = trainOutput(withGraphs);
         assertTrue(with.contains("CUDA Graphs on") && !without.contains("CUDA Graphs on"), with);
@@ -83,15 +97,15 @@ class StepGraphsTest extends StepGraphsSuite {
     }
 
     private static String trainOutput(String... args) {
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-            assertEquals(0, dev.descent.cli.Main.run(args), "exit status of " + String.join(" ", args));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(0, Main.run(args), "exit status of " + String.join(" ", args));
         } finally {
             System.setOut(old);
         }
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The output without the backend line and the timing columns (seconds, samples/s). */
@@ -111,13 +125,12 @@ class StepGraphsTest extends StepGraphsSuite {
         float[][] seen = new float[2][];
         for (boolean graphs : new boolean[] {false, true}) {
             try (CudaBackend cuda = new CudaBackend(openDevice(graphs));
-                 dev.descent.Session s = dev.descent.Session.create(SMALL_MODEL, cuda, dev.descent.optim.Adam.adam(0.01), 32, 4);
-                 dev.descent.DeviceDataset d = s.upload(threeClassProblem())) {
+                 Session s = Session.create(SMALL_MODEL, cuda, Adam.adam(0.01), 32, 4);
+                 DeviceDataset d = s.upload(threeClassProblem())) {
                 JCudaDevice device = (JCudaDevice) cuda.device();
                 DeviceMemory cell = device.malloc(4);
                 float[] value = {0};
-                Runnable hostCopy = () -> jcuda.driver.JCudaDriver.cuMemcpyHtoD(jcuda.driver.CUdeviceptr.class.cast(cell.handle),
-                        jcuda.Pointer.to(value), 4);
+                Runnable hostCopy = () -> JCudaDriver.cuMemcpyHtoD((CUdeviceptr) cell.handle, Pointer.to(value), 4);
                 for (int i = 0; i < 5; i++) {
                     value[0] = i + 1;
                     cuda.beginRepeatedStep(16);
@@ -148,7 +161,7 @@ class StepGraphsTest extends StepGraphsSuite {
                 device.free(cell);
             }
         }
-        org.junit.jupiter.api.Assertions.assertArrayEquals(seen[0], seen[1], "parameters, graphs on and off");
+        assertArrayEquals(seen[0], seen[1], "parameters, graphs on and off");
         count(3);
     }
 }
