@@ -103,7 +103,8 @@ public interface Backend extends AutoCloseable {
      * keep their meaning in between; a host read or write inside the step is allowed and only
      * makes that step run unrecorded. The default does nothing.
      *
-     * @param shape what fixes the step's sequence of operations and their sizes: the batch's rows
+     * @param shape a key for what fixes the step's sequence of operations and their sizes: the
+     *     session passes the batch's rows, with bit 30 set for a step without the batch's gather
      */
     default void beginRepeatedStep(int shape) {}
 

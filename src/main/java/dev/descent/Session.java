@@ -399,7 +399,9 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * One training step on the batch in the workspace: forward, backward and step.
+     * One training step on the batch in the workspace: forward, backward and step, bracketed as one
+     * repeated step (see {@link Backend#beginRepeatedStep}), so a backend that records steps (CUDA
+     * Graphs) replays it; the batch got there by {@link #loadBatch} or {@link #gatherBatch}.
      *
      * @param rows rows in the batch
      * @param lr learning rate
@@ -409,16 +411,32 @@ public final class Session implements AutoCloseable {
         synchronized (backend) {
             ensureOpen();
             requireTraining();
-            forward(rows);
-            backward(rows);
-            step(lr, batchIndex, rows);
+            checkRows(rows);
+            Check.positive("lr", lr);
+            backend.beginRepeatedStep(rows | WITHOUT_GATHER);
+            boolean completed = false;
+            try {
+                forward(rows);
+                backward(rows);
+                step(lr, batchIndex, rows);
+                completed = true;
+            } finally {
+                backend.endRepeatedStep(completed);
+            }
         }
     }
 
     /**
+     * Marks the shape of a step that starts at the forward pass, so that it and a step that
+     * gathers its batch first (two more launches) are recorded apart.
+     */
+    private static final int WITHOUT_GATHER = 1 << 30;
+
+    /**
      * One training step on rows {@code order[from .. from+rows)} of {@code data}: gather, forward,
      * backward and step, as {@link #gatherBatch} then {@link #trainBatch}, bracketed as one
-     * repeated step, so a backend that records steps (CUDA Graphs) replays it.
+     * repeated step with the gather inside, so a backend that records steps (CUDA Graphs) replays
+     * all of it. This is what {@link Trainer} calls.
      *
      * @param data an uploaded data set
      * @param from first position in the order
@@ -430,12 +448,15 @@ public final class Session implements AutoCloseable {
         synchronized (backend) {
             ensureOpen();
             requireTraining();
+            checkRows(rows);
             Check.positive("lr", lr);
             backend.beginRepeatedStep(rows);
             boolean completed = false;
             try {
                 gatherBatch(data, from, rows);
-                trainBatch(rows, lr, batchIndex);
+                forward(rows);
+                backward(rows);
+                step(lr, batchIndex, rows);
                 completed = true;
             } finally {
                 backend.endRepeatedStep(completed);

@@ -130,6 +130,31 @@ abstract class StepGraphsSuite extends CudaSuite {
     }
 
     /**
+     * A loop of one's own: {@code loadBatch} (an upload, before the step) then
+     * {@code trainBatch(rows, lr, index)}, which is bracketed without a gather: one graph, every
+     * later step replayed, the bits of direct launches.
+     */
+    @Test
+    @Order(7)
+    void loadBatchThenTrainBatchIsReplayedToo() {
+        Dataset data = threeClassProblem();
+        long[] counts = sameBits("loadBatch + trainBatch", (s, d) -> {
+            int width = data.cols();
+            for (int i = 0; i < 6; i++) {
+                int from = (i % 4) * BATCH;
+                float[] x = Arrays.copyOfRange(data.features(), from * width, (from + BATCH) * width);
+                float[] y = Arrays.copyOfRange(data.targets(), from, from + BATCH);
+                s.loadBatch(x, y, BATCH);
+                s.trainBatch(BATCH, 0.01f, i);
+            }
+        });
+        assertEquals(1, counts[0], "built");
+        assertEquals(5, counts[1], "replayed");
+        assertEquals(0, counts[2], "divergences");
+        count(3);
+    }
+
+    /**
      * A host read in the middle of a replayed step: the work before it must have run when it
      * reads (it sees the forward pass's output), the rest runs directly, and the shape's graph
      * is rebuilt at its next step.
