@@ -36,15 +36,16 @@ final class CublasGemm implements AutoCloseable {
     /** The first word of a GEMM's signature (JCudaDevice.COPY is 1). */
     static final long GEMM = 2;
     /**
-     * cuBLAS's workspace when graphs are on: 32 MiB, cuBLAS 12's default on Hopper (4 MiB
-     * elsewhere). Given explicitly because cuBLAS otherwise allocates a fresh workspace for each
-     * graph it is captured into (PyTorch found this and sets one, pytorch/pytorch#83461), and a
-     * graph-built step captures every GEMM on its own.
+     * cuBLAS's workspace, given explicitly: 32 MiB, cuBLAS 12's default on Hopper (4 MiB
+     * elsewhere). With graphs on, cuBLAS would otherwise allocate a fresh workspace for each graph
+     * it is captured into (PyTorch found this and sets one, pytorch/pytorch#83461), and a
+     * graph-built step captures every GEMM on its own. It is set with graphs off too, because
+     * cuBLAS picks its algorithm by the workspace it has: with the same workspace both ways, a
+     * graph-built step computes exactly what direct calls compute, on any GPU.
      */
-    static final long GRAPH_WORKSPACE_BYTES = 32L << 20;
+    static final long WORKSPACE_BYTES = 32L << 20;
 
     private final JCudaDevice device;
-    /** The workspace above, or null when graphs are off (cuBLAS manages its own). */
     private final DeviceMemory workspace;
 
     private CublasGemm(cublasHandle handle, boolean tf32, String via, JCudaDevice device, DeviceMemory workspace) {
@@ -66,18 +67,17 @@ final class CublasGemm implements AutoCloseable {
             cublasHandle h = new cublasHandle();
             JCublas2.cublasCreate(h);
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
-            DeviceMemory workspace = null;
             if (device.stream() != null) {  // graphs on: cuBLAS must enqueue where the steps are captured
                 JCublas2.cublasSetStream(h, new jcuda.runtime.cudaStream_t(device.stream()));
-                // After the stream: setting a stream resets the workspace to cuBLAS's own pool.
-                workspace = device.malloc(GRAPH_WORKSPACE_BYTES);
-                try {
-                    JCublas2.cublasSetWorkspace(h, (jcuda.Pointer) workspace.handle, GRAPH_WORKSPACE_BYTES);
-                } catch (RuntimeException e) {
-                    device.free(workspace);
-                    JCublas2.cublasDestroy(h);
-                    throw e;
-                }
+            }
+            // After the stream: setting a stream resets the workspace to cuBLAS's own pool.
+            DeviceMemory workspace = device.malloc(WORKSPACE_BYTES);
+            try {
+                JCublas2.cublasSetWorkspace(h, (jcuda.Pointer) workspace.handle, WORKSPACE_BYTES);
+            } catch (RuntimeException e) {
+                device.free(workspace);
+                JCublas2.cublasDestroy(h);
+                throw e;
             }
             return new CublasGemm(h, tf32, via, device, workspace);
         } catch (UnsatisfiedLinkError e) {
@@ -141,8 +141,6 @@ final class CublasGemm implements AutoCloseable {
     @Override
     public void close() {
         JCublas2.cublasDestroy(handle);
-        if (workspace != null) {
-            device.free(workspace);
-        }
+        device.free(workspace);
     }
 }
