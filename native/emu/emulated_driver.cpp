@@ -390,4 +390,13 @@ int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsign
     return run_kernel(kernel, grid, block, params);
 }
 
+// For the emulated cuBLAS (emulated_cublas.cpp), which runs its GEMMs as launches of descent's
+// own kernels through this driver: the handle cuModuleGetFunction would give kernel `name`.
+int descentEmuKernelHandle(const char* name, void** function) {
+    int kernel = emu::find_kernel(name);
+    if (kernel < 0) return CUDA_ERROR_NOT_FOUND;
+    *function = (void*)(uintptr_t)(kernel + 1);
+    return CUDA_SUCCESS;
+}
+
 }  // extern "C"

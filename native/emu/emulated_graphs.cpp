@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "emulated_driver.h"
@@ -27,7 +28,8 @@ namespace {
 
 // CUgraphNodeType and CUstreamCaptureMode values from cuda.h.
 constexpr int NODE_KERNEL = 0, NODE_MEMCPY = 1, NODE_GRAPH = 4;
-constexpr int CAPTURE_MODE_RELAXED = 2;
+constexpr int CAPTURE_MODE_GLOBAL = 0, CAPTURE_MODE_THREAD_LOCAL = 1;
+constexpr unsigned STREAM_NON_BLOCKING = 1;
 
 // CUDA_KERNEL_NODE_PARAMS_v2 as cuda.h (CUDA 12) lays it out; kern and ctx are ignored when func
 // is set, as the driver documents, and descent always sets func.
@@ -81,9 +83,11 @@ struct Exec {
 };
 
 struct Stream {
+    bool blocking = true;  // synchronises with the legacy stream (created without CU_STREAM_NON_BLOCKING)
     bool capturing = false;
     bool invalidated = false;
     int mode = 0;
+    std::thread::id capturer;
     std::unique_ptr<Graph> capture;
 };
 
@@ -157,10 +161,17 @@ bool stream_valid(void* stream) {
 int refuse_while_capturing(const char* call, bool legacy_stream_work) {
     std::lock_guard<std::mutex> lock(graphs_mutex);
     for (Stream* s : streams) {
-        if (!s->capturing || s->mode == CAPTURE_MODE_RELAXED) continue;
+        if (!s->capturing) continue;
+        // Work on the legacy stream would make it wait for a capturing blocking stream, whatever
+        // the mode and thread; a potentially unsafe call is refused in global mode from any
+        // thread, in thread-local mode from the capturing thread only, in relaxed mode never.
+        bool implicit = legacy_stream_work && s->blocking;
+        bool unsafe = s->mode == CAPTURE_MODE_GLOBAL
+                      || (s->mode == CAPTURE_MODE_THREAD_LOCAL && s->capturer == std::this_thread::get_id());
+        if (!implicit && !unsafe) continue;
         s->invalidated = true;
         report(std::string(call) + " while a stream is capturing: the capture is invalidated");
-        return legacy_stream_work ? CUDA_ERROR_STREAM_CAPTURE_IMPLICIT : CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+        return implicit ? CUDA_ERROR_STREAM_CAPTURE_IMPLICIT : CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
     }
     return CUDA_SUCCESS;
 }
@@ -201,10 +212,11 @@ bool capture_copy(void* stream, uint64_t dst, uint64_t src, size_t bytes, int* s
 
 extern "C" {
 
-int cuStreamCreate(void** stream, unsigned int) {
+int cuStreamCreate(void** stream, unsigned int flags) {
     if (!context_current()) return CUDA_ERROR_INVALID_CONTEXT;
     std::lock_guard<std::mutex> lock(graphs_mutex);
     Stream* s = new Stream();
+    s->blocking = (flags & STREAM_NON_BLOCKING) == 0;
     streams.insert(s);
     *stream = s;
     return CUDA_SUCCESS;
@@ -240,6 +252,7 @@ int cuStreamBeginCapture_v2(void* stream, int mode) {
     s->capturing = true;
     s->invalidated = false;
     s->mode = mode;
+    s->capturer = std::this_thread::get_id();
     s->capture = std::make_unique<Graph>();
     return CUDA_SUCCESS;
 }

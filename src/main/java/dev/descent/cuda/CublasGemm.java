@@ -105,28 +105,33 @@ final class CublasGemm implements AutoCloseable {
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alphaValue, DeviceMemory aMem, long aOffset,
               DeviceMemory bMem, long bOffset, float betaValue, DeviceMemory cMem, long cOffset) {
-        if (graphs != null && graphs.inStep()) {
-            long[] s = signature;
-            s[0] = GEMM;
-            s[1] = (transA ? 1 : 0) | (transB ? 2 : 0);
-            s[2] = m;
-            s[3] = n;
-            s[4] = k;
-            s[5] = Float.floatToRawIntBits(alphaValue);
-            s[6] = Float.floatToRawIntBits(betaValue);
-            s[7] = JCudaDevice.address(aMem, aOffset);
-            s[8] = JCudaDevice.address(bMem, bOffset);
-            s[9] = JCudaDevice.address(cMem, cOffset);
-            if (graphs.replayed(s)) {
-                return;
+        device.enter();  // as every device call: another thread's step is not interrupted
+        try {
+            if (graphs != null && graphs.inStep()) {
+                long[] s = signature;
+                s[0] = GEMM;
+                s[1] = (transA ? 1 : 0) | (transB ? 2 : 0);
+                s[2] = m;
+                s[3] = n;
+                s[4] = k;
+                s[5] = Float.floatToRawIntBits(alphaValue);
+                s[6] = Float.floatToRawIntBits(betaValue);
+                s[7] = JCudaDevice.address(aMem, aOffset);
+                s[8] = JCudaDevice.address(bMem, bOffset);
+                s[9] = JCudaDevice.address(cMem, cOffset);
+                if (graphs.replayed(s)) {
+                    return;
+                }
+                if (graphs.building()) {
+                    graphs.addForeign(s.clone(), () -> issue(transA, transB, m, n, k, alphaValue, aMem, aOffset, bMem,
+                            bOffset, betaValue, cMem, cOffset));
+                    return;
+                }
             }
-            if (graphs.building()) {
-                graphs.addForeign(s.clone(), () -> issue(transA, transB, m, n, k, alphaValue, aMem, aOffset, bMem,
-                        bOffset, betaValue, cMem, cOffset));
-                return;
-            }
+            issue(transA, transB, m, n, k, alphaValue, aMem, aOffset, bMem, bOffset, betaValue, cMem, cOffset);
+        } finally {
+            device.leave();
         }
-        issue(transA, transB, m, n, k, alphaValue, aMem, aOffset, bMem, bOffset, betaValue, cMem, cOffset);
     }
 
     private void issue(boolean transA, boolean transB, int m, int n, int k, float alphaValue, DeviceMemory aMem,

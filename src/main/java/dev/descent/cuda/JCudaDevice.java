@@ -275,51 +275,76 @@ final class JCudaDevice implements CudaDevice {
 
     @Override
     public DeviceMemory malloc(long bytes) {
-        makeCurrent();
-        interruptStep();
-        AddressedPointer p = new AddressedPointer();
-        cuMemAlloc(p, Math.max(4, bytes));
-        cuMemsetD32(p, 0, Math.max(1, bytes / 4));
-        return new DeviceMemory(bytes, p);
+        enter();
+        try {
+            makeCurrent();
+            interruptStep();
+            AddressedPointer p = new AddressedPointer();
+            cuMemAlloc(p, Math.max(4, bytes));
+            cuMemsetD32(p, 0, Math.max(1, bytes / 4));
+            return new DeviceMemory(bytes, p);
+        } finally {
+            leave();
+        }
     }
 
     @Override
     public void free(DeviceMemory mem) {
-        makeCurrent();
-        interruptStep();
-        cuMemFree(ptr(mem));
+        enter();
+        try {
+            makeCurrent();
+            interruptStep();
+            cuMemFree(ptr(mem));
+        } finally {
+            leave();
+        }
     }
 
     @Override
     public void upload(float[] src, int srcOffset, DeviceMemory dst, long dstFloatOffset, int count) {
-        makeCurrent();
-        interruptStep();
-        cuMemcpyHtoD(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
-                count * 4L);
+        enter();
+        try {
+            makeCurrent();
+            interruptStep();
+            cuMemcpyHtoD(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
+                    count * 4L);
+        } finally {
+            leave();
+        }
     }
 
     @Override
     public void download(DeviceMemory src, long srcFloatOffset, float[] dst, int dstOffset, int count) {
-        makeCurrent();
-        interruptStep();
-        cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
-                count * 4L);
+        enter();
+        try {
+            makeCurrent();
+            interruptStep();
+            cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
+                    count * 4L);
+        } finally {
+            leave();
+        }
     }
 
     @Override
     public void copy(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
-        makeCurrent();
-        if (graphs != null && graphs.inStep()) {
-            long[] signature = {COPY, address(src, srcFloatOffset), address(dst, dstFloatOffset), count};
-            if (graphs.replayed(signature)) {
-                return;
+        enter();
+        try {
+            makeCurrent();
+            if (graphs != null && graphs.inStep()) {
+                long[] signature = {COPY, address(src, srcFloatOffset), address(dst, dstFloatOffset), count};
+                if (graphs.replayed(signature)) {
+                    return;
+                }
+                if (graphs.building()) {
+                    graphs.addForeign(signature, () -> copyNow(src, srcFloatOffset, dst, dstFloatOffset, count));
+                    return;
+                }
             }
-            if (graphs.building()) {
-                graphs.addForeign(signature, () -> copyNow(src, srcFloatOffset, dst, dstFloatOffset, count));
-                return;
-            }
+            copyNow(src, srcFloatOffset, dst, dstFloatOffset, count);
+        } finally {
+            leave();
         }
-        copyNow(src, srcFloatOffset, dst, dstFloatOffset, count);
     }
 
     /** The first word of a device copy's signature in a graph (see StepGraphs.addForeign). */
@@ -328,6 +353,25 @@ final class JCudaDevice implements CudaDevice {
     private void copyNow(DeviceMemory src, long srcFloatOffset, DeviceMemory dst, long dstFloatOffset, long count) {
         cuMemcpyDtoDAsync(ptr(dst).withByteOffset(dstFloatOffset * 4), ptr(src).withByteOffset(srcFloatOffset * 4),
                 count * 4, stream);
+    }
+
+    /**
+     * With graphs on, a thread that has a step open holds {@link StepGraphs#lock} from the step's
+     * beginning to its end, and every call here takes it too: a call from another thread (a
+     * session being created or closed beside a training one, a data set uploaded) waits for the
+     * step to end instead of ending its graph from outside or landing in one of its captures.
+     * The step's own thread re-enters freely.
+     */
+    void enter() {
+        if (graphs != null) {
+            graphs.lock.lock();
+        }
+    }
+
+    void leave() {
+        if (graphs != null) {
+            graphs.lock.unlock();
+        }
     }
 
     /** Work that needs the host ends a graph-built step's graph first (see StepGraphs). */
@@ -377,19 +421,24 @@ final class JCudaDevice implements CudaDevice {
      */
     @Override
     public synchronized void launch(int function, int gridX, int gridY, int blockX, KernelArgs args) {
-        makeCurrent();
-        if (resolved.length < args.count) {
-            resolved = new long[args.count];
+        enter();
+        try {
+            makeCurrent();
+            if (resolved.length < args.count) {
+                resolved = new long[args.count];
+            }
+            for (int i = 0; i < args.count; i++) {
+                long v = args.values[i];
+                boolean pointer = args.kinds[i] == KernelArgs.POINTER;
+                resolved[i] = !pointer ? v : args.memory[i] == null ? 0L : ptr(args.memory[i]).address() + v;
+            }
+            if (graphs != null && graphs.launch(function, gridX, gridY, blockX, args.kinds, resolved, args.count)) {
+                return;
+            }
+            launchNow(function, gridX, gridY, blockX, args.kinds, resolved, args.count);
+        } finally {
+            leave();
         }
-        for (int i = 0; i < args.count; i++) {
-            long v = args.values[i];
-            boolean pointer = args.kinds[i] == KernelArgs.POINTER;
-            resolved[i] = !pointer ? v : args.memory[i] == null ? 0L : ptr(args.memory[i]).address() + v;
-        }
-        if (graphs != null && graphs.launch(function, gridX, gridY, blockX, args.kinds, resolved, args.count)) {
-            return;
-        }
-        launchNow(function, gridX, gridY, blockX, args.kinds, resolved, args.count);
     }
 
     /** Launches now, on the device's stream; {@code values} as {@link #launch} resolves them. */
@@ -443,9 +492,14 @@ final class JCudaDevice implements CudaDevice {
 
     @Override
     public void synchronize() {
-        makeCurrent();
-        interruptStep();
-        cuCtxSynchronize();
+        enter();
+        try {
+            makeCurrent();
+            interruptStep();
+            cuCtxSynchronize();
+        } finally {
+            leave();
+        }
     }
 
     @Override

@@ -108,6 +108,11 @@ final class StepGraphs implements AutoCloseable {
 
     private final JCudaDevice device;
     private final CUstream stream;
+    /**
+     * Held by the thread with a step open, from {@link #begin} to {@link #end}; the device's
+     * entry points take it too (JCudaDevice.enter), so other threads wait for the step.
+     */
+    final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final List<Shape> shapes = new ArrayList<>();
     private final CUDA_KERNEL_NODE_PARAMS params = new CUDA_KERNEL_NODE_PARAMS();
     private final CUgraphNode[] previous = new CUgraphNode[1];
@@ -132,8 +137,10 @@ final class StepGraphs implements AutoCloseable {
      * @param key what fixes the step's launches and grids (the batch's rows)
      */
     void begin(int key) {
+        lock.lock();
         if (mode != Mode.OUTSIDE) {
-            throw new IllegalStateException("a repeated step is already open (endStep was not called)");
+            lock.unlock();
+            throw new IllegalStateException("a repeated step is already open (endRepeatedStep was not called)");
         }
         current = shape(key);
         cursor = 0;
@@ -160,9 +167,12 @@ final class StepGraphs implements AutoCloseable {
         return s;
     }
 
-    /** Whether a step is open (work is being built or replayed, or runs directly inside one). */
+    /**
+     * Whether the calling thread has a step open (work is being built or replayed, or runs
+     * directly inside one).
+     */
     boolean inStep() {
-        return mode != Mode.OUTSIDE;
+        return mode != Mode.OUTSIDE && lock.isHeldByCurrentThread();
     }
 
     /** Whether the open step is being built: foreign work goes to {@link #addForeign}. */
@@ -226,7 +236,8 @@ final class StepGraphs implements AutoCloseable {
     /** {@code issue}'s work captured into a graph of its own, or null when it could not be. */
     private CUgraph captureAlone(Runnable issue) {
         CUgraph child = new CUgraph();
-        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL);
+        // Thread-local: the capture restricts this thread only, not another CUDA user in the process.
+        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
         boolean issued = false;
         try {
             issue.run();
@@ -302,6 +313,7 @@ final class StepGraphs implements AutoCloseable {
         } finally {
             mode = Mode.OUTSIDE;
             current = null;
+            lock.unlock();
         }
     }
 
