@@ -51,7 +51,6 @@ int context_refs = 0;
 int current_context_token = 0;  // the primary context's handle points here
 std::map<Module*, std::unique_ptr<Module>> modules;
 
-
 bool compatible(const std::string& ptx_type, int kind) {
     if (ptx_type == ".u64" || ptx_type == ".b64" || ptx_type == ".s64") return kind == emu::POINTER || kind == emu::LONG;
     if (ptx_type == ".u32" || ptx_type == ".b32" || ptx_type == ".s32") return kind == emu::INT;
