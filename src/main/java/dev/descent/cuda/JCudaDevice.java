@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import jcuda.CudaException;
-import jcuda.NativePointerObject;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -73,9 +72,8 @@ final class JCudaDevice implements CudaDevice {
     /** Room for the JIT compiler's error log; a driver's rejection of PTX takes a line or two. */
     static final int JIT_LOG_BYTES = 4096;
 
-    // Kernel-argument cells reused by every launch (see pack).
-    private java.nio.ByteBuffer cells;
-    private Pointer[] paramsByCount;
+    /** Kernel-argument cells reused by every launch. */
+    private final KernelParams params = new KernelParams(24);
     /** A launch's arguments as the device sees them (pointers as addresses), reused. */
     private long[] resolved = new long[24];
 
@@ -99,7 +97,6 @@ final class JCudaDevice implements CudaDevice {
                 moduleOf.put(kernel, module);
             }
         }
-        growSlots(24);
         if (useGraphs) {
             // A blocking stream: the synchronous copies on the legacy stream still wait for it,
             // and it for them, so ordering is as with the default stream alone.
@@ -447,47 +444,14 @@ final class JCudaDevice implements CudaDevice {
                 pack(kinds, values, count), null);
     }
 
-    /**
-     * The driver's kernelParams for these arguments, packed without allocating. Each argument has
-     * an 8-byte cell in one direct (native) buffer, and {@link #paramsByCount} holds, for each
-     * argument count, a Pointer to exactly that many cell pointers, all made once. Both choices
-     * are about JCuda's marshalling, which visits every element of the kernelParams array and pins
-     * any Java array an element points to: with a cell per slot in Java arrays (int[1], long[1])
-     * and all 24 slots passed, a launch cost 11.6 us of host time on the emulated driver with
-     * kernels switched off; with native cells and exactly the kernel's count, 2.1 us (3-argument
-     * kernel; the driver's own share is 0.11 us). The driver copies the values during the call,
-     * so the next call may reuse the cells.
-     */
+    /** The driver's kernelParams for these arguments (see {@link KernelParams}). */
     Pointer pack(int[] kinds, long[] values, int count) {
-        if (count >= paramsByCount.length) {
-            growSlots(count);
-        }
-        for (int i = 0; i < count; i++) {
-            if (kinds[i] == KernelArgs.INT || kinds[i] == KernelArgs.FLOAT) {  // a float as its bits
-                cells.putInt(8 * i, (int) values[i]);
-            } else {  // POINTER as its address, LONG, and DOUBLE as its raw bits
-                cells.putLong(8 * i, values[i]);
-            }
-        }
-        return paramsByCount[count];
+        return params.pack(kinds, values, count);
     }
 
     /** The driver's handle of a kernel from {@link #function}. */
-    jcuda.driver.CUfunction cuFunction(int function) {
+    CUfunction cuFunction(int function) {
         return functions.get(function);
-    }
-
-    private void growSlots(int count) {
-        cells = java.nio.ByteBuffer.allocateDirect(8 * count).order(java.nio.ByteOrder.nativeOrder());
-        Pointer base = Pointer.to(cells);
-        NativePointerObject[] cellAt = new NativePointerObject[count];
-        for (int i = 0; i < count; i++) {
-            cellAt[i] = base.withByteOffset(8L * i);
-        }
-        paramsByCount = new Pointer[count + 1];
-        for (int n = 0; n <= count; n++) {
-            paramsByCount[n] = Pointer.to(java.util.Arrays.copyOf(cellAt, n));
-        }
     }
 
     @Override
