@@ -39,10 +39,13 @@ import jcuda.driver.CUstreamCaptureMode;
  * its own into a child graph node, and replayed only while its signature is unchanged.
  *
  * <p>Graphs change how work is issued, never what runs. Anything that needs the host inside a
- * step (a download, an upload, a synchronisation, an allocation) or a launch that differs from
- * its node in kernel or grid ends the graph for that step: the work recorded so far is issued
- * directly, in order, and the rest of the step runs directly. The shape's graph is rebuilt at its
- * next step, and after {@link #MAX_DIVERGENCES} it runs directly for good.
+ * step (a download, an upload, a synchronisation, an allocation), a launch that differs from its
+ * node in kernel or grid, or foreign work the driver will not capture ends the graph for that
+ * step: the work recorded so far is issued directly, in order, and the rest of the step runs
+ * directly. The shape's graph is rebuilt at its next step, and after {@link #MAX_DIVERGENCES} it
+ * runs directly for good. A step that ends by an exception leaves what direct launches would
+ * have left: its work so far, issued. The thread with a step open holds {@link #lock}, which
+ * every device call takes, so other threads wait for the step instead of reaching into it.
  */
 final class StepGraphs implements AutoCloseable {
     /** Divergences after which a shape is no longer built into a graph. */
@@ -305,6 +308,9 @@ final class StepGraphs implements AutoCloseable {
                 cuGraphLaunch(current.exec, stream);
             } else if (mode == Mode.REPLAYING && !completed) {
                 issueDirectly(cursor);  // the graph itself still stands for the shape's next step
+            } else if (mode == Mode.BUILDING && !completed) {
+                issueDirectly(current.ops.size());  // an exception is not a divergence: rebuilt next time
+                drop(current);
             } else if (mode == Mode.BUILDING && completed) {
                 drop(current);  // an empty step: nothing to build or run
             } else if (mode == Mode.BUILDING || mode == Mode.REPLAYING) {

@@ -210,14 +210,18 @@ abstract class StepGraphsSuite extends CudaSuite {
     @Order(7)
     void anExceptionInsideAStepLeavesWhatDirectLaunchesLeave() {
         long[] counts = sameBits("an exception inside a step", (s, d) -> {
+            // The first throws while its shape's graph is being built, the later ones while it
+            // is replayed.
             for (int i = 0; i < 4; i++) {
-                s.trainBatch(d, 0, BATCH, 0.01f, i);
                 assertThrows(IllegalArgumentException.class,
                         () -> step(s, d, BATCH, 0, in -> in.forward(1000)), "rows beyond maxBatch");
+                s.trainBatch(d, 0, BATCH, 0.01f, i);
             }
         });
         assertEquals(0, counts[2], "an exception is not a divergence");
-        count(1);
+        assertEquals(1, counts[0], "built: by the first step that completed");
+        assertEquals(3, counts[1], "replayed");
+        count(3);
     }
 
     /**
