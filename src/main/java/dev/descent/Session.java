@@ -409,20 +409,7 @@ public final class Session implements AutoCloseable {
      */
     public void trainBatch(int rows, float lr, long batchIndex) {
         synchronized (backend) {
-            ensureOpen();
-            requireTraining();
-            checkRows(rows);
-            Check.positive("lr", lr);
-            backend.beginRepeatedStep(rows | WITHOUT_GATHER);
-            boolean completed = false;
-            try {
-                forward(rows);
-                backward(rows);
-                step(lr, batchIndex, rows);
-                completed = true;
-            } finally {
-                backend.endRepeatedStep(completed);
-            }
+            repeatedStep(null, 0, rows, lr, batchIndex);
         }
     }
 
@@ -431,6 +418,27 @@ public final class Session implements AutoCloseable {
      * gathers its batch first (two more launches) are recorded apart.
      */
     private static final int WITHOUT_GATHER = 1 << 30;
+
+    /** Gather (when {@code data} is given), forward, backward and step, as one repeated step. */
+    private void repeatedStep(DeviceDataset data, int from, int rows, float lr, long batchIndex) {
+        ensureOpen();
+        requireTraining();
+        checkRows(rows);
+        Check.positive("lr", lr);
+        backend.beginRepeatedStep(data == null ? rows | WITHOUT_GATHER : rows);
+        boolean completed = false;
+        try {
+            if (data != null) {
+                gatherBatch(data, from, rows);
+            }
+            forward(rows);
+            backward(rows);
+            step(lr, batchIndex, rows);
+            completed = true;
+        } finally {
+            backend.endRepeatedStep(completed);
+        }
+    }
 
     /**
      * One training step on rows {@code order[from .. from+rows)} of {@code data}: gather, forward,
@@ -446,21 +454,8 @@ public final class Session implements AutoCloseable {
      */
     public void trainBatch(DeviceDataset data, int from, int rows, float lr, long batchIndex) {
         synchronized (backend) {
-            ensureOpen();
-            requireTraining();
-            checkRows(rows);
-            Check.positive("lr", lr);
-            backend.beginRepeatedStep(rows);
-            boolean completed = false;
-            try {
-                gatherBatch(data, from, rows);
-                forward(rows);
-                backward(rows);
-                step(lr, batchIndex, rows);
-                completed = true;
-            } finally {
-                backend.endRepeatedStep(completed);
-            }
+            java.util.Objects.requireNonNull(data, "data");  // null would mean "no gather" below
+            repeatedStep(data, from, rows, lr, batchIndex);
         }
     }
 
