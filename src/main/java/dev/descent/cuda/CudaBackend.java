@@ -1,7 +1,6 @@
 package dev.descent.cuda;
 
 import dev.descent.Activation;
-import dev.descent.Backend;
 import dev.descent.Buf;
 import dev.descent.Loss;
 import dev.descent.StepGuard;
