@@ -382,11 +382,7 @@ final class StepGraphs implements AutoCloseable {
         s.ops.clear();
     }
 
-    /** Graphs built, steps replayed, divergences and node updates so far (for tests and describe). */
-    String counts() {
-        return "built " + built + ", replayed " + replayed + ", diverged " + diverged + ", node updates " + nodeUpdates;
-    }
-
+    /** Graphs built so far (this and the three below are for tests). */
     long built() {
         return built;
     }
