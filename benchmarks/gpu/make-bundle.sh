@@ -6,7 +6,8 @@
 #   lib/descent.jar      the library and CLI with all runtime dependencies (JCuda natives included)
 #   lib/descent-tests.jar, lib/junit-console.jar   the test classes and JUnit's console launcher
 #   pytorch/bench.py     the PyTorch side of the benchmarks
-#   run.sh               runs everything and writes a report to $OUT (or ./report)
+#   run.sh               runs everything within a time budget and writes a report (see its header)
+#   summarize.py         the report's comparison tables, from the benchmarks' JSON lines
 # Usage: bash benchmarks/gpu/make-bundle.sh   (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +38,7 @@ if [ -z "$console" ]; then
 fi
 cp "$console" "$out/lib/junit-console.jar"
 cp benchmarks/pytorch/bench.py "$out/pytorch/"
-cp benchmarks/gpu/run.sh "$out/run.sh"
+cp benchmarks/gpu/run.sh benchmarks/gpu/summarize.py "$out/"
 chmod +x "$out/run.sh"
 
 # java.desktop: PNG plots; java.logging, java.management, java.xml: JUnit; jdk.management: the tests'

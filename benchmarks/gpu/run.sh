@@ -138,6 +138,12 @@ bench() {  # name, seconds, descent bench arguments...
 
 finish() {
   [ "$left_out" = 0 ] || [ "$status" != 0 ] || status=3
+  # The comparisons the open questions wait on, as tables (graphs or not, SGEMM variants, updates).
+  if [ "$status" != 2 ] && "$python" "$here/summarize.py" "$report" > "$report/comparisons.md" 2>&1; then
+    { echo; echo "## comparisons"; echo; cat "$report/comparisons.md"; } >> "$md"
+    cat "$report/comparisons.md"
+    echo
+  fi
   { echo; echo "## summary ($(($(date +%s) - start)) s, exit $status)"; echo '```'; cat "$summary"; echo '```'; } >> "$md"
   publish
   cat "$summary"
