@@ -161,6 +161,23 @@ cuda_parity="--select-method=dev.descent.cuda.CudaGpuTest#everyOpMatchesTheRefer
 train_shapes=64x784x256,784x64x256:ta,64x256x784:tb,64x4096x4096,4096x64x4096:ta,64x4096x4096:tb
 JAVA_OPTS_BENCH=()
 
+# The same work in PyTorch, eager and as CUDA Graphs (benchmarks/pytorch/bench.py).
+pytorch() {
+  local t0=$(date +%s)
+  allow pytorch 120 30 || return 0
+  if timeout 20 "$python" -c "import torch; assert torch.cuda.is_available()" 2>"$report/pytorch.err"; then
+    timeout "$limit" "$python" "$here/pytorch/bench.py" > "$report/pytorch.jsonl" 2>> "$report/pytorch.err"
+    local rc=$?
+    [ "$rc" = 0 ] || status=1
+    { echo; echo "## PyTorch $("$python" -c 'import torch; print(torch.__version__)'), same work (exit $rc)"; echo '```';
+      cat "$report/pytorch.jsonl"; echo '```'; } >> "$md"
+    record pytorch "$rc" $(($(date +%s) - t0)) "$(grep -c . "$report/pytorch.jsonl") results"
+  else
+    { echo; echo "## PyTorch: not run ($python cannot use torch on CUDA)"; echo '```'; cat "$report/pytorch.err"; echo '```'; } >> "$md"
+    record pytorch - $(($(date +%s) - t0)) "not run: no torch on CUDA"
+  fi
+}
+
 # 1. The CUDA suite with cuBLAS where it loads: the gate (no GPU, exit 2) and the baseline.
 suite gpu-tests 150 "$cuda_class"
 if grep -q "cuda (GPU) tests skipped" "$report/gpu-tests.log"; then
@@ -189,9 +206,11 @@ if [ "${BENCH:-1}" != 0 ]; then
   #    device and read per block).
   JAVA_OPTS_BENCH=()
   bench updates 90 --backend cuda --suite copy,updates --sizes 16,20,24
+  # 5. The same work in PyTorch, eager and as CUDA Graphs.
+  pytorch
 fi
 
-# 5. The rest of the correctness suites: the whole CUDA suite on the own SGEMM, OpenCL on the GPU.
+# 6. The rest of the correctness suites: the whole CUDA suite on the own SGEMM, OpenCL on the GPU.
 suite gpu-tests-tiled 150 "$cuda_class" -Ddescent.cuda.gemm=tiled
 suite opencl-tests 120 --select-class=dev.descent.opencl.OpenClParityTest
 sanitize() {  # tool, seconds
@@ -213,22 +232,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
 fi
 [ "${BENCH:-1}" = 0 ] && finish
 
-# 6. The same work in PyTorch, square GEMM, OpenCL, the host CPU for scale, the README's main job.
-pytorch() {
-  local t0=$(date +%s)
-  allow pytorch 120 30 || return 0
-  if timeout 20 "$python" -c "import torch; assert torch.cuda.is_available()" 2>"$report/pytorch.err"; then
-    timeout "$limit" "$python" "$here/pytorch/bench.py" > "$report/pytorch.jsonl" 2>> "$report/pytorch.err"
-    local rc=$?
-    { echo; echo "## PyTorch $("$python" -c 'import torch; print(torch.__version__)'), same work (exit $rc)"; echo '```';
-      cat "$report/pytorch.jsonl"; echo '```'; } >> "$md"
-    record pytorch "$rc" $(($(date +%s) - t0)) "$(grep -c . "$report/pytorch.jsonl") results"
-  else
-    { echo; echo "## PyTorch: not run ($python cannot use torch on CUDA)"; echo '```'; cat "$report/pytorch.err"; echo '```'; } >> "$md"
-    record pytorch - $(($(date +%s) - t0)) "not run: no torch on CUDA"
-  fi
-}
-pytorch
+# 7. Square GEMM, OpenCL, the host CPU for scale, the README's main job.
 JAVA_OPTS_BENCH=()
 bench gemm-square 90 --backend cuda --suite gemm --gemm 256,512,1024,2048,4096
 bench opencl 90 --backend opencl --suite copy,updates,gemm,step --sizes 20,24 --gemm 256,1024,2048 --seconds 0.3

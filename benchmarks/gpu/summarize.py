@@ -46,14 +46,23 @@ def graphs(folder):
     direct, graphed = load(folder, "step-direct"), load(folder, "step-graphs")
     if direct is None or graphed is None:
         return "Steps with and without CUDA Graphs: not measured in this run."
+    torch = [r for r in load(folder, "pytorch") or [] if "ms" in r]
     parts = []
     for suite, unit in (("step", "ms"), ("epoch", "s")):
         model_batch = lambda r: (r["model"], r["batch"])
         d, g = keyed(direct, suite, model_batch, unit), keyed(graphed, suite, model_batch, unit)
-        rows = [(m, b, f"{d[m, b]:.4g}", f"{g[m, b]:.4g}" if (m, b) in g else "-",
-                 ratio(d[m, b], g.get((m, b)))) for m, b in sorted(d)]
+        header = ["model", "batch", "direct", "graphs", "speed-up"]
+        rows = [[m, b, f"{d[m, b]:.4g}", f"{g[m, b]:.4g}" if (m, b) in g else "-", ratio(d[m, b], g.get((m, b)))]
+                for m, b in sorted(d)]
+        if suite == "step" and torch:
+            # PyTorch's eager step and its step captured as one graph, the same work (bench.py).
+            for name in ("step", "step-graphed"):
+                t = keyed(torch, name, model_batch, "ms")
+                header.append("PyTorch " + ("graphed" if name == "step-graphed" else "eager"))
+                for row in rows:
+                    row.append(f"{t[row[0], row[1]]:.4g}" if (row[0], row[1]) in t else "-")
         parts.append(f"{suite} time ({unit}), without and with CUDA Graphs (speed-up over 1 means graphs win):\n\n"
-                     + table(["model", "batch", "direct", "graphs", "speed-up"], rows))
+                     + table(header, rows))
     return "\n\n".join(parts)
 
 
