@@ -117,6 +117,15 @@ public interface Backend extends AutoCloseable {
     default void endRepeatedStep(boolean completed) {}
 
     /**
+     * What the backend has made of the repeated steps so far, for a person to read (the CUDA
+     * backend with graphs on: graphs built, steps replayed, divergences, and a graph call the
+     * driver refused), or null when it records nothing. {@code train} prints it.
+     */
+    default String repeatedSteps() {
+        return null;
+    }
+
+    /**
      * Gathers rows: {@code dst[r][*] = src[index[indexOffset + r]][*]} for {@code r < rows}
      * (how a mini-batch is assembled from a device-resident data set).
      *

@@ -305,6 +305,10 @@ final class TrainCommand implements Callable<Integer> {
                     }
                     early.restoreBest();
                 }
+                String graphs = device.repeatedSteps();
+                if (graphs != null) {
+                    System.out.println(graphs);
+                }
                 Evaluation scored = session.evaluate(test == null ? heldOut : test);
                 System.out.printf("test accuracy: %.4f%n", scored.accuracy());
             }

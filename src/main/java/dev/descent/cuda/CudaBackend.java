@@ -348,6 +348,12 @@ public final class CudaBackend extends dev.descent.BackendBase {
     }
 
     @Override
+    public String repeatedSteps() {
+        StepGraphs graphs = device.graphs();
+        return graphs == null ? null : graphs.summary();
+    }
+
+    @Override
     public void endRepeatedStep(boolean completed) {
         StepGraphs graphs = device.graphs();
         if (graphs != null && graphs.inStep()) {

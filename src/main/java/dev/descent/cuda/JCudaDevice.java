@@ -77,7 +77,8 @@ final class JCudaDevice implements CudaDevice {
     /** A launch's arguments as the device sees them (pointers as addresses), reused. */
     private long[] resolved = new long[24];
 
-    private JCudaDevice(int ordinal, boolean useGraphs) {
+    /** @param graphDriver the graph calls for StepGraphs; null: graphs off */
+    private JCudaDevice(int ordinal, GraphDriver graphDriver) {
         JCudaDriver.setExceptionsEnabled(true);
         cuInit(0);
         int[] count = new int[1];
@@ -97,12 +98,13 @@ final class JCudaDevice implements CudaDevice {
                 moduleOf.put(kernel, module);
             }
         }
+        boolean useGraphs = graphDriver != null;
         if (useGraphs) {
             // A blocking stream: the synchronous copies on the legacy stream still wait for it,
             // and it for them, so ordering is as with the default stream alone.
             stream = new CUstream();
             cuStreamCreate(stream, 0);
-            graphs = new StepGraphs(this, stream);
+            graphs = new StepGraphs(this, stream, graphDriver);
         } else {
             stream = null;
             graphs = null;
@@ -135,11 +137,19 @@ final class JCudaDevice implements CudaDevice {
      * @return the device, with its context current on this thread
      */
     public static JCudaDevice open(int ordinal, boolean graphs) {
+        return open(ordinal, graphs ? new GraphDriver() : null);
+    }
+
+    /**
+     * Opens device {@code ordinal} with graphs built through {@code graphDriver} (tests give one
+     * that refuses a call), or without graphs when it is null.
+     */
+    static JCudaDevice open(int ordinal, GraphDriver graphDriver) {
         if (linkFailure != null) {
             throw new IllegalStateException("CUDA: " + linkFailure);
         }
         try {
-            return new JCudaDevice(ordinal, graphs);
+            return new JCudaDevice(ordinal, graphDriver);
         } catch (IllegalStateException e) {
             throw e;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {

@@ -1,15 +1,7 @@
 package dev.descent.cuda;
 
-import static jcuda.driver.JCudaDriver.cuGraphAddChildGraphNode;
-import static jcuda.driver.JCudaDriver.cuGraphAddKernelNode;
-import static jcuda.driver.JCudaDriver.cuGraphCreate;
 import static jcuda.driver.JCudaDriver.cuGraphDestroy;
 import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
-import static jcuda.driver.JCudaDriver.cuGraphExecKernelNodeSetParams;
-import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
-import static jcuda.driver.JCudaDriver.cuGraphLaunch;
-import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
-import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +12,6 @@ import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUgraphNode;
 import jcuda.driver.CUstream;
-import jcuda.driver.CUstreamCaptureMode;
 
 /**
  * Training steps as CUDA Graphs ({@code -Ddescent.cuda.graphs=true}; off by default until a GPU
@@ -43,8 +34,10 @@ import jcuda.driver.CUstreamCaptureMode;
  * node in kernel or grid, or foreign work the driver will not capture ends the graph for that
  * step: the work recorded so far is issued directly, in order, and the rest of the step runs
  * directly. The shape's graph is rebuilt at its next step, and after {@link #MAX_DIVERGENCES} it
- * runs directly for good. A step that ends by an exception leaves what direct launches would
- * have left: its work so far, issued. The thread with a step open holds {@link #lock}, which
+ * runs directly for good. A graph call the driver refuses (building, capturing, instantiating,
+ * updating or launching) does the same at once, and the shape runs directly for good: the
+ * refusal is kept ({@link #refusal}) for the user, the step's work is not lost. A step that ends
+ * by an exception leaves what direct launches would have left: its work so far, issued. The thread with a step open holds {@link #lock}, which
  * every device call takes, so other threads wait for the step instead of reaching into it.
  */
 final class StepGraphs implements AutoCloseable {
@@ -111,6 +104,7 @@ final class StepGraphs implements AutoCloseable {
 
     private final JCudaDevice device;
     private final CUstream stream;
+    private final GraphDriver driver;
     /**
      * Held by the thread with a step open, from {@link #begin} to {@link #end}; the device's
      * entry points take it too (JCudaDevice.enter), so other threads wait for the step.
@@ -127,10 +121,13 @@ final class StepGraphs implements AutoCloseable {
     private long replayed;
     private long diverged;
     private long nodeUpdates;
+    private long refused;
+    private String refusal;
 
-    StepGraphs(JCudaDevice device, CUstream stream) {
+    StepGraphs(JCudaDevice device, CUstream stream, GraphDriver driver) {
         this.device = device;
         this.stream = stream;
+        this.driver = driver;
     }
 
     /**
@@ -152,10 +149,15 @@ final class StepGraphs implements AutoCloseable {
         } else if (current.divergences >= MAX_DIVERGENCES) {
             mode = Mode.DIRECT;
         } else {
-            current.graph = new CUgraph();
-            cuGraphCreate(current.graph, 0);
             current.ops.clear();
             mode = Mode.BUILDING;
+            CUgraph graph = new CUgraph();
+            try {
+                driver.create(graph);
+                current.graph = graph;
+            } catch (CudaException e) {
+                refuse(e);
+            }
         }
     }
 
@@ -191,7 +193,12 @@ final class StepGraphs implements AutoCloseable {
     boolean launch(int function, int gridX, int gridY, int blockX, int[] kinds, long[] values, int count) {
         if (mode == Mode.BUILDING) {
             Op op = new Op(function, gridX, gridY, blockX, kinds, values, count);
-            cuGraphAddKernelNode(op.node, current.graph, dependencies(), dependencyCount(), nodeParams(op));
+            try {
+                driver.addKernelNode(op.node, current.graph, dependencies(), dependencyCount(), nodeParams(op));
+            } catch (CudaException e) {
+                refuse(e);
+                return false;
+            }
             current.ops.add(op);
             return true;
         }
@@ -205,7 +212,12 @@ final class StepGraphs implements AutoCloseable {
         }
         if (!Arrays.equals(op.values, 0, count, values, 0, count)) {
             System.arraycopy(values, 0, op.values, 0, count);
-            cuGraphExecKernelNodeSetParams(current.exec, op.node, nodeParams(op));
+            try {
+                driver.setKernelNodeParams(current.exec, op.node, nodeParams(op));
+            } catch (CudaException e) {
+                refuse(e);  // issues the nodes before this one; this one is the caller's to launch
+                return false;
+            }
             nodeUpdates++;
         }
         cursor++;
@@ -226,21 +238,34 @@ final class StepGraphs implements AutoCloseable {
     void addForeign(long[] signature, Runnable issue) {
         CUgraph child = captureAlone(issue);
         if (child == null) {
-            diverge();
+            if (mode == Mode.BUILDING) {  // else the driver refused to capture at all
+                diverge();
+            }
             issue.run();
             return;
         }
         Op op = new Op(signature, issue);
-        cuGraphAddChildGraphNode(op.node, current.graph, dependencies(), dependencyCount(), child);
-        cuGraphDestroy(child);  // the node holds its own copy
+        try {
+            driver.addChildGraphNode(op.node, current.graph, dependencies(), dependencyCount(), child);
+        } catch (CudaException e) {
+            refuse(e);
+            issue.run();
+            return;
+        } finally {
+            cuGraphDestroy(child);  // the node holds its own copy
+        }
         current.ops.add(op);
     }
 
     /** {@code issue}'s work captured into a graph of its own, or null when it could not be. */
     private CUgraph captureAlone(Runnable issue) {
         CUgraph child = new CUgraph();
-        // Thread-local: the capture restricts this thread only, not another CUDA user in the process.
-        cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        try {
+            driver.beginCapture(stream);
+        } catch (CudaException e) {
+            refuse(e);
+            return null;
+        }
         boolean issued = false;
         try {
             issue.run();
@@ -249,7 +274,7 @@ final class StepGraphs implements AutoCloseable {
             // refused during capture (or failing anyway: then it fails again when issued directly)
         }
         try {
-            cuStreamEndCapture(stream, child);
+            driver.endCapture(stream, child);
         } catch (CudaException e) {
             return null;  // the capture was invalidated
         }
@@ -299,13 +324,9 @@ final class StepGraphs implements AutoCloseable {
     void end(boolean completed) {
         try {
             if (mode == Mode.BUILDING && completed && !current.ops.isEmpty()) {
-                current.exec = new CUgraphExec();
-                cuGraphInstantiate(current.exec, current.graph, 0);
-                built++;
-                cuGraphLaunch(current.exec, stream);
+                launchGraph(true);
             } else if (mode == Mode.REPLAYING && completed && cursor == current.ops.size()) {
-                replayed++;
-                cuGraphLaunch(current.exec, stream);
+                launchGraph(false);
             } else if (mode == Mode.REPLAYING && !completed) {
                 issueDirectly(cursor);  // the graph itself still stands for the shape's next step
             } else if (mode == Mode.BUILDING && !completed) {
@@ -321,6 +342,42 @@ final class StepGraphs implements AutoCloseable {
             current = null;
             lock.unlock();
         }
+    }
+
+    /** Launches the step's graph, instantiated first when it was just built. */
+    private void launchGraph(boolean instantiate) {
+        try {
+            if (instantiate) {
+                CUgraphExec exec = new CUgraphExec();
+                driver.instantiate(exec, current.graph);
+                current.exec = exec;
+            }
+            driver.launch(current.exec, stream);
+        } catch (CudaException e) {
+            refuse(e);  // nothing of the step ran yet: all of it is issued directly
+            return;
+        }
+        if (instantiate) {
+            built++;
+        } else {
+            replayed++;
+        }
+    }
+
+    /**
+     * The driver refused a graph call: the step's work so far is issued directly, the shape's
+     * graph is dropped, and the shape runs directly from now on (a refusal would come again).
+     * The first refusal's message is kept for {@link #refusal}.
+     */
+    private void refuse(CudaException e) {
+        if (refusal == null) {
+            refusal = e.getMessage();
+        }
+        refused++;
+        issueDirectly(mode == Mode.BUILDING ? current.ops.size() : cursor);
+        drop(current);
+        current.divergences = MAX_DIVERGENCES;
+        mode = Mode.DIRECT;
     }
 
     /** Issues the step's work so far directly, drops the shape's graph, runs the rest directly. */
@@ -397,6 +454,26 @@ final class StepGraphs implements AutoCloseable {
 
     long nodeUpdates() {
         return nodeUpdates;
+    }
+
+    /**
+     * The counts for a person: "cuda graphs: 2 built, 1498 steps replayed, 0 divergences", and
+     * the first refusal, when the driver refused a graph call, with what it means.
+     */
+    String summary() {
+        String s = "cuda graphs: " + built + " built, " + replayed + " steps replayed, " + diverged + " divergences";
+        return refusal == null ? s
+                : s + "; the driver refused " + refused + " graph call(s), so steps of those shapes ran directly: " + refusal;
+    }
+
+    /** Graph calls the driver refused. */
+    long refused() {
+        return refused;
+    }
+
+    /** The first graph call the driver refused, as JCuda reported it; null when none was. */
+    String refusal() {
+        return refusal;
     }
 
     @Override

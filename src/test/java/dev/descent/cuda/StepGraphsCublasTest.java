@@ -21,7 +21,7 @@ class StepGraphsCublasTest extends StepGraphsSuite {
     }
 
     @Override
-    protected CudaDevice openDevice(boolean graphs) {
+    protected CudaDevice openDevice(GraphDriver graphs) {
         return JCudaDevice.open(0, graphs);
     }
 }

@@ -21,7 +21,7 @@ class StepGraphsGpuTest extends StepGraphsSuite {
     }
 
     @Override
-    protected CudaDevice openDevice(boolean graphs) {
+    protected CudaDevice openDevice(GraphDriver graphs) {
         return JCudaDevice.open(CudaGpuTest.ORDINAL, graphs);
     }
 }

@@ -21,6 +21,12 @@ import dev.descent.optim.Sgd;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import jcuda.CudaException;
+import jcuda.driver.CUDA_KERNEL_NODE_PARAMS;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUgraphNode;
+import jcuda.driver.CUstream;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +39,13 @@ import org.junit.jupiter.api.Test;
  */
 abstract class StepGraphsSuite extends CudaSuite {
 
+    /** The device under test, with graphs built through {@code graphs}, or without graphs when null. */
+    protected abstract CudaDevice openDevice(GraphDriver graphs);
+
     /** The device under test, with or without graphs. */
-    protected abstract CudaDevice openDevice(boolean graphs);
+    protected final CudaDevice openDevice(boolean graphs) {
+        return openDevice(graphs ? new GraphDriver() : null);
+    }
 
     @Override
     protected CudaDevice openDevice() {
@@ -58,10 +69,10 @@ abstract class StepGraphsSuite extends CudaSuite {
         OptimizerSpec[] rules = {Sgd.builder().lr(0.05).momentum(0.9).nesterov(true).weightDecay(1e-3).build(),
                 Adam.adam(0.01).withAmsgrad(true), NAdam.of(0.01), RAdam.of(0.01), Adagrad.of(0.05)};
         for (OptimizerSpec rule : rules) {
-            float[] direct = train(false, rule, null);
-            long[] counts = new long[4];
-            float[] graphed = train(true, rule, counts);
-            assertArrayEquals(direct, graphed, rule + ": parameters and state, graphs against direct launches");
+            float[] direct = train(null, rule).bits;
+            Outcome graphed = train(new GraphDriver(), rule);
+            long[] counts = graphed.counts;
+            assertArrayEquals(direct, graphed.bits, rule + ": parameters and state, graphs against direct launches");
             assertEquals(2, counts[0], rule + ": graphs built (one per batch shape)");
             assertEquals(STEPS - 2, counts[1], rule + ": steps replayed");
             assertEquals(0, counts[2], rule + ": divergences");
@@ -72,44 +83,52 @@ abstract class StepGraphsSuite extends CudaSuite {
         count(rules.length);
     }
 
-    private float[] train(boolean graphs, OptimizerSpec rule, long[] counts) {
-        return run(graphs, rule, counts, (s, d) ->
+    private Outcome train(GraphDriver graphs, OptimizerSpec rule) {
+        return run(graphs, rule, (s, d) ->
                 new Trainer(s, new Trainer.Config(EPOCHS, BATCH, 9, Schedule.cosine(0.1), true)).fit(d, null, null));
     }
 
-    /** A session on a graph-built or direct backend; returns its parameters and state after {@code script}. */
-    private float[] run(boolean graphs, OptimizerSpec rule, long[] counts,
-                        BiConsumer<Session, DeviceDataset> script) {
+    /**
+     * A run's parameters and optimizer state, one after the other; with graphs, its counts (built,
+     * replayed, diverged, node updates, refused) and the summary {@code train} prints.
+     */
+    private static final class Outcome {
+        float[] bits;
+        long[] counts;
+        String summary;
+    }
+
+    /** A session on a graph-built ({@code graphs} not null) or direct backend, after {@code script}. */
+    private Outcome run(GraphDriver graphs, OptimizerSpec rule, BiConsumer<Session, DeviceDataset> script) {
         Dataset data = threeClassProblem();
+        Outcome out = new Outcome();
         try (CudaBackend cuda = new CudaBackend(openDevice(graphs));
              Session s = Session.create(SMALL_MODEL, cuda, rule, 32, 4);
              DeviceDataset d = s.upload(data)) {
             s.setGuard(new StepGuard(1.5, 0, StepGuard.DEFAULT_MAX_BAD_STEPS));
             script.accept(s, d);
-            if (counts != null) {
+            if (graphs != null) {
                 StepGraphs g = cuda.device().graphs();
-                counts[0] = g.built();
-                counts[1] = g.replayed();
-                counts[2] = g.diverged();
-                counts[3] = g.nodeUpdates();
+                out.counts = new long[] {g.built(), g.replayed(), g.diverged(), g.nodeUpdates(), g.refused()};
+                out.summary = cuda.repeatedSteps();
             }
             float[] p = s.parameters();
-            float[] all = Arrays.copyOf(p, p.length * (1 + rule.stateCount()));
+            out.bits = Arrays.copyOf(p, p.length * (1 + rule.stateCount()));
             for (int i = 0; i < rule.stateCount(); i++) {
-                System.arraycopy(s.state(i), 0, all, p.length * (i + 1), p.length);
+                System.arraycopy(s.state(i), 0, out.bits, p.length * (i + 1), p.length);
             }
-            return all;
+            return out;
         }
     }
 
     /** Runs the same script on both kinds of backend and checks the bits; returns the graph counts. */
     private long[] sameBits(String what, BiConsumer<Session, DeviceDataset> script) {
         OptimizerSpec rule = Adam.adam(0.01);
-        float[] direct = run(false, rule, null, script);
-        long[] counts = new long[4];
-        float[] graphed = run(true, rule, counts, script);
-        assertArrayEquals(direct, graphed, what + ": graphs against direct launches");
-        return counts;
+        float[] direct = run(null, rule, script).bits;
+        Outcome graphed = run(new GraphDriver(), rule, script);
+        assertArrayEquals(direct, graphed.bits, what + ": graphs against direct launches");
+        assertEquals(0, graphed.counts[4], what + ": graph calls the driver refused");
+        return graphed.counts;
     }
 
     /** One bracketed step whose middle is {@code inside} (given the session), as Session.trainBatch brackets it. */
@@ -260,5 +279,104 @@ abstract class StepGraphsSuite extends CudaSuite {
         assertEquals(4, counts[1], "replayed with the same copy");
         assertEquals(1, counts[2], "a different copy diverges");
         count(4);
+    }
+
+    /**
+     * A graph call the driver refuses, each in turn and from its first call on, costs the graph,
+     * never the step: the work recorded so far is issued directly, the shape runs directly for
+     * good, the run gives the direct run's bits, and the summary {@code train} prints names the
+     * refusal. The script's steps hold a device copy (foreign work: captured into a child graph),
+     * so capture and child nodes are refused too.
+     */
+    @Test
+    @Order(7)
+    void aGraphCallTheDriverRefusesCostsTheGraphNotTheStep() {
+        float[] source = new float[16];
+        Arrays.fill(source, 0.25f);
+        BiConsumer<Session, DeviceDataset> script = (s, d) -> {
+            Backend b = s.backend();
+            dev.descent.Buf scratch = b.allocate(64);
+            try {
+                b.upload(source, 0, scratch, 0, 16);
+                for (int i = 0; i < 4; i++) {
+                    step(s, d, i * BATCH, i, in -> b.copy(scratch, 0, scratch, 32, 16));
+                }
+            } finally {
+                b.free(scratch);
+            }
+        };
+        OptimizerSpec rule = Adam.adam(0.01);
+        float[] direct = run(null, rule, script).bits;
+        String[] calls = {"create", "addKernelNode", "beginCapture", "addChildGraphNode", "instantiate", "launch",
+            "setKernelNodeParams"};
+        for (String call : calls) {
+            Outcome refused = run(refusing(call), rule, script);
+            assertArrayEquals(direct, refused.bits, call + " refused: graphs against direct launches");
+            boolean buildsFirst = call.equals("setKernelNodeParams");  // refused at the first replay
+            assertEquals(buildsFirst ? 1 : 0, refused.counts[0], call + " refused: graphs built");
+            assertEquals(0, refused.counts[1], call + " refused: steps replayed");
+            assertEquals(0, refused.counts[2], call + " refused: a refusal is not a divergence");
+            assertEquals(1, refused.counts[4], call + " refused: refusals (the one shape then runs directly)");
+            assertTrue(refused.summary.contains("the driver refused 1 graph call(s)")
+                    && refused.summary.contains(call + " refused by the test"), refused.summary);
+        }
+        System.out.printf("[graphs] %d graph calls refused in turn: each run bit-identical to direct launches%n",
+                calls.length);
+        count(calls.length * 6);
+    }
+
+    /** A driver that refuses {@code call} every time, as a driver may refuse a graph call. */
+    private static GraphDriver refusing(String call) {
+        return new GraphDriver() {
+            private void check(String name) {
+                if (name.equals(call)) {
+                    throw new CudaException("CUDA_ERROR_NOT_SUPPORTED: " + name + " refused by the test");
+                }
+            }
+
+            @Override
+            void create(CUgraph graph) {
+                check("create");
+                super.create(graph);
+            }
+
+            @Override
+            void addKernelNode(CUgraphNode node, CUgraph graph, CUgraphNode[] dependencies, long count,
+                               CUDA_KERNEL_NODE_PARAMS params) {
+                check("addKernelNode");
+                super.addKernelNode(node, graph, dependencies, count, params);
+            }
+
+            @Override
+            void addChildGraphNode(CUgraphNode node, CUgraph graph, CUgraphNode[] dependencies, long count,
+                                   CUgraph child) {
+                check("addChildGraphNode");
+                super.addChildGraphNode(node, graph, dependencies, count, child);
+            }
+
+            @Override
+            void instantiate(CUgraphExec exec, CUgraph graph) {
+                check("instantiate");
+                super.instantiate(exec, graph);
+            }
+
+            @Override
+            void setKernelNodeParams(CUgraphExec exec, CUgraphNode node, CUDA_KERNEL_NODE_PARAMS params) {
+                check("setKernelNodeParams");
+                super.setKernelNodeParams(exec, node, params);
+            }
+
+            @Override
+            void launch(CUgraphExec exec, CUstream stream) {
+                check("launch");
+                super.launch(exec, stream);
+            }
+
+            @Override
+            void beginCapture(CUstream stream) {
+                check("beginCapture");
+                super.beginCapture(stream);
+            }
+        };
     }
 }

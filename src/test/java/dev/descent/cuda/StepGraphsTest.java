@@ -47,7 +47,7 @@ class StepGraphsTest extends StepGraphsSuite {
     }
 
     @Override
-    protected CudaDevice openDevice(boolean graphs) {
+    protected CudaDevice openDevice(GraphDriver graphs) {
         return JCudaDevice.open(0, graphs);
     }
 
@@ -91,9 +91,11 @@ class StepGraphsTest extends StepGraphsSuite {
         withGraphs[args.length] = "--cuda-graphs";
         String with = trainOutput(withGraphs);
         assertTrue(with.contains("CUDA Graphs on") && !without.contains("CUDA Graphs on"), with);
+        assertTrue(with.matches("(?s).*\ncuda graphs: [1-9][0-9]* built, [1-9][0-9]* steps replayed, 0 divergences\n.*"), with);
+        assertFalse(without.contains("cuda graphs:"), without);
         assertEquals(epochFigures(without), epochFigures(with), "every epoch's loss and accuracy, and the test accuracy");
         assertTrue(with.strip().lines().reduce((a, b) -> b).orElse("").startsWith("test accuracy: "), with);
-        count(2);
+        count(3);
     }
 
     private static String trainOutput(String... args) {
@@ -108,9 +110,9 @@ class StepGraphsTest extends StepGraphsSuite {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** The output without the backend line and the timing columns (seconds, samples/s). */
+    /** The output without the backend line, the graphs' counts and the timing columns (seconds, samples/s). */
     private static String epochFigures(String output) {
-        return output.lines().filter(l -> !l.startsWith("backend:"))
+        return output.lines().filter(l -> !l.startsWith("backend:") && !l.startsWith("cuda graphs:"))
                 .map(l -> l.replaceAll("[0-9.]+ ?s\\b.*$", "")).reduce("", (a, b) -> a + b + "\n");
     }
 
