@@ -249,6 +249,18 @@ int cuDevicePrimaryCtxRelease_v2(int device) {
 #define REFUSE_WHILE_CAPTURING(legacy) \
     if (int refused = refuse_while_capturing(__func__, legacy)) return refused
 
+// DESCENT_EMU_NO_LEGACY_STREAM=1: work on the legacy default stream (a synchronous copy or fill,
+// or an asynchronous one or a launch given the null stream) is an error. descent puts all its
+// work on a stream of its own; the suites that run descent alone set this to prove it.
+static bool legacy_stream_refused(const char* call) {
+    static const bool refuse = std::getenv("DESCENT_EMU_NO_LEGACY_STREAM") != nullptr;
+    if (refuse) report(std::string(call) + " on the legacy stream, which DESCENT_EMU_NO_LEGACY_STREAM forbids");
+    return refuse;
+}
+
+#define LEGACY_STREAM_WORK() \
+    if (legacy_stream_refused(__func__)) return CUDA_ERROR_INVALID_VALUE
+
 int cuCtxSetCurrent(void* context) {
     if (context != nullptr && context != &current_context_token) return CUDA_ERROR_INVALID_CONTEXT;
     context_is_current = context != nullptr;
@@ -344,6 +356,7 @@ int cuMemGetInfo_v2(size_t* free, size_t* total) {
 
 int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
     REQUIRE_CONTEXT();
+    LEGACY_STREAM_WORK();
     REFUSE_WHILE_CAPTURING(true);
     if (!emu::device_range_valid(address(dst), count * 4)) return CUDA_ERROR_INVALID_VALUE;
     unsigned int* p = (unsigned int*)address(dst);
@@ -353,6 +366,7 @@ int cuMemsetD32_v2(unsigned long long dst, unsigned int value, size_t count) {
 
 int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t bytes) {
     REQUIRE_CONTEXT();
+    LEGACY_STREAM_WORK();
     REFUSE_WHILE_CAPTURING(true);
     if (!emu::device_range_valid(address(dst), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(address(dst), src, bytes);
@@ -361,6 +375,7 @@ int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t bytes) {
 
 int cuMemcpyDtoH_v2(void* dst, unsigned long long src, size_t bytes) {
     REQUIRE_CONTEXT();
+    LEGACY_STREAM_WORK();
     REFUSE_WHILE_CAPTURING(true);
     if (!emu::device_range_valid(address(src), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(dst, address(src), bytes);
@@ -372,8 +387,54 @@ int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t 
     if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
     int status;
     if (capture_copy(stream, dst, src, bytes, &status)) return status;
-    if (stream == nullptr) REFUSE_WHILE_CAPTURING(true);
+    if (stream == nullptr) {
+        LEGACY_STREAM_WORK();
+        REFUSE_WHILE_CAPTURING(true);
+    }
     return copy_now(dst, src, bytes);
+}
+
+// The asynchronous fill and host copies. The emulation runs work when it is enqueued, so these
+// finish before they return, which a driver allows: a copy to pageable host memory returns only
+// once it is done, and a copy from it once the data has been staged.
+int cuMemsetD32Async(unsigned long long dst, unsigned int value, size_t count, void* stream) {
+    REQUIRE_CONTEXT();
+    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
+    if (stream == nullptr) {
+        LEGACY_STREAM_WORK();
+        REFUSE_WHILE_CAPTURING(true);
+    }
+    if (int refused = refuse_capture_of(stream, __func__)) return refused;
+    if (!emu::device_range_valid(address(dst), count * 4)) return CUDA_ERROR_INVALID_VALUE;
+    unsigned int* p = (unsigned int*)address(dst);
+    for (size_t i = 0; i < count; i++) p[i] = value;
+    return CUDA_SUCCESS;
+}
+
+int cuMemcpyHtoDAsync_v2(unsigned long long dst, const void* src, size_t bytes, void* stream) {
+    REQUIRE_CONTEXT();
+    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
+    if (stream == nullptr) {
+        LEGACY_STREAM_WORK();
+        REFUSE_WHILE_CAPTURING(true);
+    }
+    if (int refused = refuse_capture_of(stream, __func__)) return refused;
+    if (!emu::device_range_valid(address(dst), bytes)) return CUDA_ERROR_INVALID_VALUE;
+    std::memcpy(address(dst), src, bytes);
+    return CUDA_SUCCESS;
+}
+
+int cuMemcpyDtoHAsync_v2(void* dst, unsigned long long src, size_t bytes, void* stream) {
+    REQUIRE_CONTEXT();
+    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
+    if (stream == nullptr) {
+        LEGACY_STREAM_WORK();
+        REFUSE_WHILE_CAPTURING(true);
+    }
+    if (int refused = refuse_capture_of(stream, __func__)) return refused;
+    if (!emu::device_range_valid(address(src), bytes)) return CUDA_ERROR_INVALID_VALUE;
+    std::memcpy(dst, address(src), bytes);
+    return CUDA_SUCCESS;
 }
 
 int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
@@ -385,7 +446,10 @@ int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsign
     int status = check_launch(kernel, grid, block, shared_bytes, extra);
     if (status != CUDA_SUCCESS) return status;
     if (capture_kernel(stream, kernel, grid, block, params, &status)) return status;
-    if (stream == nullptr) REFUSE_WHILE_CAPTURING(true);
+    if (stream == nullptr) {
+        LEGACY_STREAM_WORK();
+        REFUSE_WHILE_CAPTURING(true);
+    }
     return run_kernel(kernel, grid, block, params);
 }
 

@@ -62,4 +62,9 @@ bool capture_copy(void* stream, uint64_t dst, uint64_t src, size_t bytes, int* s
 // Checks a stream handle: null (the legacy stream) or one cuStreamCreate made.
 bool stream_valid(void* stream);
 
+// Work this emulation does not capture (a fill; a copy from or to host memory, which a driver
+// refuses to capture from pageable memory): on a capturing stream it is refused with
+// CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidates the capture. CUDA_SUCCESS otherwise.
+int refuse_capture_of(void* stream, const char* call);
+
 }  // namespace drv

@@ -194,6 +194,15 @@ bool capture_kernel(void* stream, int kernel, dim3 grid, dim3 block, void** para
     return true;
 }
 
+int refuse_capture_of(void* stream, const char* call) {
+    std::lock_guard<std::mutex> lock(graphs_mutex);
+    Stream* s = capturing_stream(stream);
+    if (s == nullptr) return CUDA_SUCCESS;
+    s->invalidated = true;
+    report(std::string(call) + " on a capturing stream is not captured: the capture is invalidated");
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+}
+
 bool capture_copy(void* stream, uint64_t dst, uint64_t src, size_t bytes, int* status) {
     std::lock_guard<std::mutex> lock(graphs_mutex);
     Stream* s = capturing_stream(stream);

@@ -67,9 +67,8 @@ final class CublasGemm implements AutoCloseable {
             cublasHandle h = new cublasHandle();
             JCublas2.cublasCreate(h);
             JCublas2.cublasSetMathMode(h, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
-            if (device.stream() != null) {  // graphs on: cuBLAS must enqueue where the steps are captured
-                JCublas2.cublasSetStream(h, new jcuda.runtime.cudaStream_t(device.stream()));
-            }
+            // The device's stream: ordered with descent's kernels, and where graphs capture steps.
+            JCublas2.cublasSetStream(h, new jcuda.runtime.cudaStream_t(device.stream()));
             // After the stream: setting a stream resets the workspace to cuBLAS's own pool.
             DeviceMemory workspace = device.malloc(WORKSPACE_BYTES);
             try {

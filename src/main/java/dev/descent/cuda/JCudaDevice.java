@@ -15,14 +15,15 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD32;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,15 +42,19 @@ import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 import jcuda.driver.JITOptions;
 
 /**
  * A real GPU through the JCuda driver API: the device's primary context (shared with any other
  * CUDA user in the process), every call checked ({@code setExceptionsEnabled(true)}), the PTX
- * modules embedded in the jar loaded once, and all launches on the legacy default stream, or,
- * with CUDA Graphs on, on a stream of its own, where {@link StepGraphs} builds and replays
- * training steps.
+ * modules embedded in the jar loaded once, and all work (launches, copies, fills, cuBLAS) on one
+ * non-blocking stream of its own, where, with CUDA Graphs on, {@link StepGraphs} builds and
+ * replays training steps. Nothing goes to the legacy default stream, so descent neither waits for
+ * another CUDA user's legacy-stream work nor makes it wait, and such work cannot land in one of
+ * descent's stream captures. One stream keeps every operation in issue order; a download waits
+ * for the stream, as a host read must.
  */
 final class JCudaDevice implements CudaDevice {
     /** The PTX files under dev/descent/cuda/ (built by native/Makefile from kernels/cuda). */
@@ -65,7 +70,7 @@ final class JCudaDevice implements CudaDevice {
     private final List<CUfunction> functions = new ArrayList<>();
     private final Map<String, Integer> functionIndex = new HashMap<>();
     private final String description;
-    /** Where launches and device copies go: null (the legacy default stream) unless graphs are on. */
+    /** Where all of the device's work goes: a non-blocking stream of its own. */
     private final CUstream stream;
     /** Training steps as graphs; null when off. */
     private final StepGraphs graphs;
@@ -99,16 +104,9 @@ final class JCudaDevice implements CudaDevice {
             }
         }
         boolean useGraphs = graphDriver != null;
-        if (useGraphs) {
-            // A blocking stream: the synchronous copies on the legacy stream still wait for it,
-            // and it for them, so ordering is as with the default stream alone.
-            stream = new CUstream();
-            cuStreamCreate(stream, 0);
-            graphs = new StepGraphs(this, stream, graphDriver);
-        } else {
-            stream = null;
-            graphs = null;
-        }
+        stream = new CUstream();
+        cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        graphs = useGraphs ? new StepGraphs(this, stream, graphDriver) : null;
         description = describe(device) + (useGraphs ? "; CUDA Graphs on" : "");
     }
 
@@ -288,7 +286,7 @@ final class JCudaDevice implements CudaDevice {
             interruptStep();
             AddressedPointer p = new AddressedPointer();
             cuMemAlloc(p, Math.max(4, bytes));
-            cuMemsetD32(p, 0, Math.max(1, bytes / 4));
+            cuMemsetD32Async(p, 0, Math.max(1, bytes / 4), stream);
             return new DeviceMemory(bytes, p);
         } finally {
             leave();
@@ -301,6 +299,7 @@ final class JCudaDevice implements CudaDevice {
         try {
             makeCurrent();
             interruptStep();
+            cuStreamSynchronize(stream);  // work still queued may use it
             cuMemFree(ptr(mem));
         } finally {
             leave();
@@ -313,8 +312,10 @@ final class JCudaDevice implements CudaDevice {
         try {
             makeCurrent();
             interruptStep();
-            cuMemcpyHtoD(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
-                    count * 4L);
+            // From pageable memory (a Java array) the driver has taken the data when the call
+            // returns; the copy itself is ordered after the stream's earlier work.
+            cuMemcpyHtoDAsync(ptr(dst).withByteOffset(dstFloatOffset * 4), Pointer.to(src).withByteOffset(srcOffset * 4L),
+                    count * 4L, stream);
         } finally {
             leave();
         }
@@ -326,8 +327,9 @@ final class JCudaDevice implements CudaDevice {
         try {
             makeCurrent();
             interruptStep();
-            cuMemcpyDtoH(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
-                    count * 4L);
+            cuMemcpyDtoHAsync(Pointer.to(dst).withByteOffset(dstOffset * 4L), ptr(src).withByteOffset(srcFloatOffset * 4),
+                    count * 4L, stream);
+            cuStreamSynchronize(stream);  // the data is in dst when this returns
         } finally {
             leave();
         }
@@ -398,7 +400,7 @@ final class JCudaDevice implements CudaDevice {
         return graphs;
     }
 
-    /** The stream launches go to: null (the legacy default stream) unless graphs are on. */
+    /** The device's stream, where all its work goes (cuBLAS's too). */
     CUstream stream() {
         return stream;
     }
@@ -497,8 +499,9 @@ final class JCudaDevice implements CudaDevice {
         makeCurrent();
         if (graphs != null) {
             graphs.close();
-            cuStreamDestroy(stream);
         }
+        cuStreamSynchronize(stream);
+        cuStreamDestroy(stream);
         for (CUmodule m : modules) {
             cuModuleUnload(m);
         }

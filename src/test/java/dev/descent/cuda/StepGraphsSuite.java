@@ -53,7 +53,7 @@ abstract class StepGraphsSuite extends CudaSuite {
     }
 
     /** 96 rows in batches of 20: four full batches and a ragged one of 16, so two graphs. */
-    private static final int BATCH = 20;
+    static final int BATCH = 20;
     private static final int EPOCHS = 3;
     private static final int STEPS = EPOCHS * 5;
 
@@ -92,14 +92,14 @@ abstract class StepGraphsSuite extends CudaSuite {
      * A run's parameters and optimizer state, one after the other; with graphs, its counts (built,
      * replayed, diverged, node updates, refused) and the summary {@code train} prints.
      */
-    private static final class Outcome {
+    static final class Outcome {
         float[] bits;
         long[] counts;
         String summary;
     }
 
     /** A session on a graph-built ({@code graphs} not null) or direct backend, after {@code script}. */
-    private Outcome run(GraphDriver graphs, OptimizerSpec rule, BiConsumer<Session, DeviceDataset> script) {
+    Outcome run(GraphDriver graphs, OptimizerSpec rule, BiConsumer<Session, DeviceDataset> script) {
         Dataset data = threeClassProblem();
         Outcome out = new Outcome();
         try (CudaBackend cuda = new CudaBackend(openDevice(graphs));
@@ -132,7 +132,7 @@ abstract class StepGraphsSuite extends CudaSuite {
     }
 
     /** One bracketed step whose middle is {@code inside} (given the session), as Session.trainBatch brackets it. */
-    private static void step(Session s, DeviceDataset d, int from, long index, Consumer<Session> inside) {
+    static void step(Session s, DeviceDataset d, int from, long index, Consumer<Session> inside) {
         Backend b = s.backend();
         b.beginRepeatedStep(BATCH);
         boolean completed = false;

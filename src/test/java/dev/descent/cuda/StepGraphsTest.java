@@ -20,8 +20,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -165,5 +170,77 @@ class StepGraphsTest extends StepGraphsSuite {
         }
         assertArrayEquals(seen[0], seen[1], "parameters, graphs on and off");
         count(3);
+    }
+
+    /**
+     * Another CUDA user in the process (raw JCuda on its own thread) works on the legacy default
+     * stream while descent captures foreign work into a step's graph. descent's stream is
+     * non-blocking, so the neighbour's copy neither fails (a blocking stream would make it
+     * CUDA_ERROR_STREAM_CAPTURE_IMPLICIT) nor lands in descent's capture, and the graph is built
+     * and replayed as usual, with the direct run's bits.
+     */
+    @Test
+    @Order(9)
+    void anotherCudaUserOnTheLegacyStreamDuringACaptureIsUndisturbed() throws Exception {
+        float[] source = new float[16];
+        Arrays.fill(source, 1.5f);
+        BiConsumer<Session, DeviceDataset> script = (s, d) -> {
+            Backend b = s.backend();
+            dev.descent.Buf scratch = b.allocate(64);
+            try {
+                b.upload(source, 0, scratch, 0, 16);
+                for (int i = 0; i < 4; i++) {
+                    step(s, d, i * BATCH, i, in -> b.copy(scratch, 0, scratch, 32, 16));
+                }
+            } finally {
+                b.free(scratch);
+            }
+        };
+        AtomicReference<Throwable> neighbour = new AtomicReference<>();
+        float[] copiedByNeighbour = new float[16];
+        int[] captures = {0};
+        GraphDriver withNeighbour = new GraphDriver() {
+            @Override
+            void beginCapture(CUstream stream) {
+                super.beginCapture(stream);
+                captures[0]++;
+                Thread t = new Thread(() -> neighbourCopies(source, copiedByNeighbour, neighbour));
+                t.start();
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        float[] direct = run(null, Adam.adam(0.01), script).bits;
+        Outcome graphed = run(withNeighbour, Adam.adam(0.01), script);
+        assertEquals(null, neighbour.get(), "the neighbour's legacy-stream work during descent's capture");
+        assertArrayEquals(source, copiedByNeighbour, "the neighbour's copy ran, now");
+        assertTrue(captures[0] >= 1, "captures: " + captures[0]);
+        assertArrayEquals(direct, graphed.bits, "graphs with a neighbour against direct launches");
+        assertEquals(1, graphed.counts[0], "built");
+        assertEquals(3, graphed.counts[1], "replayed");
+        assertEquals(0, graphed.counts[2], "divergences");
+        count(6);
+    }
+
+    /** A CUDA user that is not descent: the primary context, a buffer, a round trip on the legacy stream. */
+    private static void neighbourCopies(float[] source, float[] back, AtomicReference<Throwable> failure) {
+        try {
+            CUdevice dev = new CUdevice();
+            CUcontext ctx = new CUcontext();
+            JCudaDriver.cuDeviceGet(dev, 0);
+            JCudaDriver.cuDevicePrimaryCtxRetain(ctx, dev);
+            JCudaDriver.cuCtxSetCurrent(ctx);
+            CUdeviceptr p = new CUdeviceptr();
+            JCudaDriver.cuMemAlloc(p, 64);
+            JCudaDriver.cuMemcpyHtoD(p, Pointer.to(source), 64);
+            JCudaDriver.cuMemcpyDtoH(Pointer.to(back), p, 64);
+            JCudaDriver.cuMemFree(p);
+            JCudaDriver.cuDevicePrimaryCtxRelease(dev);
+        } catch (Throwable e) {
+            failure.set(e);
+        }
     }
 }
