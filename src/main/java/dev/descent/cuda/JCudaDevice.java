@@ -1,7 +1,6 @@
 package dev.descent.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
@@ -472,7 +471,7 @@ final class JCudaDevice implements CudaDevice {
         try {
             makeCurrent();
             interruptStep();
-            cuCtxSynchronize();
+            cuStreamSynchronize(stream);  // all of descent's work; another CUDA user's is not waited for
         } finally {
             leave();
         }
