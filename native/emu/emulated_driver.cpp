@@ -394,17 +394,23 @@ int cuMemcpyDtoDAsync_v2(unsigned long long dst, unsigned long long src, size_t 
     return copy_now(dst, src, bytes);
 }
 
+// What the asynchronous fill and host copies check first: the stream; on the legacy stream, the
+// rules for legacy work; on a capturing stream, that it is not captured here.
+static int host_work_refused(void* stream, const char* call) {
+    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
+    if (stream == nullptr) {
+        if (legacy_stream_refused(call)) return CUDA_ERROR_INVALID_VALUE;
+        if (int refused = refuse_while_capturing(call, true)) return refused;
+    }
+    return refuse_capture_of(stream, call);
+}
+
 // The asynchronous fill and host copies. The emulation runs work when it is enqueued, so these
 // finish before they return, which a driver allows: a copy to pageable host memory returns only
 // once it is done, and a copy from it once the data has been staged.
 int cuMemsetD32Async(unsigned long long dst, unsigned int value, size_t count, void* stream) {
     REQUIRE_CONTEXT();
-    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
-    if (stream == nullptr) {
-        LEGACY_STREAM_WORK();
-        REFUSE_WHILE_CAPTURING(true);
-    }
-    if (int refused = refuse_capture_of(stream, __func__)) return refused;
+    if (int refused = host_work_refused(stream, __func__)) return refused;
     if (!emu::device_range_valid(address(dst), count * 4)) return CUDA_ERROR_INVALID_VALUE;
     unsigned int* p = (unsigned int*)address(dst);
     for (size_t i = 0; i < count; i++) p[i] = value;
@@ -413,12 +419,7 @@ int cuMemsetD32Async(unsigned long long dst, unsigned int value, size_t count, v
 
 int cuMemcpyHtoDAsync_v2(unsigned long long dst, const void* src, size_t bytes, void* stream) {
     REQUIRE_CONTEXT();
-    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
-    if (stream == nullptr) {
-        LEGACY_STREAM_WORK();
-        REFUSE_WHILE_CAPTURING(true);
-    }
-    if (int refused = refuse_capture_of(stream, __func__)) return refused;
+    if (int refused = host_work_refused(stream, __func__)) return refused;
     if (!emu::device_range_valid(address(dst), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(address(dst), src, bytes);
     return CUDA_SUCCESS;
@@ -426,12 +427,7 @@ int cuMemcpyHtoDAsync_v2(unsigned long long dst, const void* src, size_t bytes, 
 
 int cuMemcpyDtoHAsync_v2(void* dst, unsigned long long src, size_t bytes, void* stream) {
     REQUIRE_CONTEXT();
-    if (!stream_valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
-    if (stream == nullptr) {
-        LEGACY_STREAM_WORK();
-        REFUSE_WHILE_CAPTURING(true);
-    }
-    if (int refused = refuse_capture_of(stream, __func__)) return refused;
+    if (int refused = host_work_refused(stream, __func__)) return refused;
     if (!emu::device_range_valid(address(src), bytes)) return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(dst, address(src), bytes);
     return CUDA_SUCCESS;

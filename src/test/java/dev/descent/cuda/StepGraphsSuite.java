@@ -293,18 +293,7 @@ abstract class StepGraphsSuite extends CudaSuite {
     void aGraphCallTheDriverRefusesCostsTheGraphNotTheStep() {
         float[] source = new float[16];
         Arrays.fill(source, 0.25f);
-        BiConsumer<Session, DeviceDataset> script = (s, d) -> {
-            Backend b = s.backend();
-            dev.descent.Buf scratch = b.allocate(64);
-            try {
-                b.upload(source, 0, scratch, 0, 16);
-                for (int i = 0; i < 4; i++) {
-                    step(s, d, i * BATCH, i, in -> b.copy(scratch, 0, scratch, 32, 16));
-                }
-            } finally {
-                b.free(scratch);
-            }
-        };
+        BiConsumer<Session, DeviceDataset> script = fourStepsWithACopy(source);
         OptimizerSpec rule = Adam.adam(0.01);
         float[] direct = run(null, rule, script).bits;
         String[] calls = {"create", "addKernelNode", "beginCapture", "addChildGraphNode", "instantiate", "launch",
@@ -323,6 +312,25 @@ abstract class StepGraphsSuite extends CudaSuite {
         System.out.printf("[graphs] %d graph calls refused in turn: each run bit-identical to direct launches%n",
                 calls.length);
         count(calls.length * 6);
+    }
+
+    /**
+     * Four bracketed steps over the data set's first 80 rows, each with a device copy of
+     * {@code source} inside (foreign work: a captured child graph when graphs are on).
+     */
+    static BiConsumer<Session, DeviceDataset> fourStepsWithACopy(float[] source) {
+        return (s, d) -> {
+            Backend b = s.backend();
+            dev.descent.Buf scratch = b.allocate(64);
+            try {
+                b.upload(source, 0, scratch, 0, 16);
+                for (int i = 0; i < 4; i++) {
+                    step(s, d, i * BATCH, i, in -> b.copy(scratch, 0, scratch, 32, 16));
+                }
+            } finally {
+                b.free(scratch);
+            }
+        };
     }
 
     /** A driver that refuses {@code call} every time, as a driver may refuse a graph call. */

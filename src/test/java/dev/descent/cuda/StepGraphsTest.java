@@ -184,18 +184,7 @@ class StepGraphsTest extends StepGraphsSuite {
     void anotherCudaUserOnTheLegacyStreamDuringACaptureIsUndisturbed() throws Exception {
         float[] source = new float[16];
         Arrays.fill(source, 1.5f);
-        BiConsumer<Session, DeviceDataset> script = (s, d) -> {
-            Backend b = s.backend();
-            dev.descent.Buf scratch = b.allocate(64);
-            try {
-                b.upload(source, 0, scratch, 0, 16);
-                for (int i = 0; i < 4; i++) {
-                    step(s, d, i * BATCH, i, in -> b.copy(scratch, 0, scratch, 32, 16));
-                }
-            } finally {
-                b.free(scratch);
-            }
-        };
+        BiConsumer<Session, DeviceDataset> script = fourStepsWithACopy(source);
         AtomicReference<Throwable> neighbour = new AtomicReference<>();
         float[] copiedByNeighbour = new float[16];
         int[] captures = {0};
