@@ -117,9 +117,11 @@ public interface Backend extends AutoCloseable {
     default void endRepeatedStep(boolean completed) {}
 
     /**
-     * What the backend has made of the repeated steps so far, for a person to read (the CUDA
-     * backend with graphs on: graphs built, steps replayed, divergences, and a graph call the
-     * driver refused), or null when it records nothing. {@code train} prints it.
+     * What the backend has made of the repeated steps so far, for a person to read. {@code train}
+     * prints it.
+     *
+     * @return for the CUDA backend with graphs on, graphs built, steps replayed, divergences and
+     *     a graph call the driver refused; null for a backend that records nothing
      */
     default String repeatedSteps() {
         return null;
