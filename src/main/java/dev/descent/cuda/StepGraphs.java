@@ -37,8 +37,9 @@ import jcuda.driver.CUstream;
  * runs directly for good. A graph call the driver refuses (building, capturing, instantiating,
  * updating or launching) does the same at once, and the shape runs directly for good: the
  * refusal is kept ({@link #refusal}) for the user, the step's work is not lost. A step that ends
- * by an exception leaves what direct launches would have left: its work so far, issued. The thread with a step open holds {@link #lock}, which
- * every device call takes, so other threads wait for the step instead of reaching into it.
+ * by an exception leaves what direct launches would have left: its work so far, issued. The
+ * thread with a step open holds {@link #lock}, which every device call takes, so other threads
+ * wait for the step instead of reaching into it.
  */
 final class StepGraphs implements AutoCloseable {
     /** Divergences after which a shape is no longer built into a graph. */
