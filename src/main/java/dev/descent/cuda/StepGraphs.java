@@ -375,19 +375,29 @@ final class StepGraphs implements AutoCloseable {
             refusal = e.getMessage();
         }
         refused++;
-        issueDirectly(mode == Mode.BUILDING ? current.ops.size() : cursor);
-        drop(current);
         current.divergences = MAX_DIVERGENCES;
-        mode = Mode.DIRECT;
+        goDirect();
     }
 
     /** Issues the step's work so far directly, drops the shape's graph, runs the rest directly. */
     private void diverge() {
-        issueDirectly(mode == Mode.BUILDING ? current.ops.size() : cursor);
-        drop(current);
         current.divergences++;
         diverged++;
+        goDirect();
+    }
+
+    /**
+     * The step runs directly from here: its recorded work is issued, then the graph dropped. The
+     * mode changes first, so that if issuing fails, the step's end does not issue it again.
+     */
+    private void goDirect() {
+        int recorded = mode == Mode.BUILDING ? current.ops.size() : cursor;
         mode = Mode.DIRECT;
+        try {
+            issueDirectly(recorded);
+        } finally {
+            drop(current);
+        }
     }
 
     private void issueDirectly(int ops) {
