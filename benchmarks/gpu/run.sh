@@ -133,7 +133,9 @@ bench() {  # name, seconds, descent bench arguments...
   [ "$rc" = 0 ] || status=1
   { echo; echo "## bench $name (exit $rc, $(($(date +%s) - t0)) s): ${JAVA_OPTS_BENCH[*]} $*"; echo '```';
     grep -v "^WARNING: Using incubator" "$report/$name.log"; echo '```'; } >> "$md"
-  record "$name" "$rc" $(($(date +%s) - t0)) "$(grep -c . "$report/$name.jsonl" 2>/dev/null || echo 0) results"
+  local results
+  results=$(grep -c . "$report/$name.jsonl" 2>/dev/null)
+  record "$name" "$rc" $(($(date +%s) - t0)) "${results:-0} results"
 }
 
 finish() {
