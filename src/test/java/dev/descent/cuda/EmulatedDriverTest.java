@@ -192,9 +192,10 @@ class EmulatedDriverTest extends CudaSuite {
 
     /**
      * The emulated driver enforces stream capture's rules as a driver does: a synchronous copy
-     * while a stream captures fails and invalidates the capture, and a graph node that still holds
-     * a freed buffer fails when it runs (descent never launches a graph without first updating
-     * its nodes to the step's buffers).
+     * while a stream captures, or a copy from host memory on the capturing stream, fails and
+     * invalidates the capture, and a graph node that still holds a freed buffer fails when it
+     * runs (descent never launches a graph without first updating its nodes to the step's
+     * buffers).
      */
     @Test
     @Order(6)
@@ -211,6 +212,18 @@ class EmulatedDriverTest extends CudaSuite {
             CudaException invalidated = assertThrows(CudaException.class, () -> cuStreamEndCapture(stream, new CUgraph()));
             assertTrue(invalidated.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"), invalidated.getMessage());
             cuStreamDestroy(stream);
+
+            // A copy from host memory on a capturing stream is not captured (from pageable memory a
+            // driver refuses it): refused, and the capture invalidated.
+            CUstream own = new CUstream();
+            cuStreamCreate(own, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING);
+            cuStreamBeginCapture(own, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+            CudaException hostCopy = assertThrows(CudaException.class, () -> JCudaDriver.cuMemcpyHtoDAsync(
+                    (jcuda.driver.CUdeviceptr) mem.handle, Pointer.to(new float[1]), 4, own));
+            assertTrue(hostCopy.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"), hostCopy.getMessage());
+            CudaException ended = assertThrows(CudaException.class, () -> cuStreamEndCapture(own, new CUgraph()));
+            assertTrue(ended.getMessage().contains("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"), ended.getMessage());
+            cuStreamDestroy(own);
 
             CUgraph graph = new CUgraph();
             cuGraphCreate(graph, 0);
@@ -238,7 +251,7 @@ class EmulatedDriverTest extends CudaSuite {
             assertTrue(freed.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS"), freed.getMessage());
             cuGraphExecDestroy(exec);
             cuGraphDestroy(graph);
-            count(4);
+            count(6);
         }
     }
 
