@@ -36,6 +36,19 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 
 
+def verdict(name, pairs):
+    """One line over (candidate, baseline) time or rate ratios above 1 = candidate wins."""
+    ratios = [r for r in pairs if r and r > 0]
+    if not ratios:
+        return ""
+    mean = 1.0
+    for r in ratios:
+        mean *= r
+    mean **= 1 / len(ratios)
+    wins = sum(r > 1 for r in ratios)
+    return f"\n\nVerdict: {name} wins {wins} of {len(ratios)} (geometric mean {mean:.2f}x)."
+
+
 def table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -62,7 +75,8 @@ def graphs(folder):
                 for row in rows:
                     row.append(f"{t[row[0], row[1]]:.4g}" if (row[0], row[1]) in t else "-")
         parts.append(f"{suite} time ({unit}), without and with CUDA Graphs (speed-up over 1 means graphs win):\n\n"
-                     + table(header, rows))
+                     + table(header, rows)
+                     + verdict("CUDA Graphs over direct launches", [d[k] / g[k] for k in d if k in g]))
     return "\n\n".join(parts)
 
 
@@ -78,8 +92,10 @@ def gemm_variants(folder):
     rows = [[s] + [f"{gemm[n][s]:,.0f}" if s in gemm[n] else "-" for n in present]
             + [ratio(gemm["tiled3"][s], gemm.get("tiled2", {}).get(s)),
                ratio(gemm["tiled3"][s], gemm.get("cublas", {}).get(s))] for s in shapes]
+    v2 = gemm.get("tiled2", {})
     out = ("SGEMM (GFLOP/s) on the training shapes; v3/v2 over 1 means variant 3 wins:\n\n"
-           + table(["shape"] + present + ["v3/v2", "v3/cuBLAS"], rows))
+           + table(["shape"] + present + ["v3/v2", "v3/cuBLAS"], rows)
+           + verdict("variant 3 over variant 2", [gemm["tiled3"][s] / v2[s] for s in shapes if s in v2]))
     model_batch = lambda r: (r["model"], r["batch"])
     step = {n: keyed(runs[n], "step", model_batch, "ms") for n in present}
     rows = [[m, b] + [f"{step[n][m, b]:.4g}" if (m, b) in step[n] else "-" for n in present]
@@ -94,8 +110,11 @@ def updates(folder):
     copy = keyed(rows, "copy", lambda r: r["n"], "gbs")
     out = [(r["rule"], r["n"], f"{r['gbs']:,.0f}", f"{100 * r['gbs'] / copy[r['n']]:.1f}%" if r["n"] in copy else "-")
            for r in rows if r["suite"] == "update"]
+    adam = [r["gbs"] / copy[r["n"]] for r in rows
+            if r["suite"] == "update" and r["rule"] == "adam" and r["n"] == 1 << 24 and r["n"] in copy]
+    bar = f"\n\nFused Adam at 2^24: {100 * adam[0]:.1f}% of copy (bar: 85%)." if adam else ""
     return ("Update rules (GB/s) as a share of device-to-device copy at the same size (bar for fused Adam"
-            " at 2^24: 85%):\n\n" + table(["rule", "n", "GB/s", "of copy"], out))
+            " at 2^24: 85%):\n\n" + table(["rule", "n", "GB/s", "of copy"], out) + bar)
 
 
 def main():
