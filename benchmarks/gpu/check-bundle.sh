@@ -28,4 +28,20 @@ files=$(find "$work/report" -type f | wc -l)
   || { echo "run.sh left $files files in \$OUT, expected report.md and results.tar.gz:" >&2; ls -la "$work/report" >&2; exit 1; }
 tar -xzOf "$work/report/results.tar.gz" report/gpu-tests.log | grep -q "cuda (GPU) tests skipped" \
   || { echo "results.tar.gz lacks the CUDA suite's log" >&2; exit 1; }
-echo "bundle OK: its JRE runs descent; run.sh without a GPU exits 2 ($(grep -m1 -i 'gpu' "$work/run.log" || true))"
+# summarize.py (the report's comparisons) on real bench output, CPU runs standing in for the GPU's.
+if command -v python3 >/dev/null; then
+  fixtures="$work/fixtures"
+  mkdir -p "$fixtures"
+  bench() { java -jar target/descent.jar bench --backend cpu --seconds 0.05 --json "$fixtures/$1.jsonl" "${@:2}" >/dev/null 2>&1; }
+  for name in step-direct step-graphs; do bench "$name" --suite step --models 784-256-128-10 --batches 1,64; done
+  for name in gemm-cublas gemm-tiled2 gemm-tiled3; do bench "$name" --suite gemm,step --models 784-256-128-10 --batches 64 --gemm 64x784x256,784x64x256:ta; done
+  bench updates --suite copy,updates --sizes 16
+  python3 "$work/descent-gpu/summarize.py" "$fixtures" > "$work/comparisons.md"
+  for line in "Verdict: CUDA Graphs over direct launches wins" "Verdict: variant 3 over variant 2 wins" "| adam | 65536 |"; do
+    grep -qF "$line" "$work/comparisons.md" || { echo "summarize.py printed no '$line':" >&2; cat "$work/comparisons.md" >&2; exit 1; }
+  done
+  summarized="summarize.py OK"
+else
+  summarized="summarize.py not checked: no python3"
+fi
+echo "bundle OK: its JRE runs descent; run.sh without a GPU exits 2 ($(grep -m1 -i 'gpu' "$work/run.log" || true)); $summarized"
