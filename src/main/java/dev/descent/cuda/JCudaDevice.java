@@ -496,10 +496,10 @@ final class JCudaDevice implements CudaDevice {
     @Override
     public void close() {
         makeCurrent();
+        cuStreamSynchronize(stream);  // the last step's graph may still be running
         if (graphs != null) {
             graphs.close();
         }
-        cuStreamSynchronize(stream);
         cuStreamDestroy(stream);
         for (CUmodule m : modules) {
             cuModuleUnload(m);
