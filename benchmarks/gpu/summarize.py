@@ -77,6 +77,8 @@ def graphs(folder):
         parts.append(f"{suite} time ({unit}), without and with CUDA Graphs (speed-up over 1 means graphs win):\n\n"
                      + table(header, rows)
                      + verdict("CUDA Graphs over direct launches", [d[k] / g[k] for k in d if k in g]))
+    # What the graphs did in the timed run: replayed, or diverged to direct launches after all.
+    parts += ["In the run with graphs on, " + r["summary"] + "." for r in graphed if r["suite"] == "graphs"]
     return "\n\n".join(parts)
 
 

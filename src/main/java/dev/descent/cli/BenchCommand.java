@@ -157,6 +157,11 @@ final class BenchCommand implements Callable<Integer> {
                     }
             }
         }
+        // With CUDA Graphs on, whether the timed steps were replayed or ran directly after all.
+        String graphs = be.repeatedSteps();
+        if (graphs != null) {
+            record(graphs, json("graphs", be, "summary", graphs));
+        }
     }
 
     /** The longest the warm-up waits for the CPU backend's vector warm-up threads. */
