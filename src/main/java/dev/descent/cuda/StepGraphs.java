@@ -331,8 +331,7 @@ final class StepGraphs implements AutoCloseable {
             } else if (mode == Mode.REPLAYING && !completed) {
                 issueDirectly(cursor);  // the graph itself still stands for the shape's next step
             } else if (mode == Mode.BUILDING && !completed) {
-                issueDirectly(current.ops.size());  // an exception is not a divergence: rebuilt next time
-                drop(current);
+                goDirect();  // an exception is not a divergence: no count, rebuilt next time
             } else if (mode == Mode.BUILDING && completed) {
                 drop(current);  // an empty step: nothing to build or run
             } else if (mode == Mode.BUILDING || mode == Mode.REPLAYING) {
