@@ -3,7 +3,6 @@ package dev.descent.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.descent.Activation;
 import dev.descent.Control;
@@ -34,12 +33,9 @@ class CudaEmulationTest extends CudaSuite {
 
     @Override
     protected String prepare() {
-        boolean present = Files.isRegularFile(Path.of(LIBRARY));
-        if (!present && System.getenv("CI") != null) {
-            fail("CUDA emulation library " + LIBRARY + " was not built (make -C native emu); CI must run these tests");
-        }
-        if (!present) {
-            return LIBRARY + " not built (needs g++ and JDK headers: make -C native emu)";
+        String missing = notBuilt("CUDA emulation library", LIBRARY, "g++ and JDK headers", "emu");
+        if (missing != null) {
+            return missing;
         }
         if (LIBRARY.contains("_fma") && !cpuHasFma()) {
             return "this CPU has no FMA instructions, which " + LIBRARY + " uses";

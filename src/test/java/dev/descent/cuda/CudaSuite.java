@@ -3,6 +3,7 @@ package dev.descent.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.descent.Activation;
 import dev.descent.Backend;
@@ -16,6 +17,8 @@ import dev.descent.StepProbe;
 import dev.descent.Trainer;
 import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Order;
@@ -26,6 +29,25 @@ import org.junit.jupiter.api.Test;
  * emulator behind {@link EmulatedDevice}, JCuda on the emulated driver, or JCuda on a GPU.
  */
 abstract class CudaSuite extends BackendSuite {
+
+    /**
+     * Why the native library a suite runs on is missing, or null when it is built. Under CI a
+     * missing library fails the suite instead: CI must run these tests.
+     *
+     * @param what the library, for the failure ("emulated driver")
+     * @param library its path
+     * @param needs what building it takes ("g++")
+     * @param target its make target under native/
+     */
+    static String notBuilt(String what, String library, String needs, String target) {
+        if (Files.isRegularFile(Path.of(library))) {
+            return null;
+        }
+        if (System.getenv("CI") != null) {
+            fail(what + " " + library + " was not built (make -C native " + target + "); CI must run these tests");
+        }
+        return library + " not built (needs " + needs + ": make -C native " + target + ")";
+    }
     /** A fresh device of the kind under test; the backend built on it owns and closes it. */
     protected abstract CudaDevice openDevice();
 

@@ -1,10 +1,7 @@
 package dev.descent.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,11 +32,9 @@ class EmulatedCublasTest extends CudaSuite {
         if (LIBRARY == null) {
             return "-D" + PROPERTY + " unset (mvn test runs them in the cublas-on-emulated-driver execution)";
         }
-        if (!Files.isRegularFile(Path.of(LIBRARY))) {
-            if (System.getenv("CI") != null) {
-                fail("emulated cuBLAS " + LIBRARY + " was not built (make -C native cublas-emu); CI must run these tests");
-            }
-            return LIBRARY + " not built (needs g++: make -C native cublas-emu)";
+        String missing = notBuilt("emulated cuBLAS", LIBRARY, "g++", "cublas-emu");
+        if (missing != null) {
+            return missing;
         }
         String driver = EmulatedDriverTest.driverUnavailable();
         if (driver != null) {

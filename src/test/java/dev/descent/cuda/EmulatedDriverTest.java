@@ -13,10 +13,7 @@ import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUgraph;
@@ -61,12 +58,9 @@ class EmulatedDriverTest extends CudaSuite {
         if (LIBRARY == null) {
             return "-D" + PROPERTY + " unset (mvn test runs them in the jcuda-on-emulated-driver execution)";
         }
-        boolean present = Files.isRegularFile(Path.of(LIBRARY));
-        if (!present && System.getenv("CI") != null) {
-            fail("emulated driver " + LIBRARY + " was not built (make -C native driver); CI must run these tests");
-        }
-        if (!present) {
-            return LIBRARY + " not built (needs g++: make -C native driver)";
+        String missing = notBuilt("emulated driver", LIBRARY, "g++", "driver");
+        if (missing != null) {
+            return missing;
         }
         String description;
         try (CudaBackend probe = CudaBackend.open()) {
