@@ -32,6 +32,11 @@ def keyed(rows, suite, key, value):
     return {key(r): r[value] for r in rows if r["suite"] == suite}
 
 
+def model_batch(row):
+    """The key of a step or epoch result."""
+    return row["model"], row["batch"]
+
+
 def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 
@@ -62,7 +67,6 @@ def graphs(folder):
     torch = [r for r in load(folder, "pytorch") or [] if "ms" in r]
     parts = []
     for suite, unit in (("step", "ms"), ("epoch", "s")):
-        model_batch = lambda r: (r["model"], r["batch"])
         d, g = keyed(direct, suite, model_batch, unit), keyed(graphed, suite, model_batch, unit)
         header = ["model", "batch", "direct", "graphs", "speed-up"]
         rows = [[m, b, f"{d[m, b]:.4g}", f"{g[m, b]:.4g}" if (m, b) in g else "-", ratio(d[m, b], g.get((m, b)))]
@@ -98,7 +102,6 @@ def gemm_variants(folder):
     out = ("SGEMM (GFLOP/s) on the training shapes; v3/v2 over 1 means variant 3 wins:\n\n"
            + table(["shape"] + present + ["v3/v2", "v3/cuBLAS"], rows)
            + verdict("variant 3 over variant 2", [gemm["tiled3"][s] / v2[s] for s in shapes if s in v2]))
-    model_batch = lambda r: (r["model"], r["batch"])
     step = {n: keyed(runs[n], "step", model_batch, "ms") for n in present}
     rows = [[m, b] + [f"{step[n][m, b]:.4g}" if (m, b) in step[n] else "-" for n in present]
             for m, b in sorted(step["tiled3"])]
