@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.data.Dataset;
+import dev.descent.verify.OpParity;
+import dev.descent.verify.OptimizerParity;
+import dev.descent.verify.TrainingParity;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,8 +99,8 @@ public abstract class BackendSuite {
     @Order(2)
     void everyOpMatchesTheReference() {
         try (Backend be = open()) {
-            int n = new BackendParity(be, seed() + 1).runAllOps();
-            assertEquals(BackendParity.expectedOpChecks(), n, "op comparisons");
+            int n = new OpParity(be, seed() + 1).runAllOps();
+            assertEquals(OpParity.expectedOpChecks(), n, "op comparisons");
             count(n);
         }
     }
@@ -149,20 +151,10 @@ public abstract class BackendSuite {
     }
 
     /** The model the short runs train: ragged widths and a smooth activation. */
-    public static final Model SMALL_MODEL = Model.builder(6).dense(13, Activation.GELU).dense(3, Activation.IDENTITY).build();
+    public static final Model SMALL_MODEL = TrainingParity.SMALL_MODEL;
 
-    /** 96 rows of 6 features in three Gaussian clusters. */
+    /** 96 rows of 6 features in three Gaussian clusters ({@link TrainingParity#threeClassProblem}). */
     public static Dataset threeClassProblem() {
-        Random r = new Random(5);
-        int rows = 96;
-        float[] x = new float[rows * 6];
-        int[] y = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            y[i] = r.nextInt(3);
-            for (int c = 0; c < 6; c++) {
-                x[i * 6 + c] = (float) (r.nextGaussian() * 0.5 + (c % 3 == y[i] ? 1.5 : 0));
-            }
-        }
-        return Dataset.classification(x, rows, 6, y, 3);
+        return TrainingParity.threeClassProblem();
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.optim.OptimizerSpec;
+import dev.descent.verify.OptimizerParity;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;

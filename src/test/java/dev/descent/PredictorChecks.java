@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.descent.cpu.CpuBackend;
 import dev.descent.data.Normalization;
 import dev.descent.optim.Adam;
+import dev.descent.verify.Tolerances;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;

@@ -15,6 +15,7 @@ import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.OptimizerSpecs;
 import dev.descent.optim.RmsProp;
 import dev.descent.optim.Sgd;
+import dev.descent.verify.Tolerances;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

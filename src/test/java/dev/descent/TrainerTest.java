@@ -12,6 +12,7 @@ import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
 import dev.descent.optim.OptimizerSpec;
 import dev.descent.optim.Sgd;
+import dev.descent.verify.Tolerances;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "descent", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Train dense neural networks on CPU, CUDA or OpenCL, then evaluate, predict with and export them.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class, DevicesCommand.class,
+            CheckCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -51,6 +51,42 @@ class CliTest {
     }
 
     @Test
+    void checkComparesEveryFamilyAndSaysPassed() {
+        Result r = run("check", "--backend", "cpu", "--seed", "11");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("check: cpu ("), r.out());
+        assertTrue(r.out().contains("seed 11"), r.out());
+        for (String family : new String[] {"gemm", "loss", "gatherRows", "adamw amsgrad clip-both", "radam wd", "training"}) {
+            assertTrue(r.out().contains("\n  " + family + " "), family + " missing from\n" + r.out());
+        }
+        int expected = dev.descent.verify.BackendCheck.expectedComparisons();
+        assertTrue(r.lastLine().startsWith("passed: " + expected + " comparisons in 30 families"), r.lastLine());
+    }
+
+    @Test
+    void checkListsMismatchesWithTheSeedAndExitsOne() {
+        dev.descent.verify.ParityLog log = dev.descent.verify.ParityLog.collecting();
+        for (int i = 0; i < 25; i++) {
+            log.compare("gemm", "cpu gemm case " + i, i == 0 ? 1e-6 : 2e-5, 1e-5);
+        }
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = CheckCommand.report(log, "cpu", 99, 0.1);
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, text);
+        assertTrue(text.contains("MISMATCH (24)"), text);
+        assertTrue(text.contains("MISMATCH cpu gemm case 1: relative L2 error 2.0E-5 > 1.0E-5"), text);
+        assertTrue(text.contains("... and 4 more"), text);
+        assertTrue(text.contains("FAILED: 24 mismatches in 25 comparisons on cpu (0.1 s); reproduce with --seed 99"), text);
+    }
+
+    @Test
     void benchMeasuresTrainingsGemmShapesWithTheirTransposes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path json = dir.resolve("gemm.jsonl");

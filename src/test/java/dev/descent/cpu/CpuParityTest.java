@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.Backend;
-import dev.descent.BackendParity;
+import dev.descent.verify.OpParity;
 import dev.descent.BackendSuite;
 import org.junit.jupiter.api.Test;
 
@@ -38,9 +38,9 @@ class CpuParityTest extends BackendSuite {
                 if (vector && bits != null) {
                     assertTrue(cpu.describe().contains("(" + Integer.parseInt(bits) / 32 + " lanes)"), cpu.describe());
                 }
-                BackendParity p = new BackendParity(cpu, 3000);
+                OpParity p = new OpParity(cpu, 3000);
                 p.gemm();
-                assertEquals(BackendParity.expectedGemmChecks(), p.checks());
+                assertEquals(OpParity.expectedGemmChecks(), p.checks());
                 // Thin products (VectorThinGemm) large enough to be split over both threads:
                 // one row of A over columns, a two-deep outer product over rows. Then one packed
                 // whole and shared by the threads (VectorGemm.shared), and one too large for that
@@ -50,7 +50,7 @@ class CpuParityTest extends BackendSuite {
                 // narrower than a panel.
                 p.gemm(new int[][] {{1, 1100, 600}, {3, 700, 500}, {900, 400, 2}, {203, 301, 290}, {300, 100, 3000},
                     {64, 96, 1500}, {40, 900, 1300}, {1060, 1060, 500}});
-                assertEquals(BackendParity.expectedGemmChecks() + 8 * BackendParity.GEMM_MODES.length * 2, p.checks());
+                assertEquals(OpParity.expectedGemmChecks() + 8 * OpParity.GEMM_MODES.length * 2, p.checks());
                 count(p.checks());
             }
         }
@@ -72,7 +72,7 @@ class CpuParityTest extends BackendSuite {
         assertTrue(1060 > VectorGemm.NC && 1060 % VectorGemm.NR != 0, "two column blocks, an edge panel");
         assertTrue(!VectorGemm.packsBOnce(1, 1060, 1060, 500));
         assertTrue(!VectorGemm.packsBOnce(2, 40, 900, 1300), "split over columns");
-        for (int[] s : BackendParity.GEMM_SHAPES) {
+        for (int[] s : OpParity.GEMM_SHAPES) {
             assertTrue(!VectorGemm.sharedPacking(s[0], s[1], s[2]), java.util.Arrays.toString(s));
         }
         // With B transposed, products of at most 128 rows go to VectorTransposedBGemm instead:
@@ -100,9 +100,9 @@ class CpuParityTest extends BackendSuite {
             assertTrue(VectorTransposedBGemm.takes(true, shapes[i][0]) && !VectorThinGemm.thin(shapes[i][0], shapes[i][2]));
         }
         try (CpuBackend cpu = new CpuBackend(2, true)) {
-            BackendParity p = new BackendParity(cpu, seed() + 41);
+            OpParity p = new OpParity(cpu, seed() + 41);
             p.gemm(shapes);
-            assertEquals(shapes.length * BackendParity.GEMM_MODES.length * 2, p.checks());
+            assertEquals(shapes.length * OpParity.GEMM_MODES.length * 2, p.checks());
             count(p.checks());
         }
     }
@@ -163,7 +163,7 @@ class CpuParityTest extends BackendSuite {
     void largeArenaSplitsAcrossThreadsAndStillMatches() {
         // 2^18 + 3 elements: several chunks per thread and a ragged tail in every fused loop.
         try (CpuBackend cpu = new CpuBackend(2)) {
-            BackendParity p = new BackendParity(cpu, 7);
+            OpParity p = new OpParity(cpu, 7);
             p.gradientNorm();
             count(p.checks());
         }

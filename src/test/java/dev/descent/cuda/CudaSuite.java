@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.descent.Activation;
 import dev.descent.Backend;
-import dev.descent.BackendParity;
+import dev.descent.verify.OpParity;
 import dev.descent.BackendSuite;
 import dev.descent.DeviceDataset;
 import dev.descent.Model;
@@ -83,9 +83,9 @@ abstract class CudaSuite extends BackendSuite {
         for (String variant : new String[] {"tiled1", "tiled2", "tiled3"}) {
             try (CudaBackend cuda = new CudaBackend(openDevice(), variant)) {
                 assertTrue(cuda.describe().contains("variant " + variant.charAt(5)), cuda.describe());
-                BackendParity p = new BackendParity(cuda, seed() + 10);
+                OpParity p = new OpParity(cuda, seed() + 10);
                 p.gemm();
-                assertEquals(BackendParity.expectedGemmChecks(), p.checks(), "GEMM comparisons with " + variant);
+                assertEquals(OpParity.expectedGemmChecks(), p.checks(), "GEMM comparisons with " + variant);
                 p.gemm(SPLIT_K_SHAPES);
                 count(p.checks());
             }
@@ -102,10 +102,10 @@ abstract class CudaSuite extends BackendSuite {
     @Order(3)
     void everyOpAndRuleMatchWhenGridStrideLoopsWrap() {
         try (CudaBackend cuda = new CudaBackend(openDevice(), "auto", false, 2)) {
-            int ops = new BackendParity(cuda, seed() + 20).runAllOps();
-            assertEquals(BackendParity.expectedOpChecks(), ops, "op comparisons with a 2-block grid");
-            int rules = dev.descent.OptimizerParity.run(cuda, seed() + 21);
-            assertEquals(dev.descent.OptimizerParity.expectedChecks(), rules, "optimizer comparisons with a 2-block grid");
+            int ops = new OpParity(cuda, seed() + 20).runAllOps();
+            assertEquals(OpParity.expectedOpChecks(), ops, "op comparisons with a 2-block grid");
+            int rules = dev.descent.verify.OptimizerParity.run(cuda, seed() + 21);
+            assertEquals(dev.descent.verify.OptimizerParity.expectedChecks(), rules, "optimizer comparisons with a 2-block grid");
             count(ops + rules);
         }
     }

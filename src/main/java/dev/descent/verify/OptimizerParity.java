@@ -1,8 +1,8 @@
-package dev.descent;
+package dev.descent.verify;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import dev.descent.Backend;
+import dev.descent.ParameterSet;
+import dev.descent.StepGuard;
 import dev.descent.cpu.ReferenceBackend;
 import dev.descent.optim.Adadelta;
 import dev.descent.optim.Adagrad;
@@ -17,7 +17,7 @@ import java.util.Random;
 
 /**
  * Multi-step optimizer parity (PyTorch's test_optim habit): every configuration in
- * {@link #CONFIGS} runs {@link #STEPS} steps on each size in {@link BackendParity#SIZES} on the
+ * {@link #CONFIGS} runs {@link #STEPS} steps on each size in {@link OpParity#SIZES} on the
  * backend under test and on the reference, with the same fresh gradients; step
  * {@link #NAN_STEP} carries a NaN so both must skip it. Parameters and every state buffer are
  * compared after every step, through the public {@link ParameterSet} API (two tensors: one with
@@ -29,11 +29,18 @@ public final class OptimizerParity {
     /** This step's gradient contains a NaN: the guard must skip it on both backends. */
     public static final int NAN_STEP = 4;
 
-    /** A row of the capability table: a name, a spec, and the guard to run it under. */
+    /**
+     * A row of the capability table.
+     *
+     * @param name what it covers, such as {@code adam amsgrad wd}
+     * @param spec the optimizer and its settings
+     * @param guard the clipping and guard it runs under
+     */
     public record Config(String name, OptimizerSpec spec, StepGuard guard) {}
 
     private static final StepGuard PLAIN = StepGuard.NONE;
 
+    /** Every rule, with each option that changes its arithmetic (momentum, Nesterov, AMSGrad, centering, decay, clipping). */
     public static final List<Config> CONFIGS = List.of(
             new Config("sgd", Sgd.of(0.1), PLAIN),
             new Config("sgd momentum dampening wd", new Sgd(0.05, 0.9, 0.3, false, 0.01), PLAIN),
@@ -59,22 +66,45 @@ public final class OptimizerParity {
 
     private OptimizerParity() {}
 
-    /** Comparisons one full run makes (params + each state, per step, per size, per config). */
+    /**
+     * Comparisons one full run makes (params + each state, per step, per size, per config).
+     *
+     * @return their count
+     */
     public static int expectedChecks() {
         int total = 0;
         for (Config c : CONFIGS) {
-            total += BackendParity.SIZES.length * STEPS * (1 + c.spec().stateCount()) * 2;
+            total += OpParity.SIZES.length * STEPS * (1 + c.spec().stateCount()) * 2;
         }
         return total;
     }
 
-    /** Runs the table on {@code test}; returns the number of comparisons made. */
+    /**
+     * Runs the table on {@code test}, throwing at the first mismatch.
+     *
+     * @param test the backend under test
+     * @param seed the gradients' and parameters' random seed
+     * @return the number of comparisons made
+     */
     public static int run(Backend test, long seed) {
+        return run(test, seed, ParityLog.failFast());
+    }
+
+    /**
+     * Runs the table on {@code test}, each configuration a family of {@code log}. Every parameter
+     * set it builds is closed before it returns.
+     *
+     * @param test the backend under test
+     * @param seed the gradients' and parameters' random seed
+     * @param log where comparisons go
+     * @return the number of comparisons made
+     */
+    public static int run(Backend test, long seed, ParityLog log) {
         Random random = new Random(seed);
         ReferenceBackend ref = new ReferenceBackend();
         int checks = 0;
         for (Config c : CONFIGS) {
-            for (int n : BackendParity.SIZES) {
+            for (int n : OpParity.SIZES) {
                 int decayed = Math.max(1, n * 2 / 3);
                 int plain = Math.max(1, n - decayed);
                 float[] w = randn(random, decayed);
@@ -90,19 +120,21 @@ public final class OptimizerParity {
                         pr.setGradients(gw, gb);
                         pt.step();
                         pr.step();
-                        assertEquals(step == NAN_STEP, pt.lastStepSkipped(), c.name() + " skip flag, step " + step);
-                        String at = c.name() + " n=" + n + " step " + step;
+                        log.require(c.name(), pt.lastStepSkipped() == (step == NAN_STEP), test.name() + " " + c.name()
+                                + " n=" + n + " step " + step + ": skip flag " + pt.lastStepSkipped() + ", expected " + (step == NAN_STEP));
+                        String at = test.name() + " " + c.name() + " n=" + n + " step " + step;
                         for (int tensor = 0; tensor < 2; tensor++) {
-                            checks += compare(at + " tensor " + tensor + " params", pt.download(tensor),
+                            checks += compare(log, c.name(), at + " tensor " + tensor + " params", pt.download(tensor),
                                     pr.download(tensor), 1);
                             for (int s = 0; s < c.spec().stateCount(); s++) {
                                 String state = c.spec().stateNames().get(s);
-                                checks += compare(at + " tensor " + tensor + " " + state,
+                                checks += compare(log, c.name(), at + " tensor " + tensor + " " + state,
                                         pt.downloadState(s, tensor), pr.downloadState(s, tensor), termScale(c.spec(), state));
                             }
                         }
                     }
-                    assertEquals(STEPS - 1, pt.steps(), c.name() + ": the NaN step must not count");
+                    log.require(c.name(), pt.steps() == STEPS - 1, test.name() + " " + c.name() + " n=" + n + ": " + pt.steps()
+                            + " steps counted, expected " + (STEPS - 1) + " (the NaN step must not count)");
                 }
             }
         }
@@ -123,17 +155,18 @@ public final class OptimizerParity {
      * buffer of 0.113 came out 2.3e-6 off after 7 steps, a few ulps of 10. Every other state
      * sums terms of order 1 or less.
      */
-    static double termScale(dev.descent.optim.OptimizerSpec spec, String state) {
+    static double termScale(OptimizerSpec spec, String state) {
         if (spec instanceof RmsProp r && state.equals("momentum_buffer")) {
             return 1 / Math.sqrt(1 - r.alpha());
         }
         return 1;
     }
 
-    private static int compare(String what, float[] tested, float[] reference, double termScale) {
+    private static int compare(ParityLog log, String family, String what, float[] tested, float[] reference,
+                               double termScale) {
         double err = Tolerances.relativeL2(tested, reference, Tolerances.OPTIMIZER_FLOOR * termScale);
-        assertTrue(err <= Tolerances.OPTIMIZER, what + ": relative L2 error " + err + " > " + Tolerances.OPTIMIZER
-                + (tested.length == 1 ? " (" + tested[0] + " vs " + reference[0] + ")" : ""));
+        log.compare(family, what + (tested.length == 1 ? " (" + tested[0] + " vs " + reference[0] + ")" : ""), err,
+                Tolerances.OPTIMIZER);
         return 1;
     }
 

@@ -1,7 +1,7 @@
-package dev.descent;
+package dev.descent.verify;
 
 /**
- * Every tolerance the parity tests use, with its reason. All are relative L2 errors
+ * Every tolerance the parity harness uses, with its reason. All are relative L2 errors
  * ||out - ref|| / ||ref|| of a float32 backend against the double-precision reference.
  */
 public final class Tolerances {
@@ -35,12 +35,27 @@ public final class Tolerances {
     /** Whole training runs (hundreds of steps): float rounding compounds through the network. */
     public static final double TRAINING = 1e-3;
 
-    /** ||a - b|| / ||b||, or ||a - b|| when b is all zeros; NaN anywhere gives +infinity. */
+    /**
+     * ||a - b|| / ||b||, or ||a - b|| when b is all zeros; NaN or infinity anywhere gives +infinity.
+     *
+     * @param a the values under test
+     * @param b the reference values, as long as {@code a}
+     * @return the relative L2 error
+     */
     public static double relativeL2(float[] a, float[] b) {
         return relativeL2(a, b, 0);
     }
 
-    /** ||a - b|| / max(||b||, floor * sqrt(n)). */
+    /**
+     * ||a - b|| / max(||b||, floor * sqrt(n)): relative where the reference is large, absolute
+     * (per element, in units of {@code floor}) where it has cancelled to almost nothing.
+     *
+     * @param a the values under test
+     * @param b the reference values, as long as {@code a}
+     * @param floor the smallest RMS the denominator is given
+     * @return the relative L2 error
+     * @throws IllegalArgumentException when the lengths differ
+     */
     public static double relativeL2(float[] a, float[] b, double floor) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("lengths differ: " + a.length + " vs " + b.length);

@@ -1,0 +1,101 @@
+package dev.descent.cli;
+
+import dev.descent.Backend;
+import dev.descent.BackendOptions;
+import dev.descent.Backends;
+import dev.descent.verify.BackendCheck;
+import dev.descent.verify.ParityLog;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the parity harness on a backend here, against the double-precision reference: the proof,
+ * on the user's own GPU or OpenCL device, that it computes what the CPU computes. Exit 0 when
+ * every comparison is within its tolerance, 1 when one is not or the backend fails.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Check a backend on this machine against the double-precision reference: every op, "
+                + "every optimizer, a short training run.")
+final class CheckCommand implements Callable<Integer> {
+    /** Mismatches listed in full; the rest are counted. */
+    private static final int LISTED = 20;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl, reference (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--opencl-device", description = "OpenCL device by index or name (see `devices`)")
+    String openclDevice;
+
+    @Option(names = "--cuda-graphs", description = "run the training check's CUDA steps as CUDA Graphs")
+    boolean cudaGraphs;
+
+    @Option(names = "--seed", description = "the random inputs' seed (default: a fresh one, printed)")
+    Long seed;
+
+    @Override
+    public Integer call() {
+        BackendOptions options = openclDevice == null ? BackendOptions.defaults()
+                : BackendOptions.defaults().withOpenClDevice(openclDevice);
+        options = options.withCudaGraphs(cudaGraphs);
+        long s = seed != null ? seed : System.nanoTime();
+        Backend first = Backends.open(backend, options);
+        String name = first.name();
+        System.out.println("check: " + name + " (" + first.describe() + ") against the double-precision reference, seed " + s);
+        BackendOptions opened = options;
+        Backend[] unused = {first};
+        // The first instance runs the op and optimizer checks; the training run opens its own.
+        Supplier<Backend> open = () -> {
+            Backend b = unused[0] != null ? unused[0] : Backends.open(name, opened);
+            unused[0] = null;
+            return b;
+        };
+        long start = System.nanoTime();
+        ParityLog log = BackendCheck.run(open, s);
+        return report(log, name, s, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Prints the families, notes and verdict; returns the exit code (0 only when all passed and none is missing). */
+    static int report(ParityLog log, String name, long seed, double seconds) {
+        print(log);
+        log.notes().forEach(System.out::println);
+        int expected = BackendCheck.expectedComparisons();
+        if (!log.passed()) {
+            List<String> m = log.mismatches();
+            System.out.println();
+            m.stream().limit(LISTED).forEach(line -> System.out.println("MISMATCH " + line));
+            if (m.size() > LISTED) {
+                System.out.println("... and " + (m.size() - LISTED) + " more");
+            }
+            System.out.printf(Locale.ROOT, "FAILED: %d mismatches in %d comparisons on %s (%.1f s); reproduce with --seed %d%n",
+                    m.size(), log.comparisons(), name, seconds, seed);
+            return 1;
+        }
+        if (log.comparisons() != expected) {
+            System.out.println("FAILED: " + log.comparisons() + " comparisons ran, " + expected + " expected");
+            return 1;
+        }
+        System.out.printf(Locale.ROOT, "passed: %d comparisons in %d families, every one within its tolerance (%.1f s)%n",
+                log.comparisons(), log.families().size(), seconds);
+        return 0;
+    }
+
+    private static void print(ParityLog log) {
+        System.out.printf(Locale.ROOT, "  %-28s %11s  %-9s %-9s %s%n", "family", "comparisons", "worst", "tolerance", "of tolerance");
+        for (ParityLog.Family f : log.families()) {
+            System.out.printf(Locale.ROOT, "  %-28s %11d  %-9s %-9s %s%n", f.name(), f.comparisons(), figure(f.worstError()),
+                    figure(f.worstTolerance()), f.mismatches() > 0 ? "MISMATCH (" + f.mismatches() + ")" : percent(f.worstRatio()));
+        }
+    }
+
+    private static String figure(double x) {
+        return x == 0 ? "0" : String.format(Locale.ROOT, "%.1e", x);
+    }
+
+    private static String percent(double ratio) {
+        return ratio == 0 ? "exact" : ratio < 1e-3 ? "<0.1%" : String.format(Locale.ROOT, "%.1f%%", 100 * ratio);
+    }
+}
