@@ -138,6 +138,20 @@ bench() {  # name, seconds, descent bench arguments...
   record "$name" "$rc" $(($(date +%s) - t0)) "${results:-0} results"
 }
 
+# descent check: the parity harness from the jar alone, as a user runs it on their device.
+check() {  # name, seconds, descent check arguments...
+  local name="$1" t0=$(date +%s)
+  allow "$name" "$2" 20 || return 0
+  shift 2
+  timeout "$limit" "$java" --add-modules jdk.incubator.vector -jar "$here/lib/descent.jar" check "$@" \
+    > "$report/$name.log" 2>&1
+  local rc=$?
+  [ "$rc" = 0 ] || status=1
+  { echo; echo "## check $name (exit $rc, $(($(date +%s) - t0)) s): $*"; echo '```';
+    grep -v "^WARNING: Using incubator" "$report/$name.log"; echo '```'; } >> "$md"
+  record "$name" "$rc" $(($(date +%s) - t0)) "$(grep -E '^(passed|FAILED)' "$report/$name.log" | cut -c1-100)"
+}
+
 finish() {
   [ "$left_out" = 0 ] || [ "$status" != 0 ] || status=3
   # The comparisons the open questions wait on, as tables (graphs or not, SGEMM variants, updates).
@@ -192,6 +206,8 @@ fi
 #    runs bit-identical to direct ones, cuBLAS calls as captured child graphs. Then steps and
 #    epochs timed without and with graphs, back to back: graphs become the default if they win.
 suite gpu-graphs 120 --select-class=dev.descent.cuda.StepGraphsGpuTest
+# What a user runs from the jar: the whole parity harness, its training run as CUDA Graphs.
+check check-cuda 60 --backend cuda --cuda-graphs
 # SGEMM variant 3 (64 x 64 tiles, split-K) has not run on a GPU: its parity before its speed.
 suite parity-tiled3 90 "$cuda_parity" -Ddescent.cuda.gemm=tiled3
 if [ "${BENCH:-1}" != 0 ]; then
@@ -215,6 +231,7 @@ fi
 # 6. The rest of the correctness suites: the whole CUDA suite on the own SGEMM, OpenCL on the GPU.
 suite gpu-tests-tiled 150 "$cuda_class" -Ddescent.cuda.gemm=tiled
 suite opencl-tests 120 --select-class=dev.descent.opencl.OpenClParityTest
+check check-opencl 60 --backend opencl
 sanitize() {  # tool, seconds
   local tool="$1" log="$report/sanitize-$1.log" t0=$(date +%s)
   allow "sanitize-$tool" "$2" 60 || return 0

@@ -13,8 +13,13 @@ import dev.descent.TrainingReport;
 import dev.descent.data.DataSources;
 import dev.descent.optim.Adam;
 import dev.descent.optim.Sgd;
+import dev.descent.verify.BackendCheck;
+import dev.descent.verify.ParityLog;
 
-/** Trains on the CPU, steps a ParameterSet, and asks for the GPU backends whose bindings are absent. */
+/**
+ * Trains on the CPU, steps a ParameterSet, checks the CPU backend against the reference, and asks
+ * for the GPU backends whose bindings are absent.
+ */
 public final class CpuOnly {
     public static void main(String[] args) {
         DataSources.Split data = DataSources.embedded().normalized();
@@ -35,6 +40,9 @@ public final class CpuOnly {
             p.step();
             w = p.download(0);
         }
+        ParityLog parity = BackendCheck.run(() -> Backends.open("cpu"), 42);
+        check(parity.passed() && parity.comparisons() == BackendCheck.expectedComparisons(),
+                "BackendCheck on the CPU: " + parity.comparisons() + " comparisons, " + parity.mismatches());
         check(accuracy > 0.7, "held-out accuracy " + accuracy);
         check(w[0] == 0.5f && w[2] == 2.5f, "SGD moved the parameters to " + java.util.Arrays.toString(w));
         for (String gpu : new String[] {"cuda", "opencl"}) {
@@ -45,8 +53,8 @@ public final class CpuOnly {
                 System.out.println(gpu + ": " + e.getMessage());
             }
         }
-        System.out.printf("consumer OK: CPU training, held-out accuracy %.4f; ParameterSet step %s%n", accuracy,
-                java.util.Arrays.toString(w));
+        System.out.printf("consumer OK: CPU training, held-out accuracy %.4f; ParameterSet step %s; BackendCheck %d comparisons%n",
+                accuracy, java.util.Arrays.toString(w), parity.comparisons());
     }
 
     private static void check(boolean ok, String what) {
