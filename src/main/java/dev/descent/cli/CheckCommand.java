@@ -1,11 +1,15 @@
 package dev.descent.cli;
 
+import com.google.gson.GsonBuilder;
 import dev.descent.Backend;
 import dev.descent.BackendOptions;
 import dev.descent.Backends;
 import dev.descent.verify.BackendCheck;
 import dev.descent.verify.ParityLog;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -36,15 +40,23 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "the random inputs' seed (default: a fresh one, printed)")
     Long seed;
 
+    @Option(names = "--json", description = "print the result as one JSON object instead of the table")
+    boolean json;
+
     @Override
     public Integer call() {
         BackendOptions options = openclDevice == null ? BackendOptions.defaults()
                 : BackendOptions.defaults().withOpenClDevice(openclDevice);
-        options = options.withCudaGraphs(cudaGraphs);
+        if (cudaGraphs) {
+            options = options.withCudaGraphs(true);
+        }
         long s = seed != null ? seed : System.nanoTime();
         Backend first = Backends.open(backend, options);
         String name = first.name();
-        System.out.println("check: " + name + " (" + first.describe() + ") against the double-precision reference, seed " + s);
+        String description = first.describe();
+        if (!json) {
+            System.out.println("check: " + name + " (" + description + ") against the double-precision reference, seed " + s);
+        }
         BackendOptions opened = options;
         Backend[] unused = {first};
         // The first instance runs the op and optimizer checks; the training run opens its own.
@@ -55,7 +67,39 @@ final class CheckCommand implements Callable<Integer> {
         };
         long start = System.nanoTime();
         ParityLog log = BackendCheck.run(open, s);
-        return report(log, name, s, (System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (json) {
+            System.out.println(toJson(log, name, description, s, seconds));
+            return log.passed() && log.comparisons() == BackendCheck.expectedComparisons() ? 0 : 1;
+        }
+        return report(log, name, s, seconds);
+    }
+
+    /** The whole result as one JSON object: verdict, counts, every family and mismatch, the notes. */
+    static String toJson(ParityLog log, String name, String description, long seed, double seconds) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("backend", name);
+        out.put("description", description);
+        out.put("seed", seed);
+        out.put("seconds", seconds);
+        out.put("passed", log.passed() && log.comparisons() == BackendCheck.expectedComparisons());
+        out.put("comparisons", log.comparisons());
+        out.put("expected_comparisons", BackendCheck.expectedComparisons());
+        List<Map<String, Object>> families = new ArrayList<>();
+        for (ParityLog.Family f : log.families()) {
+            Map<String, Object> family = new LinkedHashMap<>();
+            family.put("name", f.name());
+            family.put("comparisons", f.comparisons());
+            family.put("worst_error", f.worstError());
+            family.put("worst_tolerance", f.worstTolerance());
+            family.put("worst", f.worst());
+            family.put("mismatches", f.mismatches());
+            families.add(family);
+        }
+        out.put("families", families);
+        out.put("mismatches", log.mismatches());
+        out.put("notes", log.notes());
+        return new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(out);
     }
 
     /** Prints the families, notes and verdict; returns the exit code (0 only when all passed and none is missing). */

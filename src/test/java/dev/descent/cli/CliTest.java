@@ -64,6 +64,22 @@ class CliTest {
     }
 
     @Test
+    void checkJsonCarriesTheVerdictAndEveryFamily() {
+        Result r = run("check", "--backend", "cpu", "--seed", "12", "--json");
+        assertEquals(0, r.code(), r.out() + r.err());
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(r.out().strip()).getAsJsonObject();
+        assertEquals("cpu", o.get("backend").getAsString());
+        assertEquals(12, o.get("seed").getAsLong());
+        assertTrue(o.get("passed").getAsBoolean(), r.out());
+        assertEquals(dev.descent.verify.BackendCheck.expectedComparisons(), o.get("comparisons").getAsInt());
+        assertEquals(30, o.getAsJsonArray("families").size());
+        com.google.gson.JsonObject gemm = o.getAsJsonArray("families").get(0).getAsJsonObject();
+        assertEquals("gemm", gemm.get("name").getAsString());
+        assertTrue(gemm.get("worst_error").getAsDouble() > 0 && gemm.get("worst_error").getAsDouble() < 1e-5, gemm.toString());
+        assertEquals(0, o.getAsJsonArray("mismatches").size());
+    }
+
+    @Test
     void checkListsMismatchesWithTheSeedAndExitsOne() {
         dev.descent.verify.ParityLog log = dev.descent.verify.ParityLog.collecting();
         for (int i = 0; i < 25; i++) {
@@ -371,7 +387,7 @@ class CliTest {
     @Test
     void everyCommandExplainsItself() {
         String[][] helps = {{"train", "--help"}, {"help", "train"}, {"evaluate", "--help"}, {"predict", "--help"},
-            {"export", "--help"}, {"bench", "--help"}, {"devices", "--help"}, {"--help"}, {"train", "-h"}};
+            {"export", "--help"}, {"bench", "--help"}, {"devices", "--help"}, {"check", "--help"}, {"--help"}, {"train", "-h"}};
         for (String[] args : helps) {
             Result r = run(args);
             assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
@@ -380,6 +396,7 @@ class CliTest {
                     + ": " + r.out());
         }
         assertTrue(run("train", "--help").out().contains("--momentum"));
+        assertTrue(run("--help").out().contains("check"), "the command list names check");
         Result version = run("--version");
         assertEquals(0, version.code());
         assertTrue(version.out().matches("(?s)descent \\d+\\.\\d+\\.\\d+.*"), version.out());
