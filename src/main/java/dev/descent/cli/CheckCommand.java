@@ -99,7 +99,7 @@ final class CheckCommand implements Callable<Integer> {
         out.put("families", families);
         out.put("mismatches", log.mismatches());
         out.put("notes", log.notes());
-        return new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(out);
+        return new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create().toJson(out);
     }
 
     /** Prints the families, notes and verdict; returns the exit code (0 only when all passed and none is missing). */
