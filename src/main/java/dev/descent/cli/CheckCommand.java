@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,14 +29,8 @@ final class CheckCommand implements Callable<Integer> {
     /** Mismatches listed in full; the rest are counted. */
     private static final int LISTED = 20;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl, reference (default: ${DEFAULT-VALUE})")
-    String backend;
-
-    @Option(names = "--opencl-device", description = "OpenCL device by index or name (see `devices`)")
-    String openclDevice;
-
-    @Option(names = "--cuda-graphs", description = "run the training check's CUDA steps as CUDA Graphs")
-    boolean cudaGraphs;
+    @Mixin
+    BackendChoice backendChoice;
 
     @Option(names = "--seed", description = "the random inputs' seed (default: a fresh one, printed)")
     Long seed;
@@ -45,23 +40,18 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BackendOptions options = openclDevice == null ? BackendOptions.defaults()
-                : BackendOptions.defaults().withOpenClDevice(openclDevice);
-        if (cudaGraphs) {
-            options = options.withCudaGraphs(true);
-        }
+        BackendOptions options = backendChoice.options();
         long s = seed != null ? seed : System.nanoTime();
-        Backend first = Backends.open(backend, options);
+        Backend first = Backends.open(backendChoice.backend, options);
         String name = first.name();
         String description = first.describe();
         if (!json) {
             System.out.println("check: " + name + " (" + description + ") against the double-precision reference, seed " + s);
         }
-        BackendOptions opened = options;
         Backend[] unused = {first};
         // The first instance runs the op and optimizer checks; the training run opens its own.
         Supplier<Backend> open = () -> {
-            Backend b = unused[0] != null ? unused[0] : Backends.open(name, opened);
+            Backend b = unused[0] != null ? unused[0] : Backends.open(name, options);
             unused[0] = null;
             return b;
         };

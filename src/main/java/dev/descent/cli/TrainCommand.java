@@ -2,7 +2,6 @@ package dev.descent.cli;
 
 import dev.descent.Activation;
 import dev.descent.Backend;
-import dev.descent.BackendOptions;
 import dev.descent.Backends;
 import dev.descent.Checkpoint;
 import dev.descent.DeviceDataset;
@@ -60,14 +59,8 @@ final class TrainCommand implements Callable<Integer> {
     /** Widest hidden layer accepted: 784 x 2^20 weights is already 3 GiB. */
     static final int MAX_WIDTH = 1 << 20;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, cuda, opencl, reference (default: ${DEFAULT-VALUE})")
-    String backend;
-
-    @Option(names = "--opencl-device", description = "OpenCL device by index or name (see `devices`)")
-    String openclDevice;
-
-    @Option(names = "--cuda-graphs", description = "run CUDA training steps as CUDA Graphs (not yet confirmed on a GPU)")
-    boolean cudaGraphs;
+    @Mixin
+    BackendChoice backendChoice;
 
     @Mixin
     OptimizerOptions optimizer;
@@ -197,11 +190,6 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkWritable("--plot", plot);
         OutputPaths.checkWritable("--metrics", metrics);
 
-        BackendOptions backendOptions = openclDevice == null ? BackendOptions.defaults()
-                : BackendOptions.defaults().withOpenClDevice(openclDevice);
-        if (cudaGraphs) {
-            backendOptions = backendOptions.withCudaGraphs(true);
-        }
         DataSources.Split raw = data.split(seed);
         String fingerprint = raw.fingerprint();
         if (resumed != null && !fingerprint.equals(resumed.metadata().get(FINGERPRINT))) {
@@ -229,9 +217,9 @@ final class TrainCommand implements Callable<Integer> {
         Model model = builder.dense(classes, Activation.IDENTITY).build();
         List<String> labels = raw.labels().size() == classes ? raw.labels() : List.of();
 
-        try (Backend device = Backends.open(backend, backendOptions);
+        try (Backend device = Backends.open(backendChoice.backend, backendChoice.options());
              Session session = new Session(model, device, spec, Math.max(batch, Math.min(rows, 1024)), !noDecayBias)) {
-            if (backend.equals("auto")) {
+            if (backendChoice.backend.equals("auto")) {
                 System.out.println("backend: auto chose " + device.name() + " (" + device.describe() + ")");
             } else {
                 System.out.println("backend: " + device.name() + " (" + device.describe() + ")");
