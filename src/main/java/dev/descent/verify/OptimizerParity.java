@@ -120,9 +120,9 @@ public final class OptimizerParity {
                         pr.setGradients(gw, gb);
                         pt.step();
                         pr.step();
-                        log.require(c.name(), pt.lastStepSkipped() == (step == NAN_STEP), test.name() + " " + c.name()
-                                + " n=" + n + " step " + step + ": skip flag " + pt.lastStepSkipped() + ", expected " + (step == NAN_STEP));
                         String at = test.name() + " " + c.name() + " n=" + n + " step " + step;
+                        log.require(c.name(), pt.lastStepSkipped() == (step == NAN_STEP),
+                                at + ": skip flag " + pt.lastStepSkipped() + ", expected " + (step == NAN_STEP));
                         for (int tensor = 0; tensor < 2; tensor++) {
                             checks += compare(log, c.name(), at + " tensor " + tensor + " params", pt.download(tensor),
                                     pr.download(tensor), 1);
