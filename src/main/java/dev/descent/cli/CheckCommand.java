@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Check a backend on this machine against the double-precision reference: every op, "
-                + "every optimizer, a short training run.")
+                + "every optimizer, a short training run. --backend all checks each backend that opens here.")
 final class CheckCommand implements Callable<Integer> {
     /** Mismatches listed in full; the rest are counted. */
     private static final int LISTED = 20;
@@ -42,7 +42,31 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         BackendOptions options = backendChoice.options();
         long s = seed != null ? seed : System.nanoTime();
-        Backend first = Backends.open(backendChoice.backend, options);
+        if (!backendChoice.backend.trim().equalsIgnoreCase("all")) {
+            return check(Backends.open(backendChoice.backend, options), options, s);
+        }
+        // Every backend that opens here, in preference order, with the same seed; the worst exit wins.
+        int exit = 0;
+        for (String name : Backends.NAMES) {
+            Backend first;
+            try {
+                first = Backends.open(name, options);
+            } catch (IllegalStateException unavailable) {
+                System.out.println(json ? new GsonBuilder().disableHtmlEscaping().create()
+                        .toJson(Map.of("backend", name, "not_run", unavailable.getMessage()))
+                        : "check: " + name + " not run: " + unavailable.getMessage() + "\n");
+                continue;
+            }
+            exit = Math.max(exit, check(first, options, s));
+            if (!json) {
+                System.out.println();
+            }
+        }
+        return exit;
+    }
+
+    /** Checks the backend {@code first} is an instance of; returns the exit code. */
+    private int check(Backend first, BackendOptions options, long s) {
         String name = first.name();
         String description = first.describe();
         if (!json) {

@@ -88,6 +88,8 @@ public final class OpenClBackend extends dev.descent.BackendBase {
     /** Whole-heap copies between the host mirror and the device, and kernel launches (for tests). */
     long transfers;
     long launches;
+    /** The heap array's least length: large enough that the collector never moves it ({@link ImmovableHeap}). */
+    private final int immovableFloats;
 
     /**
      * A backend on {@code device}: compiles the kernel there and allocates its heap.
@@ -107,6 +109,10 @@ public final class OpenClBackend extends dev.descent.BackendBase {
      */
     OpenClBackend(OpenCLDevice device, boolean cpu) {
         super("opencl", true);
+        String collector = ImmovableHeap.collectorProblem();
+        if (collector != null) {
+            throw new IllegalStateException("OpenCL: " + collector);
+        }
         this.device = device;
         this.heap = new OpenClHeap(device.getMaxMemAllocSize());
         this.ranges = new RangeCache(device);
@@ -115,6 +121,10 @@ public final class OpenClBackend extends dev.descent.BackendBase {
         spanGroup = cpu ? CPU_SPAN_GROUP : ArenaKernel.GROUP;
         enoughItems = (long) device.getMaxComputeUnits() * 4 * spanGroup;
         k.setExplicit(true);
+        // Never moved by the collector, so Aparapi's binding of it stays valid between launches.
+        long deviceFloats = device.getMaxMemAllocSize() > 0 ? device.getMaxMemAllocSize() / Float.BYTES : Integer.MAX_VALUE;
+        immovableFloats = (int) Math.min(ImmovableHeap.minimumFloats(), Math.min(deviceFloats, Integer.MAX_VALUE - 8));
+        k.mem = new float[immovableFloats];
         try {
             k.compile(device);
         } catch (CompileFailedException | RuntimeException e) {
@@ -177,7 +187,7 @@ public final class OpenClBackend extends dev.descent.BackendBase {
         int offset = heap.allocate(length);
         if (heap.capacity() > k.mem.length) {
             syncToHost();
-            k.mem = java.util.Arrays.copyOf(k.mem, heap.capacity());
+            k.mem = java.util.Arrays.copyOf(k.mem, Math.max(heap.capacity(), immovableFloats));
             hostNewer = true;
         }
         fillRegion(offset, length, 0f);
