@@ -57,7 +57,13 @@ final class CheckCommand implements Callable<Integer> {
                         : "check: " + name + " not run: " + unavailable.getMessage() + "\n");
                 continue;
             }
-            exit = Math.max(exit, check(first, options, s));
+            try {
+                exit = Math.max(exit, check(first, options, s));
+            } catch (RuntimeException failed) {
+                // A backend that fails outright (a kernel its driver rejects) does not stop the others.
+                System.out.println("FAILED: " + name + " threw " + failed);
+                exit = 1;
+            }
             if (!json) {
                 System.out.println();
             }
