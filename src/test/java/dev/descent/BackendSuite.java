@@ -4,7 +4,6 @@ import dev.descent.internal.Lifecycle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.descent.data.Dataset;
 import dev.descent.verify.OpParity;
 import dev.descent.verify.OptimizerParity;
 import dev.descent.verify.TrainingParity;
@@ -146,15 +145,7 @@ public abstract class BackendSuite {
     @Test
     @Order(4)
     void shortTrainingRunMatchesTheCpuBackend() {
-        TrainingParity.againstCpu(this::open, SMALL_MODEL, threeClassProblem(), 3, 16, 0.02);
+        TrainingParity.againstCpu(this::open, TrainingParity.SMALL_MODEL, TrainingParity.threeClassProblem(), 3, 16, 0.02);
         count(1);
-    }
-
-    /** The model the short runs train: ragged widths and a smooth activation. */
-    public static final Model SMALL_MODEL = TrainingParity.SMALL_MODEL;
-
-    /** 96 rows of 6 features in three Gaussian clusters ({@link TrainingParity#threeClassProblem}). */
-    public static Dataset threeClassProblem() {
-        return TrainingParity.threeClassProblem();
     }
 }

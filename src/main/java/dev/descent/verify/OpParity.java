@@ -81,15 +81,18 @@ public final class OpParity {
         return checks;
     }
 
-    /** Starts a family of comparisons: the name they are logged under. */
-    private void begin(String name) {
+    /**
+     * Runs one family of comparisons, logged under {@code name}, then frees what it allocated on
+     * both backends, even when a comparison threw.
+     */
+    private void family(String name, Runnable comparisons) {
         family = name;
-    }
-
-    /** Ends a family: frees what it allocated on both backends, even when a comparison threw. */
-    private void end() {
-        for (Pair p : List.copyOf(live)) {
-            p.free();
+        try {
+            comparisons.run();
+        } finally {
+            for (Pair p : List.copyOf(live)) {
+                p.free();
+            }
         }
     }
 
@@ -212,12 +215,7 @@ public final class OpParity {
     /** GEMM on {@link #GEMM_SHAPES} in every mode, then with offsets into larger buffers. */
     public void gemm() {
         gemm(GEMM_SHAPES);
-        begin("gemm");
-        try {
-            gemmWithOffsets();
-        } finally {
-            end();
-        }
+        family("gemm", this::gemmWithOffsets);
     }
 
     /**
@@ -226,8 +224,7 @@ public final class OpParity {
      * @param shapes (m, n, k) triples
      */
     public void gemm(int[][] shapes) {
-        begin("gemm");
-        try {
+        family("gemm", () -> {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
                 for (boolean[] mode : GEMM_MODES) {
@@ -246,9 +243,7 @@ public final class OpParity {
                     }
                 }
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     private void gemmWithOffsets() {
@@ -271,8 +266,7 @@ public final class OpParity {
 
     /** Bias add and activation, forward, for every activation on {@link #ROW_SHAPES}: both outputs compared. */
     public void biasActivation() {
-        begin("biasActivation");
-        try {
+        family("biasActivation", () -> {
             for (Activation act : Activation.values()) {
                 for (int[] s : ROW_SHAPES) {
                     int rows = s[0], cols = s[1];
@@ -284,15 +278,12 @@ public final class OpParity {
                     compare("biasActivation " + act + " out " + rows + "x" + cols, out, Tolerances.ELEMENTWISE);
                 }
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     /** Every activation's derivative applied to an upstream gradient, on {@link #SIZES}. */
     public void activationBackward() {
-        begin("activationBackward");
-        try {
+        family("activationBackward", () -> {
             for (Activation act : Activation.values()) {
                 for (int n : SIZES) {
                     Pair z = pair(n, 2), go = pair(n, 1), gz = pair(n, 1);
@@ -305,15 +296,12 @@ public final class OpParity {
                             gz.tested(), gz.reference(), rms(go.reference()), Tolerances.ELEMENTWISE);
                 }
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     /** Column sums of the pre-activation gradient, on {@link #ROW_SHAPES}. */
     public void biasGradient() {
-        begin("biasGradient");
-        try {
+        family("biasGradient", () -> {
             for (int[] s : ROW_SHAPES) {
                 Pair gz = pair(s[0] * s[1], 1), gb = pair(s[1], 1);
                 gb.poison();
@@ -321,15 +309,12 @@ public final class OpParity {
                 ref.biasGradient(s[0], s[1], gz.r, 0, gb.r, 0);
                 compare("biasGradient " + s[0] + "x" + s[1], gb, Tolerances.REDUCTION);
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     /** Every loss on {@link #LOSS_SHAPES}, training (value, correct count, gradient) and evaluation (sums). */
     public void loss() {
-        begin("loss");
-        try {
+        family("loss", () -> {
             for (Loss loss : Loss.values()) {
                 for (int[] s : LOSS_SHAPES) {
                     int rows = s[0], cols = s[1];
@@ -358,9 +343,7 @@ public final class OpParity {
                     }
                 }
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     /**
@@ -392,8 +375,7 @@ public final class OpParity {
 
     /** The squared global gradient norm, unclipped and with value clipping, on {@link #SIZES}. */
     public void gradientNorm() {
-        begin("gradientNorm");
-        try {
+        family("gradientNorm", () -> {
             for (int n : SIZES) {
                 for (float clip : new float[] {0f, 0.1f}) {
                     Pair g = pair(n, 1), ctl = new Pair(Control.initial());
@@ -403,30 +385,24 @@ public final class OpParity {
                             new float[] {ctl.reference()[Control.NORM_SQ]}, Tolerances.REDUCTION);
                 }
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     /** Device-to-device copies between offsets: exact. */
     public void copy() {
-        begin("copy");
-        try {
+        family("copy", () -> {
             for (int n : new int[] {1, 4099}) {
                 Pair src = pair(n + 5, 1), dst = pair(n + 9, 1);
                 test.copy(src.t, 5, dst.t, 3, n);
                 ref.copy(src.r, 5, dst.r, 3, n);
                 compare("copy n=" + n, dst, 0);
             }
-        } finally {
-            end();
-        }
+        });
     }
 
     /** Gathering batch rows by an index buffer, on {@link #ROW_SHAPES}: exact. */
     public void gatherRows() {
-        begin("gatherRows");
-        try {
+        family("gatherRows", () -> {
             for (int[] s : ROW_SHAPES) {
                 int rows = s[0] + 3, cols = s[1];
                 float[] index = new float[s[0]];
@@ -439,8 +415,6 @@ public final class OpParity {
                 ref.gatherRows(src.r, cols, idx.r, 0, s[0], dst.r);
                 compare("gatherRows " + s[0] + "x" + cols, dst, 0);
             }
-        } finally {
-            end();
-        }
+        });
     }
 }

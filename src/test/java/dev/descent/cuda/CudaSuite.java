@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static dev.descent.verify.TrainingParity.SMALL_MODEL;
+import static dev.descent.verify.TrainingParity.threeClassProblem;
 
 import dev.descent.Activation;
 import dev.descent.Backend;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.descent.verify.TrainingParity.SMALL_MODEL;
+import static dev.descent.verify.TrainingParity.threeClassProblem;
 
 import dev.descent.Backend;
 import dev.descent.DeviceDataset;
