@@ -118,6 +118,8 @@ public final class Trainer {
         List<EpochStats> epochs = new ArrayList<>();
         // Bad steps before the epoch: read once here, then taken from each epoch's closing read.
         long badBefore = (long) session.control()[Control.BAD_TOTAL];
+        long badAtStart = badBefore;
+        long attempted = 0;
         for (int e = startEpoch; e < endEpoch; e++) {
             long t0 = System.nanoTime();
             session.resetEpochSums();
@@ -133,6 +135,7 @@ public final class Trainer {
                 long iteration = (long) e * iters + b;
                 lr = baseLr * config.schedule().factor(iteration, iters, config.epochs());
                 session.trainBatch(train, from, rows, (float) lr, iteration);
+                attempted++;
                 l.onBatch(e + 1, b + 1, iters);
                 if ((b + 1) % CHECK_EVERY == 0 && session.control()[Control.HALTED] != 0) {
                     break;
@@ -158,7 +161,22 @@ public final class Trainer {
                 break;
             }
         }
+        // A run whose every step was bad trained nothing, however patient the guard: a halt, not a result.
+        long bad = (long) session.control()[Control.BAD_TOTAL] - badAtStart;
+        if (attempted > 0 && bad >= attempted) {
+            return new TrainingReport(List.copyOf(epochs), true, noStepMessage(session.control(), attempted));
+        }
         return new TrainingReport(List.copyOf(epochs), false, null);
+    }
+
+    /** Says that no step of the run succeeded, of which kinds they failed, and what the parameters are. */
+    static String noStepMessage(float[] c, long attempted) {
+        long overflow = (long) c[Control.OVERFLOW_TOTAL];
+        return String.format("training halted: none of this run's %d steps succeeded (every one had a non-finite loss"
+                + " or gradient norm%s), so nothing was trained. The parameters are finite: they are those after step"
+                + " %d (try a lower --lr or --clip-norm)", attempted,
+                overflow > 0 ? ", or an update that would have made parameters or optimizer state non-finite" : "",
+                (long) c[Control.STEP]);
     }
 
     /** The shuffle seed of one epoch: a fixed mix of the run's seed and the epoch index. */

@@ -43,7 +43,8 @@ final class CheckCommand implements Callable<Integer> {
         BackendOptions options = backendChoice.options();
         long s = seed != null ? seed : System.nanoTime();
         if (!backendChoice.backend.trim().equalsIgnoreCase("all")) {
-            return check(Backends.open(backendChoice.backend, options), options, s);
+            Backend only = Backends.open(backendChoice.backend, options);
+            return checkOrFail(only.name(), () -> check(only, () -> Backends.open(only.name(), options), s));
         }
         // Every backend that opens here, in preference order, with the same seed; the worst exit wins.
         int exit = 0;
@@ -57,13 +58,8 @@ final class CheckCommand implements Callable<Integer> {
                         : "check: " + name + " not run: " + unavailable.getMessage() + "\n");
                 continue;
             }
-            try {
-                exit = Math.max(exit, check(first, options, s));
-            } catch (RuntimeException failed) {
-                // A backend that fails outright (a kernel its driver rejects) does not stop the others.
-                System.out.println("FAILED: " + name + " threw " + failed);
-                exit = 1;
-            }
+            // A backend that fails outright (a kernel its driver rejects) does not stop the others.
+            exit = Math.max(exit, checkOrFail(name, () -> check(first, () -> Backends.open(name, options), s)));
             if (!json) {
                 System.out.println();
             }
@@ -71,8 +67,25 @@ final class CheckCommand implements Callable<Integer> {
         return exit;
     }
 
-    /** Checks the backend {@code first} is an instance of; returns the exit code. */
-    private int check(Backend first, BackendOptions options, long s) {
+    /**
+     * Runs one backend's check; a backend that throws (a kernel its driver rejects, a device
+     * lost) is a failed check, exit 1 with the reason, whatever the exception's type: it is never
+     * a usage error (exit 2), since the arguments were fine.
+     */
+    static int checkOrFail(String name, java.util.function.IntSupplier check) {
+        try {
+            return check.getAsInt();
+        } catch (RuntimeException | AssertionError failed) {
+            System.out.println("FAILED: " + name + " threw " + failed);
+            return 1;
+        }
+    }
+
+    /**
+     * Checks {@code first}, and through {@code another} (more instances of the same backend, for
+     * the training run) what it is an instance of; returns the exit code.
+     */
+    int check(Backend first, Supplier<Backend> another, long s) {
         String name = first.name();
         String description = first.describe();
         if (!json) {
@@ -81,7 +94,7 @@ final class CheckCommand implements Callable<Integer> {
         Backend[] unused = {first};
         // The first instance runs the op and optimizer checks; the training run opens its own.
         Supplier<Backend> open = () -> {
-            Backend b = unused[0] != null ? unused[0] : Backends.open(name, options);
+            Backend b = unused[0] != null ? unused[0] : another.get();
             unused[0] = null;
             return b;
         };
@@ -147,8 +160,8 @@ final class CheckCommand implements Callable<Integer> {
             System.out.println("FAILED: " + log.comparisons() + " comparisons ran, " + expected + " expected");
             return 1;
         }
-        System.out.printf(Locale.ROOT, "passed: %d comparisons in %d families, every one within its tolerance (%.1f s)%n",
-                log.comparisons(), log.families().size(), seconds);
+        System.out.printf(Locale.ROOT, "passed: %d comparisons in %d families, every one within its tolerance (%.1f s, seed %d)%n",
+                log.comparisons(), log.families().size(), seconds, seed);
         return 0;
     }
 

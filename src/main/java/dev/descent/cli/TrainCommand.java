@@ -117,9 +117,14 @@ final class TrainCommand implements Callable<Integer> {
             + " repeating; --epochs may extend it)")
     Path resume;
 
-    @Option(names = "--stop-after", description = "end this invocation after this many epochs (with --checkpoint,"
-            + " continue later with --resume; schedules still span --epochs)")
-    Integer stopAfter;
+    @Option(names = "--stop-after", paramLabel = "EPOCH|+N", description = "end this invocation once EPOCH epochs"
+            + " of the run are done (an epoch number, counted from the run's start, resumed epochs included), or +N:"
+            + " after N more epochs than the checkpoint has done; with --checkpoint, continue later with --resume"
+            + " (schedules still span --epochs)")
+    String stopAfterOption;
+
+    /** --stop-after as an absolute epoch number, once resolved against the epochs already done. */
+    private Integer stopAfter;
 
     @Option(names = "--plot", description = "write loss and accuracy curves to this PNG")
     Path plot;
@@ -164,10 +169,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs " + epochs + " is fewer than the " + startEpoch
                     + " epochs checkpoint " + resume + " has already done");
         }
-        if (stopAfter != null && (stopAfter < Math.max(1, startEpoch) || stopAfter > epochs)) {
-            throw new IllegalArgumentException("--stop-after must be in [" + Math.max(1, startEpoch) + ", " + epochs
-                    + "], got " + stopAfter);
-        }
+        stopAfter = stopAfterOption == null ? null : stopEpoch(stopAfterOption, startEpoch, epochs);
         if (stopAfter != null && stopAfter < epochs && checkpoint == null) {
             throw new IllegalArgumentException("--stop-after " + stopAfter + " without --checkpoint would discard the"
                     + " work: add --checkpoint FILE to continue later with --resume");
@@ -376,6 +378,34 @@ final class TrainCommand implements Callable<Integer> {
                     + schedule + " is now spread over " + epochs + " epochs, so the remaining epochs differ from an"
                     + " uninterrupted " + epochs + "-epoch run's (use --schedule constant for runs you extend)");
         }
+    }
+
+    /**
+     * The epoch number {@code --stop-after} names: EPOCH as given (an epoch of the whole run, so
+     * resuming after epoch 57 takes 58 and up), or +N, N epochs past the {@code done} ones.
+     */
+    static int stopEpoch(String text, int done, int epochs) {
+        String t = text.trim();
+        boolean relative = t.startsWith("+");
+        int n;
+        try {
+            n = Integer.parseInt(relative ? t.substring(1) : t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--stop-after must be an epoch number or +N (N more epochs), got '" + text
+                    + "'");
+        }
+        int epoch = relative ? done + n : n;
+        int first = done + 1;
+        if (relative && (n < 1 || epoch > epochs)) {
+            throw new IllegalArgumentException("--stop-after +N must be in [+1, +" + (epochs - done) + "] (" + done
+                    + " of --epochs " + epochs + " done), got " + text);
+        }
+        if (!relative && (epoch < first || epoch > epochs)) {
+            throw new IllegalArgumentException("--stop-after " + text + " names the epoch of the whole run to stop after;"
+                    + " it must be in [" + first + ", " + epochs + "] since " + done + " of --epochs " + epochs
+                    + " are done" + (done > 0 ? " (or use +N for N more epochs)" : ""));
+        }
+        return epoch;
     }
 
     static int parseBatch(String text, int rows) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,11 @@ class CliTest {
         }
     }
 
+    /** Whether CUDA opens here: a GPU host, where the tests that need it unavailable skip. */
+    static boolean cudaHere() {
+        return dev.descent.Backends.probe("cuda").available();
+    }
+
     /** A small, fast configuration on the embedded data. */
     private static String[] quick(String... extra) {
         String[] base = {"train", "--hidden", "32", "--batch-size", "128", "--quiet"};
@@ -61,6 +67,7 @@ class CliTest {
         }
         int expected = dev.descent.verify.BackendCheck.expectedComparisons();
         assertTrue(r.lastLine().startsWith("passed: " + expected + " comparisons in 30 families"), r.lastLine());
+        assertTrue(r.lastLine().endsWith(", seed 11)"), "the verdict line alone names the seed: " + r.lastLine());
     }
 
     @Test
@@ -141,13 +148,16 @@ class CliTest {
         Result r = run("devices");
         assertEquals(0, r.code());
         assertTrue(r.out().matches("(?s).*cpu\\s+available.*"), r.out());
-        assertTrue(r.out().matches("(?s).*cuda\\s+unavailable\\s+CUDA: .*"), r.out());
+        // On a GPU host CUDA is available instead, with its device named.
+        assertTrue(r.out().matches(cudaHere() ? "(?s).*cuda\\s+available\\s+\\S.*" : "(?s).*cuda\\s+unavailable\\s+CUDA: .*"),
+                r.out());
         // OpenCL depends on the machine: PoCL (installed by .ci/run) makes it available.
         assertTrue(r.out().matches("(?s).*opencl\\s+(available\\s+\\S.*|unavailable\\s+OpenCL: .*)"), r.out());
     }
 
     @Test
     void unavailableBackendIsAnErrorNotAFallback() {
+        Assumptions.assumeFalse(cudaHere(), "CUDA opens on this machine (a GPU host), so it cannot be the unavailable backend");
         Result r = run(quick("--backend", "cuda", "--epochs", "1"));
         assertEquals(1, r.code());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -190,13 +200,19 @@ class CliTest {
         Path ck = dir.resolve("run.ckpt");
         Result r = run(quick("--epochs", "2", "--plot", png.toString(), "--checkpoint", ck.toString()));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("backend: auto chose cpu"), "auto must not pick an OpenCL CPU device: " + r.out());
+        // Without a GPU, auto must not pick an OpenCL CPU device (PoCL); on a GPU host it picks CUDA.
+        assertTrue(r.out().contains("backend: auto chose " + (cudaHere() ? "cuda" : "cpu")), r.out());
         assertEquals(2, r.out().lines().filter(l -> l.startsWith("epoch ")).count(), r.out());
         assertTrue(r.lastLine().matches("test accuracy: 0\\.\\d{4}"), r.lastLine());
         assertTrue(r.out().contains(", 784 features, 10 classes\n"), "the inferred class count is stated: " + r.out());
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head);
         assertEquals("2", Checkpoint.load(ck).metadata().get("epochs_completed"));
+    }
+
+    @Test
+    void resumeOnTheCpuIsBitExactInEveryArray() {
+        assertTrue(dev.descent.ResumeChecks.cliResumeIsBitExact("cpu", dir) > 1000);
     }
 
     @Test
@@ -217,6 +233,28 @@ class CliTest {
         Result alone = run("train", "--quiet", "--resume", ck.toString());
         assertEquals(0, alone.code(), alone.err());
         assertEquals(straight.lastLine(), alone.lastLine());
+    }
+
+    /** --stop-after names an epoch of the whole run; +N counts from the epochs already done. */
+    @Test
+    void stopAfterIsAnEpochOfTheRunOrPlusNMore() {
+        Path ck = dir.resolve("stop.ckpt");
+        assertEquals(0, run(quick("--epochs", "4", "--stop-after", "1", "--checkpoint", ck.toString())).code());
+        Result plusOne = run("train", "--quiet", "--resume", ck.toString(), "--checkpoint", ck.toString(), "--stop-after", "+1");
+        assertEquals(0, plusOne.code(), plusOne.err());
+        assertEquals("2", Checkpoint.load(ck).metadata().get("epochs_completed"), plusOne.out());
+        Result absolute = run("train", "--quiet", "--resume", ck.toString(), "--checkpoint", ck.toString(), "--stop-after", "3");
+        assertEquals(0, absolute.code(), absolute.err());
+        assertEquals("3", Checkpoint.load(ck).metadata().get("epochs_completed"), absolute.out());
+        Result behind = run("train", "--quiet", "--resume", ck.toString(), "--checkpoint", ck.toString(), "--stop-after", "2");
+        assertEquals(2, behind.code());
+        assertTrue(behind.err().contains("--stop-after 2 names the epoch of the whole run to stop after; it must be in"
+                + " [4, 4] since 3 of --epochs 4 are done (or use +N for N more epochs)"), behind.err());
+        Result tooMany = run("train", "--quiet", "--resume", ck.toString(), "--checkpoint", ck.toString(), "--stop-after", "+2");
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.err().contains("--stop-after +N must be in [+1, +1]"), tooMany.err());
+        Result help = run("train", "--help");
+        assertTrue(help.out().contains("--stop-after=EPOCH|+N"), help.out());
     }
 
     /** The epoch line without its timing fields, which differ from run to run. */
@@ -426,18 +464,37 @@ class CliTest {
         assertTrue(r.err().matches("(?s).*epoch 1 batch \\d+ of 63.*"), r.err());
     }
 
+    /**
+     * A run in which no step succeeded is a halt (exit 3, the guard's message, no accuracy line),
+     * however large --max-bad-steps is; one good step among bad ones is a run that trained.
+     */
+    @Test
+    void aRunWithNoGoodStepHaltsWhateverTheGuardsPatience() {
+        // Weight decay of 1e38 overflows every update, so each of the 63 steps is held back.
+        Result r = run(quick("--hidden", "16", "--epochs", "1", "--optimizer", "sgd", "--lr", "10", "--weight-decay",
+                "1e38", "--schedule", "constant", "--max-bad-steps", "1000"));
+        assertEquals(3, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("training halted: none of this run's 63 steps succeeded"), r.err());
+        assertTrue(!r.out().contains("test accuracy"), r.out());
+        Result healthy = run(quick("--hidden", "16", "--epochs", "1", "--max-bad-steps", "1000"));
+        assertEquals(0, healthy.code(), healthy.err());
+        assertTrue(healthy.lastLine().startsWith("test accuracy: "), healthy.out());
+    }
+
     /** The reproductions: no NaN or Infinity ever printed, and no non-finite checkpoint. */
     @Test
     void divergingRunsNeverPrintNonFiniteNumbers() {
         Result skipped = run(quick("--hidden", "16", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30",
                 "--max-bad-steps", "1000"));
-        assertEquals(0, skipped.code(), skipped.err());
+        assertEquals(0, skipped.code(), "its first step succeeded: " + skipped.err());
         assertTrue(skipped.out().contains("every step skipped"), skipped.out());
         assertTrue(!skipped.out().contains("NaN") && !skipped.out().contains("Infinity"), skipped.out());
         Path ck = dir.resolve("wd.ckpt");
         Result decayed = run("train", "--quiet", "--hidden", "16", "--epochs", "2", "--optimizer", "sgd", "--lr", "10",
                 "--weight-decay", "1e38", "--batch-size", "full", "--schedule", "constant", "--checkpoint", ck.toString());
-        assertEquals(0, decayed.code(), decayed.err());
+        assertEquals(3, decayed.code(), "both steps were held back, so nothing trained: " + decayed.err());
+        assertTrue(decayed.err().contains("none of this run's 2 steps succeeded"), decayed.err());
         assertTrue(!decayed.out().contains("NaN") && !decayed.out().contains("Infinity"), decayed.out());
         for (float v : Checkpoint.load(ck).parameters()) {
             assertTrue(Float.isFinite(v), "checkpoint holds " + v);

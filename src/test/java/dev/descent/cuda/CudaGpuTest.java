@@ -108,4 +108,10 @@ class CudaGpuTest extends CudaSuite {
         assertTrue(Math.abs(accuracy[0] - accuracy[1]) <= ACCURACY_SPREAD, "cuda " + accuracy[0] + " vs cpu " + accuracy[1]);
         count(1);
     }
+
+    /** train --backend cuda, stopped and resumed, against the uninterrupted run: every array bit for bit. */
+    @Test
+    void cliResumeIsBitExact(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        count(dev.descent.ResumeChecks.cliResumeIsBitExact("cuda", dir));
+    }
 }

@@ -74,6 +74,11 @@ class OpenClParityTest extends BackendSuite {
      * figure is printed (it is Aparapi's, not descent's) and bounded so it cannot grow unnoticed.
      */
     @Test
+    void cliResumeIsBitExact(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        count(dev.descent.ResumeChecks.cliResumeIsBitExact("opencl", dir));
+    }
+
+    @Test
     void trainingStepsMoveNoDataBetweenHostAndDevice() {
         Model model = Model.builder(8).dense(32, Activation.RELU).dense(4, Activation.IDENTITY).build();
         Dataset data = Dataset.classification(new float[64 * 8], 64, 8, new int[64], 4);
