@@ -29,7 +29,10 @@ public final class Tolerances {
      * 0.0026 off by 3e-8; a 0.0438 RMSprop buffer at step 2 off by 4.9e-7). Below this RMS the
      * check is absolute: OPTIMIZER * OPTIMIZER_FLOOR = 1e-6 per element, times the state's term
      * scale ({@code OptimizerParity.termScale}: 1 / sqrt(1 - alpha) for RMSprop's momentum
-     * buffer, whose terms reach 10, and 1 elsewhere).
+     * buffer, whose terms reach 10, and 1 elsewhere). A state's floor never exceeds the largest
+     * RMS that state has reached in the run ({@code OptimizerParity.stateFloor}), so a state far
+     * smaller than 0.1 (Adadelta's acc_delta, about 1e-6; Adam's exp_avg_sq, about 1e-3) is
+     * compared relative to its own scale, and a 10% error in any state fails.
      */
     public static final double OPTIMIZER_FLOOR = 1e-1;
     /** Whole training runs (hundreds of steps): float rounding compounds through the network. */

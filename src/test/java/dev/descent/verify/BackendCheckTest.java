@@ -36,6 +36,62 @@ class BackendCheckTest {
                 });
     }
 
+    /**
+     * The CPU backend with optimizer state {@code index} (where the rule has one) shrunk by 10%
+     * after every update: the only thing wrong is that one state.
+     */
+    static Backend stateOffByTenPercent(Backend cpu, int index) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(cpu, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("step") && ((dev.descent.Buf[]) args[4]).length > index) {
+                        dev.descent.Buf state = ((dev.descent.Buf[]) args[4])[index];
+                        int length = (Integer) args[5];
+                        float[] x = new float[length];
+                        cpu.download(state, 0, x, 0, length);
+                        for (int i = 0; i < length; i++) {
+                            x[i] *= 0.9f;
+                        }
+                        cpu.upload(x, 0, state, 0, length);
+                    }
+                    return result;
+                });
+    }
+
+    /**
+     * Every optimizer state, the tiny ones included (Adadelta's acc_delta is about 1e-6, far below
+     * the 0.1 absolute floor that once let an all-zero acc_delta pass), fails at every step when
+     * it is 10% off.
+     */
+    @Test
+    void aTenPercentErrorInAnyOptimizerStateFailsEveryComparisonOfThatState() {
+        for (int index = 0; index < 3; index++) {
+            try (Backend cpu = new CpuBackend(1)) {
+                ParityLog log = ParityLog.collecting();
+                OptimizerParity.run(stateOffByTenPercent(cpu, index), SEED, log);
+                int states = 0;
+                for (OptimizerParity.Config c : OptimizerParity.CONFIGS) {
+                    if (c.spec().stateCount() <= index) {
+                        continue;
+                    }
+                    String name = c.spec().stateNames().get(index);
+                    states++;
+                    long failed = log.mismatches().stream()
+                            .filter(m -> m.startsWith("cpu " + c.name() + " n=")
+                                    && m.matches("(?s).* tensor [01] " + java.util.regex.Pattern.quote(name) + "[: ].*")).count();
+                    assertEquals(OpParity.SIZES.length * OptimizerParity.STEPS * 2, failed,
+                            c.name() + " " + name + " 10% off, seed " + SEED + ": " + failed + " comparisons caught it");
+                }
+                assertTrue(states > 0 || index == 2, "state " + index + " exists in some rule");
+            }
+        }
+    }
+
     @Test
     void aCorrectBackendPassesEveryComparison() {
         ParityLog log = BackendCheck.run(() -> new CpuBackend(2), SEED);
