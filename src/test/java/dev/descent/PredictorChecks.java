@@ -11,14 +11,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 
-/** Inference from a checkpoint on any backend matches the CPU backend's. */
+/** Inference from a checkpoint on any backend matches the double-precision reference backend's. */
 public final class PredictorChecks {
     private PredictorChecks() {}
 
     /**
      * A checkpoint with random parameters and a per-column normalisation: the predictor's
-     * outputs on {@code open}'s backend, over more rows than one batch, agree with the CPU's to the
-     * training tolerance, and the predicted classes are identical where the CPU's top two logits
+     * outputs on {@code open}'s backend, over more rows than one batch, agree with the reference's to the
+     * training tolerance, and the predicted classes are identical where the reference's top two logits
      * are not nearly tied.
      */
     public static int matchesCpu(Supplier<? extends Backend> open) {
@@ -37,7 +37,7 @@ public final class PredictorChecks {
             raw[i] = (float) (r.nextGaussian() * 8);
         }
         float[] expected;
-        try (Backend cpu = new CpuBackend(); Predictor p = Predictor.open(ck, cpu, 16)) {
+        try (Backend cpu = new dev.descent.cpu.ReferenceBackend(); Predictor p = Predictor.open(ck, cpu, 16)) {
             expected = p.outputs(raw, rows);
         }
         try (Backend be = open.get(); Predictor p = Predictor.open(ck, be, 16)) {

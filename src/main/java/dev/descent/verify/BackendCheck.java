@@ -28,7 +28,7 @@ public final class BackendCheck {
             new OpParity(backend, seed, log).runAllOps();
             OptimizerParity.run(backend, seed + 1, log);
         }
-        TrainingParity.againstCpu(open, TrainingParity.SMALL_MODEL, TrainingParity.threeClassProblem(), 3, 16, 0.02, log);
+        TrainingParity.againstReference(open, TrainingParity.SMALL_MODEL, TrainingParity.threeClassProblem(), 3, 16, 0.02, log);
         return log;
     }
 

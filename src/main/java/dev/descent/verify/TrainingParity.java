@@ -8,14 +8,14 @@ import dev.descent.Schedule;
 import dev.descent.Session;
 import dev.descent.Trainer;
 import dev.descent.TrainingReport;
-import dev.descent.cpu.CpuBackend;
+import dev.descent.cpu.ReferenceBackend;
 import dev.descent.data.Dataset;
 import dev.descent.optim.Adam;
 import java.util.Random;
 import java.util.function.Supplier;
 
 /**
- * Whole training runs: mini-batch Adam on a device backend and on the CPU backend from the same
+ * Whole training runs: mini-batch Adam on a device backend and on the double-precision reference backend from the same
  * seed, through {@link Session} and {@link Trainer} as an application trains. The parameters must
  * agree to {@link Tolerances#TRAINING} and the held-out accuracies within
  * {@link #ACCURACY_SPREAD}. This covers what the op and optimizer harnesses do not: the on-device
@@ -53,7 +53,7 @@ public final class TrainingParity {
     }
 
     /**
-     * Trains {@code model} on {@code data} on a backend from {@code device} and on the CPU
+     * Trains {@code model} on {@code data} on a backend from {@code device} and on the reference
      * backend, throwing at a mismatch.
      *
      * @param device opens the backend under test (closed here)
@@ -63,13 +63,13 @@ public final class TrainingParity {
      * @param batch the mini-batch size
      * @param lr Adam's learning rate
      */
-    public static void againstCpu(Supplier<? extends Backend> device, Model model, Dataset data, int epochs,
+    public static void againstReference(Supplier<? extends Backend> device, Model model, Dataset data, int epochs,
                                   int batch, double lr) {
-        againstCpu(device, model, data, epochs, batch, lr, ParityLog.failFast());
+        againstReference(device, model, data, epochs, batch, lr, ParityLog.failFast());
     }
 
     /**
-     * As {@link #againstCpu(Supplier, Model, Dataset, int, int, double)}, reporting to {@code log}:
+     * As {@link #againstReference(Supplier, Model, Dataset, int, int, double)}, reporting to {@code log}:
      * two comparisons, the parameters and the accuracy.
      *
      * @param device opens the backend under test (closed here)
@@ -80,13 +80,13 @@ public final class TrainingParity {
      * @param lr Adam's learning rate
      * @param log where comparisons go
      */
-    public static void againstCpu(Supplier<? extends Backend> device, Model model, Dataset data, int epochs,
+    public static void againstReference(Supplier<? extends Backend> device, Model model, Dataset data, int epochs,
                                   int batch, double lr, ParityLog log) {
         float[][] params = new float[2][];
         double[] acc = new double[2];
         String name = null;
         for (int b = 0; b < 2; b++) {
-            try (Backend be = b == 0 ? device.get() : new CpuBackend();
+            try (Backend be = b == 0 ? device.get() : new ReferenceBackend();
                  Session s = Session.create(model, be, Adam.adam(lr), batch, 4);
                  DeviceDataset d = s.upload(data)) {
                 TrainingReport report = new Trainer(s, new Trainer.Config(epochs, batch, 4, Schedule.CONSTANT, true))
@@ -102,7 +102,7 @@ public final class TrainingParity {
                 }
             }
         }
-        String run = name + " vs cpu after " + epochs + " epochs of Adam, batch " + batch;
+        String run = name + " vs reference after " + epochs + " epochs of Adam, batch " + batch;
         log.compare(FAMILY, run + ": parameters", Tolerances.relativeL2(params[0], params[1]), Tolerances.TRAINING);
         log.compare(FAMILY, run + ": held-out accuracy " + acc[0] + " vs " + acc[1] + " (absolute difference)",
                 Math.abs(acc[0] - acc[1]), ACCURACY_SPREAD);

@@ -37,8 +37,16 @@ public final class DataParallel {
      * @param config what to train
      * @return the checkpoint: model, optimizer, parameters, optimizer state, and in its metadata
      *     the epochs and steps done
+     * @throws IllegalArgumentException before any training, naming the row, when a row has the
+     *     wrong width, a non-finite feature or a label outside [0, classes)
      */
     public static Checkpoint fit(JavaRDD<LabeledVector> data, TrainingConfig config) {
+        DataCheck.everyRow(data, DataCheck.vectors(config.model().inputWidth(), config.model().outputWidth()));
+        return fitChecked(data, config);
+    }
+
+    /** {@link #fit} on rows already checked ({@link DataCheck}). */
+    static Checkpoint fitChecked(JavaRDD<LabeledVector> data, TrainingConfig config) {
         Function1<scala.collection.Iterator<LabeledVector>, scala.collection.Iterator<byte[]>> task =
                 (Function1<scala.collection.Iterator<LabeledVector>, scala.collection.Iterator<byte[]>> & Serializable)
                         rows -> CollectionConverters.asScala(runTask(CollectionConverters.asJava(rows), config));

@@ -206,12 +206,14 @@ public final class DescentClassifier
             throw new IllegalArgumentException("numClasses must be >= 2, got " + classes + " (labels are class indices 0, 1, ...)");
         }
         TrainingConfig config = config(model(features, classes));
-        JavaRDD<LabeledVector> data = rows.javaRDD().map(new RowToLabeledVector(features, classes));
+        RowToLabeledVector convert = new RowToLabeledVector(features, classes, getFeaturesCol(), getLabelCol());
+        DataCheck.everyRow(rows.javaRDD(), convert);
+        JavaRDD<LabeledVector> data = rows.javaRDD().map(convert);
         int tasks = intOf(numTasks) > 0 ? intOf(numTasks) : data.getNumPartitions();
         if (data.getNumPartitions() != tasks) {
             data = data.repartition(tasks);
         }
-        Checkpoint trained = DataParallel.fit(data, config);
+        Checkpoint trained = DataParallel.fitChecked(data, config);
         return new DescentClassificationModel(uid(), trained.toBytes());
     }
 
