@@ -111,8 +111,16 @@ class DataParallelTest {
                 new ArrayList<>(rows.subList(first, first + second)));
         OptimizerSpec adam = Adam.adam(0.01);
         TrainingConfig config = TrainingConfig.of(MODEL, adam, 1, batch, 0.05f, 5).withShuffle(false);
-        // One list per partition, flattened in place: partition t holds exactly parts[t].
-        Checkpoint distributed = DataParallel.fit(spark.parallelize(parts, 2).flatMap(List::iterator), config);
+        // Keyed by partition and shuffled from a single map task, so partition t holds exactly
+        // parts[t], in order (a union is refused by barrier mode; a test lambda is not shipped).
+        List<scala.Tuple2<Integer, LabeledVector>> keyed = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            for (LabeledVector v : parts.get(t)) {
+                keyed.add(new scala.Tuple2<>(t, v));
+            }
+        }
+        Checkpoint distributed = DataParallel.fit(spark.parallelizePairs(keyed, 1)
+                .partitionBy(new org.apache.spark.HashPartitioner(2)).values(), config);
         int steps = (Math.max(first, second) + batch - 1) / batch;
         float[] single;
         try (Session one = Session.create(MODEL, Backends.open("cpu"), adam, 2 * batch, 5)) {
