@@ -54,8 +54,13 @@ class OnnxExportTest {
         assertEquals(Activation.values().length + 1, checked);
     }
 
+    /**
+     * On the 2,000 held-out images the model never trained on, ONNX Runtime's class is descent's
+     * class row by row (not merely the same count of correct ones), except where descent's top
+     * two logits are tied to float rounding, which is counted and must be rare.
+     */
     @Test
-    void onnxRuntimeAccuracyOnTheTestSetEqualsEvaluate() throws OrtException {
+    void onnxRuntimeGivesDescentsClassOnEveryHeldOutImage() throws OrtException {
         DataSources.Split split = DataSources.embedded();
         Model model = Model.builder(784).dense(64, Activation.RELU).dense(10, Activation.IDENTITY).build();
         Checkpoint ck;
@@ -64,28 +69,46 @@ class OnnxExportTest {
             new Trainer(s, new Trainer.Config(1, 64, 3, Schedule.CONSTANT, true)).fit(train, null, null);
             ck = Checkpoint.of(s, Map.of()).withData(split.normalization(), split.labels());
         }
-        // The whole 10,000-image Fashion-MNIST test set: the 8,000 rows trained on and the 2,000 held out.
-        Dataset all = concat(split.train(), split.heldOut());
+        Dataset unseen = split.heldOut();
+        int rows = unseen.rows();
+        float[] descent;
         Evaluation evaluate;
         try (Predictor p = Predictor.open(ck, new CpuBackend())) {
-            evaluate = p.evaluate(all);
+            descent = p.outputs(unseen.features(), rows);
+            evaluate = p.evaluate(unseen);
         }
-        float[] logits = run(OnnxExport.encode(ck), all.features(), all.rows(), all.cols(), "logits");
-        int correct = 0;
-        for (int r = 0; r < all.rows(); r++) {
-            int best = 0;
-            for (int c = 1; c < 10; c++) {
-                best = logits[r * 10 + c] > logits[r * 10 + best] ? c : best;
+        float[] onnx = run(OnnxExport.encode(ck), unseen.features(), rows, unseen.cols(), "logits");
+        int same = 0, tied = 0, correct = 0;
+        for (int r = 0; r < rows; r++) {
+            int ours = argmax(descent, r, 10);
+            int theirs = argmax(onnx, r, 10);
+            correct += theirs == (int) unseen.targets()[r] ? 1 : 0;
+            if (ours == theirs) {
+                same++;
+                continue;
             }
-            correct += best == (int) all.targets()[r] ? 1 : 0;
+            // Allowed only where descent's two leading logits differ by rounding (1e-5 of their size).
+            float a = descent[r * 10 + ours], b = descent[r * 10 + theirs];
+            assertTrue(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), "row " + r + ": descent class " + ours
+                    + " (logit " + a + "), ONNX Runtime class " + theirs + " (descent's logit " + b + ")");
+            tied++;
         }
-        double accuracy = correct / (double) all.rows();
-        System.out.printf("[onnx] Fashion-MNIST test set, %d images: ONNX Runtime accuracy %.4f, evaluate %.4f%n",
-                all.rows(), accuracy, evaluate.accuracy());
-        // evaluate reports its accuracy through a float; as a count of images it is exact.
-        assertEquals(all.rows(), evaluate.samples());
-        assertEquals(Math.round(evaluate.accuracy() * evaluate.samples()), correct,
-                "images ONNX Runtime classifies correctly against evaluate's count");
+        System.out.printf("[onnx] %d held-out images: ONNX Runtime's class equals descent's on %d, %d near-ties;"
+                + " accuracy %.4f, evaluate %.4f%n", rows, same, tied, correct / (double) rows, evaluate.accuracy());
+        assertEquals(2000, rows);
+        assertTrue(tied <= 2, tied + " near-ties");
+        assertEquals(rows, evaluate.samples());
+        if (tied == 0) {
+            assertEquals(Math.round(evaluate.accuracy() * evaluate.samples()), correct, "correct images, as evaluate counts them");
+        }
+    }
+
+    private static int argmax(float[] logits, int row, int classes) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+            best = logits[row * classes + c] > logits[row * classes + best] ? c : best;
+        }
+        return best;
     }
 
     /** descent's raw outputs against ONNX Runtime's on {@code rows} fresh random raw rows. */
@@ -149,19 +172,5 @@ class OnnxExportTest {
             scale[c] = 0.5f + c;
         }
         return Normalization.of(shift, scale);
-    }
-
-    private static Dataset concat(Dataset a, Dataset b) {
-        float[] x = new float[(a.rows() + b.rows()) * a.cols()];
-        System.arraycopy(a.features(), 0, x, 0, a.features().length);
-        System.arraycopy(b.features(), 0, x, a.features().length, b.features().length);
-        int[] y = new int[a.rows() + b.rows()];
-        for (int i = 0; i < a.rows(); i++) {
-            y[i] = (int) a.targets()[i];
-        }
-        for (int i = 0; i < b.rows(); i++) {
-            y[a.rows() + i] = (int) b.targets()[i];
-        }
-        return Dataset.classification(x, y.length, a.cols(), y, a.classes());
     }
 }
