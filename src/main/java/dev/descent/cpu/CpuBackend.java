@@ -186,6 +186,11 @@ public final class CpuBackend extends dev.descent.BackendBase {
                 grad == null ? null : f(grad), gradOffset, f(control), evaluation);
     }
 
+    /** How many parallel loops have split their work across threads so far (tests assert the split happens). */
+    long parallelSplits() {
+        return par.splits();
+    }
+
     @Override
     public void gradientNorm(Buf grads, int length, float clipValue, Buf control) {
         life.check();

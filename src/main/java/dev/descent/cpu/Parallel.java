@@ -91,6 +91,14 @@ final class Parallel implements AutoCloseable {
         return threads;
     }
 
+    /** Calls of {@link #forRange} that split their range into more than one chunk (tests read it). */
+    private final java.util.concurrent.atomic.AtomicLong splits = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many {@link #forRange} calls have split their range so far. */
+    long splits() {
+        return splits.get();
+    }
+
     /** Number of chunks {@link #forRange} will use for {@code n} items at {@code minGrain} items per chunk. */
     int chunks(int n, int minGrain) {
         return Math.max(1, Math.min(threads, n / Math.max(1, minGrain)));
@@ -103,6 +111,7 @@ final class Parallel implements AutoCloseable {
             body.run(0, 0, n);
             return;
         }
+        splits.incrementAndGet();
         int per = ((n + chunks - 1) / chunks + align - 1) / align * align;
         if (shared.closed || !busy.compareAndSet(false, true)) {
             for (int c = 0; c < chunks; c++) {

@@ -49,6 +49,25 @@ public final class OpParity {
     private String family = "";
     private int checks;
 
+    /** The element counts of the element-wise ops and the norm (default {@link #SIZES}). */
+    private int[] sizes = SIZES;
+    /** The (rows, cols) of the row ops (default {@link #ROW_SHAPES}). */
+    private int[][] rowShapes = ROW_SHAPES;
+
+    /**
+     * The same comparisons on other sizes, e.g. ones large enough that a multithreaded backend
+     * splits the work (the defaults stay below the CPU backend's split thresholds).
+     *
+     * @param elementSizes element counts for the activation derivative and the gradient norm
+     * @param rows (rows, cols) pairs for bias and activation, bias gradient and gather
+     * @return this harness
+     */
+    public OpParity withSizes(int[] elementSizes, int[][] rows) {
+        this.sizes = elementSizes.clone();
+        this.rowShapes = rows.clone();
+        return this;
+    }
+
     /**
      * A harness for {@code test} that throws at the first mismatch.
      *
@@ -268,7 +287,7 @@ public final class OpParity {
     public void biasActivation() {
         family("biasActivation", () -> {
             for (Activation act : Activation.values()) {
-                for (int[] s : ROW_SHAPES) {
+                for (int[] s : rowShapes) {
                     int rows = s[0], cols = s[1];
                     Pair z = pair(rows * cols, 2), bias = pair(cols, 1), out = pair(rows * cols, 1);
                     out.poison();
@@ -285,7 +304,7 @@ public final class OpParity {
     public void activationBackward() {
         family("activationBackward", () -> {
             for (Activation act : Activation.values()) {
-                for (int n : SIZES) {
+                for (int n : sizes) {
                     Pair z = pair(n, 2), go = pair(n, 1), gz = pair(n, 1);
                     gz.poison();
                     test.activationBackward(act, n, z.t, 0, go.t, 0, gz.t, 0);
@@ -302,7 +321,7 @@ public final class OpParity {
     /** Column sums of the pre-activation gradient, on {@link #ROW_SHAPES}. */
     public void biasGradient() {
         family("biasGradient", () -> {
-            for (int[] s : ROW_SHAPES) {
+            for (int[] s : rowShapes) {
                 Pair gz = pair(s[0] * s[1], 1), gb = pair(s[1], 1);
                 gb.poison();
                 test.biasGradient(s[0], s[1], gz.t, 0, gb.t, 0);
@@ -376,7 +395,7 @@ public final class OpParity {
     /** The squared global gradient norm, unclipped and with value clipping, on {@link #SIZES}. */
     public void gradientNorm() {
         family("gradientNorm", () -> {
-            for (int n : SIZES) {
+            for (int n : sizes) {
                 for (float clip : new float[] {0f, 0.1f}) {
                     Pair g = pair(n, 1), ctl = new Pair(Control.initial());
                     test.gradientNorm(g.t, n, clip, ctl.t);
@@ -403,7 +422,7 @@ public final class OpParity {
     /** Gathering batch rows by an index buffer, on {@link #ROW_SHAPES}: exact. */
     public void gatherRows() {
         family("gatherRows", () -> {
-            for (int[] s : ROW_SHAPES) {
+            for (int[] s : rowShapes) {
                 int rows = s[0] + 3, cols = s[1];
                 float[] index = new float[s[0]];
                 for (int i = 0; i < index.length; i++) {

@@ -100,11 +100,25 @@ public final class OptimizerParity {
      * @return the number of comparisons made
      */
     public static int run(Backend test, long seed, ParityLog log) {
+        return run(test, seed, log, OpParity.SIZES);
+    }
+
+    /**
+     * As {@link #run(Backend, long, ParityLog)} on other parameter counts, e.g. ones large enough
+     * that a multithreaded backend splits the update.
+     *
+     * @param test the backend under test
+     * @param seed seeds the random parameters and gradients
+     * @param log where comparisons go
+     * @param sizes parameter counts, each split two thirds decayed and one third not
+     * @return the number of comparisons made
+     */
+    public static int run(Backend test, long seed, ParityLog log, int[] sizes) {
         Random random = new Random(seed);
         ReferenceBackend ref = new ReferenceBackend();
         int checks = 0;
         for (Config c : CONFIGS) {
-            for (int n : OpParity.SIZES) {
+            for (int n : sizes) {
                 int decayed = Math.max(1, n * 2 / 3);
                 int plain = Math.max(1, n - decayed);
                 float[] w = randn(random, decayed);

@@ -159,13 +159,31 @@ class CpuParityTest extends BackendSuite {
         return x;
     }
 
+    /**
+     * The default parity sizes (at most 4,099) sit below the split thresholds (8,192 elements for
+     * element-wise ops and the norm, 16,384 for updates), so here every op family and every rule
+     * runs on sizes above them, and each family must actually have split across both threads.
+     */
     @Test
-    void largeArenaSplitsAcrossThreadsAndStillMatches() {
-        // 2^18 + 3 elements: several chunks per thread and a ragged tail in every fused loop.
+    void workAboveTheSplitThresholdsSplitsAcrossThreadsAndStillMatches() {
+        int[] elements = {8195, 70001};
+        int[][] rows = {{129, 65}, {300, 257}};
         try (CpuBackend cpu = new CpuBackend(2)) {
-            OpParity p = new OpParity(cpu, 7);
-            p.gradientNorm();
+            OpParity p = new OpParity(cpu, 7).withSizes(elements, rows);
+            Runnable[] families = {p::biasActivation, p::activationBackward, p::biasGradient, p::gradientNorm};
+            String[] names = {"biasActivation", "activationBackward", "biasGradient", "gradientNorm"};
+            for (int f = 0; f < families.length; f++) {
+                long before = cpu.parallelSplits();
+                families[f].run();
+                assertTrue(cpu.parallelSplits() > before, names[f] + " never split across threads");
+            }
             count(p.checks());
+            long before = cpu.parallelSplits();
+            int n = dev.descent.verify.OptimizerParity.run(cpu, 8, dev.descent.verify.ParityLog.failFast(),
+                    new int[] {16387 * 3 / 2, 40009});
+            assertTrue(cpu.parallelSplits() - before >= dev.descent.verify.OptimizerParity.CONFIGS.size() * 2L * 7,
+                    "updates split " + (cpu.parallelSplits() - before) + " times");
+            count(n);
         }
     }
 }
