@@ -13,8 +13,17 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** The check a user runs on their own device: it passes a correct backend and catches a wrong one. */
-class BackendCheckTest {
+public class BackendCheckTest {
     private static final long SEED = System.nanoTime();
+
+    /** Calls {@code method} on {@code target} for a proxy, rethrowing what the method itself threw. */
+    public static Object forward(Backend target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
 
     /**
      * The CPU backend with its GEMM's alpha and beta off by one part in a thousand, so every GEMM
@@ -28,11 +37,7 @@ class BackendCheckTest {
                         args[5] = (Float) args[5] * 1.001f;
                         args[10] = (Float) args[10] * 1.001f;
                     }
-                    try {
-                        return method.invoke(cpu, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    return forward(cpu, method, args);
                 });
     }
 
@@ -43,12 +48,7 @@ class BackendCheckTest {
     static Backend stateOffByTenPercent(Backend cpu, int index) {
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                 (proxy, method, args) -> {
-                    Object result;
-                    try {
-                        result = method.invoke(cpu, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    Object result = forward(cpu, method, args);
                     if (method.getName().equals("step") && ((dev.descent.Buf[]) args[4]).length > index) {
                         dev.descent.Buf state = ((dev.descent.Buf[]) args[4])[index];
                         int length = (Integer) args[5];
@@ -135,12 +135,7 @@ class BackendCheckTest {
         try (Backend cpu = new CpuBackend(1)) {
             Backend counted = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                     (proxy, method, args) -> {
-                        Object result;
-                        try {
-                            result = method.invoke(cpu, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
+                        Object result = forward(cpu, method, args);
                         if (method.getName().equals("allocate")) {
                             live.add(result);
                             allocations[0]++;
